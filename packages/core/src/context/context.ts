@@ -1,0 +1,77 @@
+import type { WebClient, ChatPostMessageArguments } from "@slack/web-api";
+import type { Container } from "../di/container.js";
+import type { Logger } from "../logging/logger.js";
+import type { Store } from "../store/store.js";
+import type { Actor } from "../slack/slack-types.js";
+
+/** The bot a run belongs to. */
+export interface BotInfo {
+  readonly id: string;
+  readonly plugin: string;
+  /** A dry-run bot logs the actions it would run and runs none. */
+  readonly dryRun: boolean;
+}
+
+/** What every handler receives: one context per run (Probot-style), everything scoped to its bot. */
+export interface BaseContext<E = unknown> {
+  readonly bot: BotInfo;
+  readonly trigger: { readonly kind: string; readonly name: string };
+  /** Unique per run; on every log line of the run. */
+  readonly runId: string;
+  /** What fired the trigger: the Slack event, the webhook request, the tick... */
+  readonly event: E;
+  /** The real Slack WebClient. Its write methods run as actions (logged, counted, skipped under dry-run). */
+  readonly slack: WebClient;
+  /** This bot's namespace of the host's store. */
+  readonly store: Store;
+  /** A pino child logger with bot, plugin, trigger and run id bound. */
+  readonly log: Logger;
+  /** Who caused the run, when a person did (a message, a command, a click). */
+  readonly actor: Actor | undefined;
+  /** The channel the trigger implies, if any (where `say` posts). */
+  readonly channel: string | undefined;
+  /** Aborted when the host shuts down: pass it to long I/O. */
+  readonly signal: AbortSignal;
+  /** This bot's DI container (services registered with `bot.provide`, plus the built-in tokens). */
+  readonly container: Container;
+  /**
+   * Posts to the implied channel (in the thread, when the trigger was a threaded message).
+   * Throws `BOTYARD_ERR_NO_CHANNEL` where no channel is implied (schedules, webhooks).
+   */
+  say(message: string | SayMessage): Promise<{ channel: string; ts: string }>;
+  /** Answers through the trigger's `response_url` (slash commands, block actions); ephemeral by default. */
+  respond(message: string | RespondMessage): Promise<void>;
+  /**
+   * Runs a side effect as an action: logged with its arguments, counted, visible to tests, and
+   * skipped under dry-run (then `dryRunResult` is returned instead).
+   */
+  act<T>(name: string, args: unknown, perform: () => Promise<T>, options?: { dryRunResult?: T }): Promise<T>;
+  /**
+   * Idempotency for side effects that must happen once: runs `effect` unless `key` is recorded as
+   * done, then records it. A crash after the effect and before the record is the one window where
+   * it can repeat; keep `effect` to a single call to make that window as small as it can be.
+   */
+  once<T>(key: string, effect: () => Promise<T>, options?: { ttlMs?: number }): Promise<OnceResult<T>>;
+}
+
+export type OnceResult<T> = { ran: true; value: T } | { ran: false; reason: "done" | "busy" };
+
+export type SayMessage = Omit<ChatPostMessageArguments, "channel"> & { channel?: string; text?: string };
+
+export interface RespondMessage {
+  text?: string;
+  blocks?: unknown[];
+  response_type?: "ephemeral" | "in_channel";
+  replace_original?: boolean;
+  delete_original?: boolean;
+  thread_ts?: string;
+}
+
+/** What a trigger adds to the context it creates. */
+export interface ContextExtras {
+  channel?: string;
+  /** Thread of the triggering message: `say` answers there. */
+  threadTs?: string;
+  actor?: Actor;
+  responseUrl?: string;
+}

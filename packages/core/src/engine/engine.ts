@@ -1,0 +1,428 @@
+import { randomUUID } from "node:crypto";
+import type { WebClient } from "@slack/web-api";
+import type { ActionRecord } from "../actions/action.js";
+import type { BaseContext, ContextExtras } from "../context/context.js";
+import { createContext } from "../context/create-context.js";
+import { createContainer, type Container } from "../di/container.js";
+import { Tokens } from "../di/builtin-tokens.js";
+import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
+import type { Logger } from "../logging/logger.js";
+import type { SlackEnvelope } from "../slack/slack-types.js";
+import { namespaced } from "../store/namespaced-store.js";
+import type { Store, StoreBackend } from "../store/store.js";
+import type { ActiveTrigger, RunOutcome, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "../triggers/trigger.js";
+import type { BotState, EngineObserver } from "./observer.js";
+import { findTriggerConflicts, prepareBot, type BotSpec, type PreparedBot } from "./prepare-bot.js";
+import { QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
+import { runScope } from "./run-scope.js";
+import { SlackRouter } from "./slack-router.js";
+
+export interface EngineOptions {
+  slack: WebClient;
+  store: StoreBackend;
+  logger: Logger;
+  /** Run every bot dry (actions logged, none run). */
+  dryRun?: boolean;
+  /** Identifies this process in leases; random by default. */
+  owner?: string;
+  observers?: EngineObserver[];
+  container?: Container;
+  queue?: QueueWorkerOptions;
+  /** How long a Slack event id is remembered for dedupe (default one hour; Slack retries within minutes). */
+  eventDedupeTtlMs?: number;
+}
+
+export interface TriggerStatus {
+  name: string;
+  kind: string;
+  description: string;
+  nextRun?: string;
+  lastRun?: string;
+  lastError?: string;
+  runs: number;
+  errors: number;
+}
+
+export interface BotStatus {
+  id: string;
+  plugin: string;
+  source?: string;
+  version?: string;
+  state: BotState;
+  dryRun: boolean;
+  reason?: string;
+  triggers: TriggerStatus[];
+  lastRun?: string;
+  lastError?: string;
+}
+
+interface BotEntry {
+  id: string;
+  spec: BotSpec;
+  prepared: PreparedBot | undefined;
+  state: BotState;
+  reason?: string;
+  store: Store;
+  active: Map<string, ActiveTrigger>;
+  stats: Map<string, { runs: number; errors: number; lastRun?: number; lastError?: string }>;
+  lastRun?: number;
+  lastError?: string;
+}
+
+/**
+ * Runs prepared bots: activates their triggers, routes Slack envelopes and webhook requests to
+ * them, and runs every handler through one pipeline (context, logging, counting, error isolation,
+ * dry-run). The host wires it to a Socket Mode connection and an HTTP server; @botyard/testing
+ * wires the same engine to the emulator, so tests exercise what production runs.
+ */
+export class Engine {
+  readonly owner: string;
+  readonly hostStore: Store;
+  readonly router = new SlackRouter();
+  private readonly bots = new Map<string, BotEntry>();
+  private readonly routes = new Map<string, Map<string, (req: WebhookRequest) => Promise<WebhookResponse>>>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly observers: EngineObserver[];
+  private readonly abort = new AbortController();
+  private readonly container: Container;
+  readonly queues: QueueWorker;
+  private started = false;
+  private stopping = false;
+
+  constructor(private readonly options: EngineOptions) {
+    this.owner = options.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.hostStore = namespaced(options.store, "host");
+    this.observers = [...(options.observers ?? [])];
+    this.container = options.container ?? createContainer();
+    this.queues = new QueueWorker(this.hostStore, options.logger.child({ component: "queue" }), options.queue);
+  }
+
+  get log(): Logger {
+    return this.options.logger;
+  }
+
+  get slack(): WebClient {
+    return this.options.slack;
+  }
+
+  observe(observer: EngineObserver): () => void {
+    this.observers.push(observer);
+    return () => {
+      const i = this.observers.indexOf(observer);
+      if (i >= 0) this.observers.splice(i, 1);
+    };
+  }
+
+  /**
+   * Validates and sets up bots. A bot whose config is invalid or whose setup throws is recorded as
+   * failed (with the reason) and the rest go on; a trigger conflict fails every bot involved but the first.
+   */
+  load(specs: BotSpec[]): BotStatus[] {
+    const prepared: PreparedBot[] = [];
+    for (const spec of specs) {
+      if (this.bots.has(spec.id)) {
+        throw new BotyardError(ErrorCodes.DUPLICATE_BOT_ID, `Two bots have the id "${spec.id}".`, { hint: "Give every bot a unique id." });
+      }
+      const entry: BotEntry = {
+        id: spec.id,
+        spec,
+        prepared: undefined,
+        state: "loaded",
+        store: namespaced(this.options.store, `bot/${spec.id}`),
+        active: new Map(),
+        stats: new Map(),
+      };
+      this.bots.set(spec.id, entry);
+      try {
+        entry.prepared = prepareBot(spec, { logger: this.options.logger, container: this.container });
+        this.registerBuiltins(entry, entry.prepared);
+        prepared.push(entry.prepared);
+      } catch (error) {
+        this.fail(entry, error);
+      }
+    }
+    for (const conflict of findTriggerConflicts(prepared)) {
+      for (const id of conflict.bots.slice(1)) {
+        this.fail(this.bots.get(id)!, new BotyardError(ErrorCodes.TRIGGER_CONFLICT, `Bot "${id}" claims the ${conflict.what} "${conflict.value}", which bot "${conflict.bots[0]}" already claims.`, {
+          hint: `Give each bot its own ${conflict.what}.`,
+        }));
+      }
+    }
+    return this.status();
+  }
+
+  /** Tells the router who "self" is (from auth.test), so bots do not see their own messages. */
+  setIdentity(identity: { userId?: string; botId?: string }): void {
+    Object.assign(this.router.self, identity);
+  }
+
+  /** Activates every loaded bot's triggers, then runs their start hooks. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const entry of this.bots.values()) {
+      if (entry.state !== "loaded" || !entry.prepared) continue;
+      try {
+        for (const trigger of entry.prepared.registrations.triggers) {
+          entry.active.set(trigger.name, await trigger.activate(this.runtimeFor(entry, trigger)));
+        }
+        entry.state = "running";
+        this.emit((o) => o.botState?.(entry.id, "running"));
+      } catch (error) {
+        await this.deactivate(entry);
+        this.fail(entry, error);
+      }
+    }
+    await Promise.all(
+      [...this.bots.values()].filter((e) => e.state === "running").map(async (entry) => {
+        for (const hook of entry.prepared!.registrations.onStart) {
+          const outcome = await this.run(entry, { kind: "lifecycle", name: "onStart" }, undefined, hook, {});
+          if (!outcome.ok) {
+            await this.deactivate(entry);
+            this.fail(entry, outcome.error);
+            return;
+          }
+        }
+      }),
+    );
+  }
+
+  /**
+   * Takes a Slack envelope (already acked by the receiver). Events are deduplicated by `event_id`
+   * in the host store, so a redelivery, or the same event on another replica's socket, runs once.
+   */
+  async dispatch(envelope: SlackEnvelope): Promise<void> {
+    if (this.stopping) return;
+    const payload = envelope.payload ?? {};
+    const type = envelope.type === "events_api" ? String((payload.event as { type?: unknown } | undefined)?.type ?? "unknown") : envelope.type;
+    this.emit((o) => o.received?.("slack", type));
+    const targets = this.router.route(envelope);
+    if (targets.length === 0) return;
+    const eventId = typeof payload.event_id === "string" ? payload.event_id : undefined;
+    if (eventId) {
+      const first = await this.hostStore.setIfAbsent(`event/${eventId}`, this.owner, { ttlMs: this.options.eventDedupeTtlMs ?? 3_600_000 });
+      if (!first) {
+        this.log.debug({ eventId, retry: envelope.retry_attempt }, "duplicate Slack event ignored");
+        return;
+      }
+    }
+    for (const deliver of targets) deliver();
+  }
+
+  /** Takes a webhook request for `/hooks/<botId><path>`. Unknown bot or path: 404, handler never called. */
+  async handleWebhook(botId: string, path: string, req: Omit<WebhookRequest, "path">): Promise<WebhookResponse> {
+    if (this.stopping) return { status: 503, body: { ok: false, error: "shutting_down" } };
+    const route = this.routes.get(botId)?.get(normalisePath(path));
+    if (!route) return { status: 404, body: { ok: false, error: "unknown_hook", hint: `No webhook at /hooks/${botId}${path}.` } };
+    this.emit((o) => o.received?.("webhook", botId));
+    return route({ ...req, path: normalisePath(path) });
+  }
+
+  /** Fires a trigger by hand (tests, `botyard` on-demand runs). */
+  async fire(botId: string, triggerName?: string, input?: unknown): Promise<unknown> {
+    const entry = this.bots.get(botId);
+    if (!entry) throw new Error(`No bot "${botId}".`);
+    const names = [...entry.active.keys()];
+    const name = triggerName ?? names.find((n) => entry.prepared?.registrations.triggers.find((t) => t.name === n)?.kind === "schedule");
+    const active = name === undefined ? undefined : entry.active.get(name);
+    if (!active?.fire) throw new Error(`Bot "${botId}" has no firable trigger ${triggerName ? `"${triggerName}"` : "(schedule)"}; it has: ${names.join(", ") || "none"}.`);
+    return active.fire(input);
+  }
+
+  /** Resolves once no handler is running (and no queued job is in hand). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.queues.idle();
+      if (this.inflight.size === 0) return;
+      await Promise.allSettled([...this.inflight]);
+    }
+  }
+
+  /**
+   * Stops intake, lets in-flight handlers finish within `timeoutMs`, then aborts what is left
+   * (`ctx.signal`) and runs stop hooks. The caller closes the socket and the store afterwards.
+   */
+  async stop(timeoutMs = 10_000): Promise<{ unfinished: number }> {
+    if (this.stopping) return { unfinished: 0 };
+    this.stopping = true;
+    for (const entry of this.bots.values()) await this.deactivate(entry);
+    const drained = Promise.all([this.queues.stop(), Promise.allSettled([...this.inflight])]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    const unfinished = timedOut ? this.inflight.size : 0;
+    if (timedOut) this.log.warn({ unfinished }, "handlers still running at the shutdown deadline; aborting them");
+    this.abort.abort();
+    for (const entry of this.bots.values()) {
+      if (entry.state !== "running" || !entry.prepared) continue;
+      for (const hook of entry.prepared.registrations.onStop) {
+        await this.run(entry, { kind: "lifecycle", name: "onStop" }, undefined, hook, {}, true);
+      }
+      entry.state = "stopped";
+    }
+    return { unfinished };
+  }
+
+  status(): BotStatus[] {
+    return [...this.bots.values()].map((entry) => {
+      const triggers = (entry.prepared?.registrations.triggers ?? []).map((t): TriggerStatus => {
+        const stats = entry.stats.get(t.name);
+        const next = entry.active.get(t.name)?.nextRun?.();
+        return {
+          name: t.name,
+          kind: t.kind,
+          description: t.describe(),
+          ...(next ? { nextRun: next.toISOString() } : {}),
+          ...(stats?.lastRun ? { lastRun: new Date(stats.lastRun).toISOString() } : {}),
+          ...(stats?.lastError ? { lastError: stats.lastError } : {}),
+          runs: stats?.runs ?? 0,
+          errors: stats?.errors ?? 0,
+        };
+      });
+      return {
+        id: entry.id,
+        plugin: entry.spec.plugin.name,
+        ...(entry.spec.source ? { source: entry.spec.source } : {}),
+        ...(entry.spec.version ?? entry.spec.plugin.version ? { version: entry.spec.version ?? entry.spec.plugin.version } : {}),
+        state: entry.state,
+        dryRun: (entry.spec.dryRun ?? false) || (this.options.dryRun ?? false),
+        ...(entry.reason ? { reason: entry.reason } : {}),
+        triggers,
+        ...(entry.lastRun ? { lastRun: new Date(entry.lastRun).toISOString() } : {}),
+        ...(entry.lastError ? { lastError: entry.lastError } : {}),
+      };
+    });
+  }
+
+  private registerBuiltins(entry: BotEntry, prepared: PreparedBot): void {
+    const c = prepared.container;
+    c.register(Tokens.Slack, { useValue: this.options.slack });
+    c.register(Tokens.Store, { useValue: entry.store });
+    c.register(Tokens.Logger, { useValue: prepared.log });
+    c.register(Tokens.Config, { useValue: prepared.config });
+    c.register(Tokens.Bot, { useValue: prepared.info });
+  }
+
+  private runtimeFor(entry: BotEntry, trigger: Trigger): TriggerRuntime {
+    const prepared = entry.prepared!;
+    return {
+      botId: entry.id,
+      log: prepared.log.child({ trigger: trigger.name }),
+      hostStore: this.hostStore,
+      owner: this.owner,
+      signal: this.abort.signal,
+      run: (event, handler, extras) => this.run(entry, trigger, event, handler, extras ?? {}),
+      slack: this.router,
+      http: {
+        route: (path, handler) => {
+          let byPath = this.routes.get(entry.id);
+          if (!byPath) this.routes.set(entry.id, (byPath = new Map()));
+          const key = normalisePath(path);
+          if (byPath.has(key)) {
+            throw new BotyardError(ErrorCodes.TRIGGER_INVALID, `Bot "${entry.id}" registers two webhooks at "${key}".`);
+          }
+          byPath.set(key, handler);
+          return () => byPath!.delete(key);
+        },
+      },
+      queues: this.queues,
+      scheduleSucceeded: (name, at) => this.emit((o) => o.scheduleSucceeded?.(entry.id, name, at)),
+    };
+  }
+
+  private run<E, R>(
+    entry: BotEntry,
+    trigger: { kind: string; name: string },
+    event: E,
+    handler: (ctx: BaseContext<E>) => R | Promise<R>,
+    extras: ContextExtras,
+    duringShutdown = false,
+  ): Promise<RunOutcome<R>> {
+    const prepared = entry.prepared!;
+    const runId = randomUUID().slice(0, 13);
+    if ((this.stopping && !duringShutdown) || !prepared) {
+      return Promise.resolve({ ok: false, error: new Error("host is stopping"), runId });
+    }
+    const log = prepared.log.child({ trigger: trigger.name, run: runId });
+    const info = { bot: entry.id, plugin: prepared.info.plugin, trigger: trigger.name, kind: trigger.kind, runId };
+    const ctx = createContext<E>({
+      bot: prepared.info,
+      hostDryRun: this.options.dryRun ?? false,
+      trigger: { kind: trigger.kind, name: trigger.name },
+      runId,
+      event,
+      extras,
+      slack: this.options.slack,
+      store: entry.store,
+      log,
+      signal: this.abort.signal,
+      container: prepared.container,
+      onAction: (record: ActionRecord) => this.emit((o) => o.action?.(record)),
+    });
+    const started = performance.now();
+    const stats = entry.stats.get(trigger.name) ?? { runs: 0, errors: 0 };
+    entry.stats.set(trigger.name, stats);
+    this.emit((o) => o.runStarted?.(info));
+    const promise = (async (): Promise<RunOutcome<R>> => {
+      try {
+        const value = await runScope.run({ act: ctx.act }, () => handler(ctx));
+        const durationMs = performance.now() - started;
+        stats.runs++;
+        stats.lastRun = entry.lastRun = Date.now();
+        log.debug({ ms: Math.round(durationMs) }, "run finished");
+        this.emit((o) => o.runFinished?.({ ...info, ok: true, durationMs }));
+        return { ok: true, value, runId };
+      } catch (error) {
+        const durationMs = performance.now() - started;
+        const message = (error as Error)?.message ?? String(error);
+        stats.runs++;
+        stats.errors++;
+        stats.lastRun = entry.lastRun = Date.now();
+        stats.lastError = entry.lastError = message;
+        log.error({ err: error }, `handler failed: ${message}`);
+        this.emit((o) => o.runFinished?.({ ...info, ok: false, durationMs, error }));
+        return { ok: false, error, runId };
+      }
+    })();
+    this.inflight.add(promise);
+    void promise.finally(() => this.inflight.delete(promise));
+    return promise;
+  }
+
+  private async deactivate(entry: BotEntry): Promise<void> {
+    for (const [name, active] of entry.active) {
+      try {
+        await active.stop();
+      } catch (error) {
+        this.log.warn({ err: error, bot: entry.id, trigger: name }, "trigger did not stop cleanly");
+      }
+    }
+    entry.active.clear();
+  }
+
+  private fail(entry: BotEntry, error: unknown): void {
+    entry.state = "failed";
+    entry.reason = (error as Error)?.message ?? String(error);
+    this.log.error({ err: error, bot: entry.id, code: (error as { code?: string }).code }, `bot "${entry.id}" failed: ${entry.reason}`);
+    this.emit((o) => o.botState?.(entry.id, "failed", entry.reason));
+  }
+
+  private emit(call: (observer: EngineObserver) => void): void {
+    for (const observer of this.observers) {
+      try {
+        call(observer);
+      } catch (error) {
+        this.log.warn({ err: error }, "an engine observer threw");
+      }
+    }
+  }
+}
+
+function normalisePath(path: string): string {
+  if (!path || path === "/") return "/";
+  const withSlash = path.startsWith("/") ? path : `/${path}`;
+  return withSlash.replace(/\/+$/, "") || "/";
+}

@@ -1,0 +1,24 @@
+import type { ActionRecord } from "../actions/action.js";
+
+/** Hooks for metrics and tests; every method is optional. */
+export interface EngineObserver {
+  /** A Slack envelope or webhook request arrived (before routing). */
+  received?(source: "slack" | "webhook", type: string): void;
+  runStarted?(run: RunInfo): void;
+  runFinished?(run: RunInfo & { ok: boolean; durationMs: number; error?: unknown }): void;
+  action?(record: ActionRecord): void;
+  slackCall?(method: string, outcome: "ok" | "error" | "rate_limited"): void;
+  scheduleSucceeded?(bot: string, trigger: string, at: Date): void;
+  /** A bot changed state (started, failed). */
+  botState?(bot: string, state: BotState, reason?: string): void;
+}
+
+export interface RunInfo {
+  bot: string;
+  plugin: string;
+  trigger: string;
+  kind: string;
+  runId: string;
+}
+
+export type BotState = "loaded" | "running" | "failed" | "stopped";

@@ -1,0 +1,171 @@
+import type { Logger } from "../logging/logger.js";
+import type { Store } from "../store/store.js";
+import type { ConsumeOptions, QueueRunner } from "../triggers/trigger.js";
+
+export interface QueueWorkerOptions {
+  /** How long a claim lasts before the job returns to the queue (renewed while the handler runs). */
+  leaseMs?: number;
+  /** Jobs handled at once per queue. */
+  concurrency?: number;
+  /** First poll delay when idle; doubles up to `maxPollMs`. Local enqueues wake the worker at once. */
+  pollMs?: number;
+  maxPollMs?: number;
+}
+
+interface Consumer {
+  queue: string;
+  handler: (payload: unknown, job: { id: string; attempt: number }) => Promise<void>;
+  options: ConsumeOptions<unknown>;
+  stopped: boolean;
+  wake: () => void;
+  inflight: Set<Promise<void>>;
+  chains: Map<string, Promise<void>>;
+  loop: Promise<void>;
+}
+
+/**
+ * Runs consumers of durable queues: claims with a lease kept alive while the handler runs, acks on
+ * success, retries with exponential backoff on failure and dead-letters after `maxAttempts`. A
+ * claim that dies with its process expires and the job is redelivered, here or on another replica.
+ */
+export class QueueWorker implements QueueRunner {
+  private readonly consumers = new Map<string, Consumer>();
+  private readonly leaseMs: number;
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private readonly maxPollMs: number;
+  private paused = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    options: QueueWorkerOptions = {},
+  ) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.concurrency = options.concurrency ?? 8;
+    this.pollMs = options.pollMs ?? 250;
+    this.maxPollMs = options.maxPollMs ?? 5_000;
+  }
+
+  consume<T>(queue: string, handler: (payload: T, job: { id: string; attempt: number }) => Promise<void>, options: ConsumeOptions<T> = {}): () => void {
+    if (this.consumers.has(queue)) throw new Error(`Queue "${queue}" already has a consumer.`);
+    const consumer: Consumer = {
+      queue,
+      handler: handler as Consumer["handler"],
+      options: options as ConsumeOptions<unknown>,
+      stopped: false,
+      wake: () => {},
+      inflight: new Set(),
+      chains: new Map(),
+      loop: Promise.resolve(),
+    };
+    this.consumers.set(queue, consumer);
+    consumer.loop = this.loop(consumer);
+    return () => {
+      consumer.stopped = true;
+      consumer.wake();
+      this.consumers.delete(queue);
+    };
+  }
+
+  notify(queue: string): void {
+    this.consumers.get(queue)?.wake();
+  }
+
+  /** Stops claiming (e.g. while the store is unreachable); in-flight jobs go on. */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (!paused) for (const c of this.consumers.values()) c.wake();
+  }
+
+  /** Stops every consumer and waits for the jobs in hand. */
+  async stop(): Promise<void> {
+    const all = [...this.consumers.values()];
+    for (const c of all) {
+      c.stopped = true;
+      c.wake();
+    }
+    this.consumers.clear();
+    await Promise.all(all.map(async (c) => {
+      await c.loop;
+      await Promise.allSettled([...c.inflight]);
+    }));
+  }
+
+  /** Resolves when no consumer holds a job (tests use it to wait for processing). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = [...this.consumers.values()].flatMap((c) => [...c.inflight]);
+      if (pending.length === 0) return;
+      await Promise.allSettled(pending);
+    }
+  }
+
+  private async loop(c: Consumer): Promise<void> {
+    let delay = this.pollMs;
+    while (!c.stopped) {
+      let claimed = false;
+      if (!this.paused && c.inflight.size < this.concurrency) {
+        try {
+          const job = await this.store.claim(c.queue, { leaseMs: this.leaseMs });
+          if (job) {
+            claimed = true;
+            this.start(c, job);
+          }
+        } catch (error) {
+          this.log.warn({ err: error, queue: c.queue }, "queue claim failed; will retry");
+        }
+      }
+      if (claimed) {
+        delay = this.pollMs;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, c.inflight.size >= this.concurrency ? this.pollMs : delay);
+        timer.unref();
+        c.wake = () => {
+          clearTimeout(timer);
+          delay = this.pollMs;
+          resolve();
+        };
+      });
+      c.wake = () => {};
+      delay = Math.min(delay * 2, this.maxPollMs);
+    }
+  }
+
+  private start(c: Consumer, job: Awaited<ReturnType<Store["claim"]>> & object): void {
+    const key = c.options.orderingKey?.(job.payload);
+    const previous = key === undefined ? undefined : c.chains.get(key);
+    const heartbeat = setInterval(() => void this.store.extend(job, this.leaseMs).catch(() => false), this.leaseMs / 3);
+    heartbeat.unref();
+    const work = (async () => {
+      // Same ordering key: wait for the earlier job of this process, in claim (queue) order.
+      if (previous) await previous.catch(() => {});
+      try {
+        await c.handler(job.payload, { id: job.id, attempt: job.attempt });
+        await this.store.ack(job);
+      } catch (error) {
+        const max = c.options.maxAttempts ?? 10;
+        if (job.attempt >= max) {
+          this.log.error({ err: error, queue: c.queue, job: job.id, attempt: job.attempt }, "job failed for the last time; moved to the dead-letter list");
+          await this.store.set(`deadletter/${c.queue}/${job.id}`, { payload: job.payload, error: String(error), at: Date.now() }).catch(() => {});
+          await this.store.ack(job).catch(() => false);
+        } else {
+          const delayMs = Math.min(1000 * 2 ** (job.attempt - 1), 60_000);
+          this.log.warn({ queue: c.queue, job: job.id, attempt: job.attempt, retryInMs: delayMs }, "job failed; will retry");
+          await this.store.release(job, { delayMs }).catch(() => false);
+        }
+      } finally {
+        clearInterval(heartbeat);
+      }
+    })();
+    c.inflight.add(work);
+    if (key !== undefined) c.chains.set(key, work);
+    void work.finally(() => {
+      c.inflight.delete(work);
+      if (key !== undefined && c.chains.get(key) === work) c.chains.delete(key);
+      c.wake();
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import type { SlackEnvelope } from "../slack/slack-types.js";
+import type { SlackEnvelopeListener, SlackEventListener } from "../triggers/trigger.js";
+
+interface Listeners<L> {
+  byChannel: Map<string, Set<L>>;
+  anyChannel: Set<L>;
+}
+
+/**
+ * Routes Slack envelopes to listeners by event type and channel, so dispatch costs the same with
+ * ten bots as with thousands that listen elsewhere. Slash commands and mention keywords are
+ * exclusive (checked at load), so they map to a listener directly.
+ */
+export class SlackRouter {
+  private readonly events = new Map<string, Listeners<SlackEventListener>>();
+  private readonly keywords = new Map<string, Set<SlackEventListener>>();
+  private readonly commands = new Map<string, Set<SlackEnvelopeListener>>();
+  private readonly actionIds = new Map<string, Set<SlackEnvelopeListener>>();
+  private readonly actionPatterns = new Set<{ pattern: RegExp; listener: SlackEnvelopeListener }>();
+  readonly self: { userId?: string; botId?: string } = {};
+
+  onEvent(type: string, channel: string | undefined, listener: SlackEventListener): () => void {
+    let entry = this.events.get(type);
+    if (!entry) this.events.set(type, (entry = { byChannel: new Map(), anyChannel: new Set() }));
+    const set = channel === undefined ? entry.anyChannel : getOrCreate(entry.byChannel, channel);
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  onMentionKeyword(keyword: string, listener: SlackEventListener): () => void {
+    const set = getOrCreate(this.keywords, keyword.toLowerCase());
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  onCommand(command: string, listener: SlackEnvelopeListener): () => void {
+    const set = getOrCreate(this.commands, command.toLowerCase());
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  onBlockAction(actionId: string | RegExp, listener: SlackEnvelopeListener): () => void {
+    if (typeof actionId === "string") {
+      const set = getOrCreate(this.actionIds, actionId);
+      set.add(listener);
+      return () => set.delete(listener);
+    }
+    const entry = { pattern: actionId, listener };
+    this.actionPatterns.add(entry);
+    return () => this.actionPatterns.delete(entry);
+  }
+
+  /** The listeners an envelope would reach (empty when nobody listens: the caller can skip dedupe). */
+  route(envelope: SlackEnvelope): Array<() => void> {
+    const out: Array<() => void> = [];
+    const payload = envelope.payload;
+    if (envelope.type === "events_api") {
+      const event = payload.event as Record<string, unknown> | undefined;
+      if (!event || typeof event.type !== "string") return out;
+      const entry = this.events.get(event.type);
+      if (entry) {
+        const channel = channelOf(event);
+        const inChannel = channel === undefined ? undefined : entry.byChannel.get(channel);
+        for (const l of entry.anyChannel) out.push(() => l(event, envelope));
+        if (inChannel) for (const l of inChannel) out.push(() => l(event, envelope));
+      }
+      if (event.type === "app_mention" && typeof event.text === "string") {
+        const keyword = mentionKeyword(event.text);
+        const set = keyword === undefined ? undefined : this.keywords.get(keyword);
+        if (set) for (const l of set) out.push(() => l(event, envelope));
+      }
+    } else if (envelope.type === "slash_commands") {
+      const set = typeof payload.command === "string" ? this.commands.get(payload.command.toLowerCase()) : undefined;
+      if (set) for (const l of set) out.push(() => l(payload, envelope));
+    } else if (envelope.type === "interactive" && payload.type === "block_actions") {
+      const seen = new Set<SlackEnvelopeListener>();
+      for (const action of (payload.actions as Array<{ action_id?: string }> | undefined) ?? []) {
+        const set = action.action_id === undefined ? undefined : this.actionIds.get(action.action_id);
+        if (set) for (const l of set) seen.add(l);
+        for (const { pattern, listener } of this.actionPatterns) if (action.action_id && pattern.test(action.action_id)) seen.add(listener);
+      }
+      for (const l of seen) out.push(() => l(payload, envelope));
+    }
+    return out;
+  }
+}
+
+/** The channel an event happened in, wherever its type keeps it. */
+export function channelOf(event: Record<string, unknown>): string | undefined {
+  if (typeof event.channel === "string") return event.channel;
+  const channel = event.channel as { id?: unknown } | undefined;
+  if (channel && typeof channel.id === "string") return channel.id;
+  const item = event.item as { channel?: unknown } | undefined;
+  if (item && typeof item.channel === "string") return item.channel;
+  return undefined;
+}
+
+function mentionKeyword(text: string): string | undefined {
+  const rest = text.replace(/^\s*<@[A-Z0-9]+(\|[^>]*)?>[\s:,]*/i, "");
+  const word = rest.split(/\s+/, 1)[0];
+  return word ? word.toLowerCase() : undefined;
+}
+
+function getOrCreate<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  return set;
+}

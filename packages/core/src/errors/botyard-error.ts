@@ -1,0 +1,75 @@
+/**
+ * Every error a user can hit carries a stable code (`BOTYARD_ERR_*`) and a message that says what
+ * to do. Codes are compared by value, never with `instanceof`: a plugin installed beside
+ * `bots.yaml` may bring its own copy of core, and its errors must still be recognised.
+ */
+export const ErrorCodes = {
+  /** bots.yaml cannot be read or parsed. */
+  CONFIG_SYNTAX: "BOTYARD_ERR_CONFIG_SYNTAX",
+  /** bots.yaml parsed but a value is not what the schema expects. */
+  CONFIG_INVALID: "BOTYARD_ERR_CONFIG_INVALID",
+  /** `${VAR}` names an environment variable that is not set. */
+  CONFIG_ENV_UNSET: "BOTYARD_ERR_CONFIG_ENV_UNSET",
+  /** Two bots share an id. */
+  DUPLICATE_BOT_ID: "BOTYARD_ERR_DUPLICATE_BOT_ID",
+  /** `use:` names a plugin that cannot be found from the config file's directory. */
+  PLUGIN_NOT_FOUND: "BOTYARD_ERR_PLUGIN_NOT_FOUND",
+  /** The module named by `use:` loaded but does not export a plugin made with `definePlugin`. */
+  PLUGIN_INVALID: "BOTYARD_ERR_PLUGIN_INVALID",
+  /** The plugin's `core` range does not include the running core. */
+  CORE_VERSION_MISMATCH: "BOTYARD_ERR_CORE_VERSION_MISMATCH",
+  /** A bot's `config:` does not match its plugin's schema. */
+  PLUGIN_CONFIG_INVALID: "BOTYARD_ERR_PLUGIN_CONFIG_INVALID",
+  /** A plugin's `setup` threw. */
+  PLUGIN_SETUP_FAILED: "BOTYARD_ERR_PLUGIN_SETUP_FAILED",
+  /** Two bots claim the same slash command or mention keyword. */
+  TRIGGER_CONFLICT: "BOTYARD_ERR_TRIGGER_CONFLICT",
+  /** A trigger was declared with arguments that cannot work (bad cron, bad path...). */
+  TRIGGER_INVALID: "BOTYARD_ERR_TRIGGER_INVALID",
+  /** `ctx.say` was called where no channel is implied. */
+  NO_CHANNEL: "BOTYARD_ERR_NO_CHANNEL",
+  /** `ctx.respond` was called where there is no response_url. */
+  NO_RESPONSE_URL: "BOTYARD_ERR_NO_RESPONSE_URL",
+  /** A DI token was resolved that nothing registered. */
+  SERVICE_NOT_FOUND: "BOTYARD_ERR_SERVICE_NOT_FOUND",
+  /** The store refused an operation (locked database, bad value...). */
+  STORE: "BOTYARD_ERR_STORE",
+  /** Another process already holds the store (e.g. the same SQLite file). */
+  STORE_LOCKED: "BOTYARD_ERR_STORE_LOCKED",
+  /** A value given to the store cannot be stored (not JSON-serialisable). */
+  STORE_VALUE: "BOTYARD_ERR_STORE_VALUE",
+  /** The host was asked to start without what it needs (tokens...). */
+  HOST_START: "BOTYARD_ERR_HOST_START",
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export interface BotyardErrorOptions {
+  /** What the user should do about it. Appended to the message. */
+  hint?: string;
+  cause?: unknown;
+  /** Structured details (file, path, line...) for tools and tests. */
+  details?: Record<string, unknown>;
+}
+
+export class BotyardError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: BotyardErrorOptions = {}) {
+    super(options.hint ? `${message}\n  hint: ${options.hint}` : message, { cause: options.cause });
+    this.name = "BotyardError";
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details ?? {};
+  }
+}
+
+/** True for any Botyard error, from this copy of core or another; narrows by code when given. */
+export function isBotyardError(error: unknown, code?: ErrorCode): error is BotyardError {
+  if (typeof error !== "object" || error === null) return false;
+  const c = (error as { code?: unknown }).code;
+  if (typeof c !== "string" || !c.startsWith("BOTYARD_ERR_")) return false;
+  return code === undefined || c === code;
+}

@@ -1,0 +1,94 @@
+// @botyard/core: the contract plugin authors write against, and the engine hosts run it with.
+
+// --- For plugin authors -------------------------------------------------------------------
+export { definePlugin, isPlugin, PLUGIN_MARK } from "./plugin/define-plugin.js";
+export type { Plugin, PluginDefinition, PluginMark } from "./plugin/define-plugin.js";
+export type { Bot, LifecycleHook, Timer } from "./plugin/bot.js";
+export { Type } from "typebox";
+export type { Static, TSchema } from "typebox";
+
+export type { BaseContext, BotInfo, ContextExtras, OnceResult, RespondMessage, SayMessage } from "./context/context.js";
+export type { ScheduleContext, ScheduleEvent, ScheduleHandler, ScheduleOptions } from "./triggers/schedule.js";
+export type {
+  EventContext,
+  MentionContext,
+  MessageContext,
+  MessageOptions,
+  Pattern,
+  ReactionContext,
+  SlackEventOptions,
+} from "./triggers/slack-event.js";
+export { stripMention } from "./triggers/slack-event.js";
+export type { CommandContext } from "./triggers/slash-command.js";
+export type { BlockActionContext } from "./triggers/block-action.js";
+export type { WebhookContext, WebhookHandler, WebhookOptions } from "./triggers/webhook.js";
+export type {
+  AppMentionEvent,
+  Actor,
+  BlockAction,
+  BlockActionPayload,
+  MessageEvent,
+  ReactionAddedEvent,
+  SlackEnvelope,
+  SlashCommand,
+} from "./slack/slack-types.js";
+
+export { defineAction } from "./actions/action.js";
+export type { ActionRecord } from "./actions/action.js";
+
+export type { Store, StoreBackend, Entry, Job, JobRef, EnqueueOptions, EnqueueResult, SetOptions, ListOptions, ClaimOptions } from "./store/store.js";
+export { encodeValue, DEFAULT_DEDUPE_TTL_MS } from "./store/store.js";
+export { MemoryStore } from "./store/memory-store.js";
+export { namespaced } from "./store/namespaced-store.js";
+
+export { token } from "./di/tokens.js";
+export type { Token } from "./di/tokens.js";
+export { Tokens } from "./di/builtin-tokens.js";
+export type { Container, Provider } from "./di/container.js";
+
+export { BotyardError, ErrorCodes, isBotyardError } from "./errors/botyard-error.js";
+export type { ErrorCode, BotyardErrorOptions } from "./errors/botyard-error.js";
+
+export type { Logger } from "./logging/logger.js";
+
+// --- For custom trigger kinds ---------------------------------------------------------------
+export type {
+  ActiveTrigger,
+  ConsumeOptions,
+  QueueRunner,
+  RunOutcome,
+  SlackEventListener,
+  SlackEnvelopeListener,
+  SlackSubscriptions,
+  Trigger,
+  TriggerClaim,
+  TriggerRuntime,
+  WebhookRequest,
+  WebhookResponse,
+  WebhookRoutes,
+} from "./triggers/trigger.js";
+export { ScheduleTrigger } from "./triggers/schedule.js";
+export { WebhookTrigger } from "./triggers/webhook.js";
+export { MessageTrigger, MentionTrigger, ReactionTrigger, EventTrigger } from "./triggers/slack-event.js";
+export { SlashCommandTrigger } from "./triggers/slash-command.js";
+export { BlockActionTrigger } from "./triggers/block-action.js";
+
+// --- For hosts and test kits ----------------------------------------------------------------
+export { Engine } from "./engine/engine.js";
+export type { EngineOptions, BotStatus, TriggerStatus } from "./engine/engine.js";
+export type { EngineObserver, RunInfo, BotState } from "./engine/observer.js";
+export { prepareBot, validatePluginConfig, findTriggerConflicts } from "./engine/prepare-bot.js";
+export type { BotSpec, PreparedBot } from "./engine/prepare-bot.js";
+export { QueueWorker } from "./engine/queue-worker.js";
+export type { QueueWorkerOptions } from "./engine/queue-worker.js";
+export { validateAgainst } from "./config/validate.js";
+export type { ConfigIssue, Validated } from "./config/validate.js";
+export { createContainer } from "./di/container.js";
+export { createLogger, silentLogger } from "./logging/logger.js";
+export type { LoggerOptions } from "./logging/logger.js";
+export { SecretScrubber } from "./logging/secret-scrubber.js";
+export { createSlackClient, isSlackWriteMethod } from "./slack/slack-client.js";
+export type { SlackClientOptions, SlackCallObserver } from "./slack/slack-client.js";
+export { SocketModeReceiver } from "./slack/socket-mode-receiver.js";
+export type { SocketModeReceiverOptions } from "./slack/socket-mode-receiver.js";
+export { CORE_VERSION, CORE_LOCATION } from "./version.js";

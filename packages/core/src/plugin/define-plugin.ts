@@ -1,0 +1,66 @@
+import type { Static, TSchema } from "typebox";
+import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
+import { CORE_LOCATION, CORE_VERSION } from "../version.js";
+import type { Bot } from "./bot.js";
+
+/** What a plugin author writes. */
+export interface PluginDefinition<S extends TSchema = TSchema> {
+  /** Short name, shown in logs and `botyard list` (the npm package name is known separately). */
+  name: string;
+  /** The @botyard/core versions this plugin works with, as a semver range (`^0.1.0`). Checked at load. */
+  core: string;
+  /** The plugin's own version, shown by `botyard list` (defaults to its package.json version). */
+  version?: string;
+  description?: string;
+  /** A typebox schema for the bot's `config:` in bots.yaml; defaults are applied before `setup`. */
+  config: S;
+  /**
+   * Registers the bot's triggers and services. It must not do I/O: the host also loads plugins
+   * for `validate`, `list` and `schema`. Put start-up I/O in `bot.onStart`.
+   */
+  setup(bot: Bot<Static<S>>, config: Static<S>): void;
+}
+
+/** Marks a plugin object and records which copy of core made it. */
+export const PLUGIN_MARK: unique symbol = Symbol.for("botyard:plugin") as never;
+
+export interface PluginMark {
+  coreVersion: string;
+  coreLocation: string;
+}
+
+export type Plugin<S extends TSchema = TSchema> = PluginDefinition<S> & { readonly [PLUGIN_MARK]: PluginMark };
+
+/**
+ * Declares a plugin. The returned object is what the package exports (as default or as `plugin`).
+ *
+ * ```ts
+ * export default definePlugin({
+ *   name: "standup",
+ *   core: "^0.1.0",
+ *   config: Type.Object({ channel: Type.String() }),
+ *   setup(bot, config) {
+ *     bot.schedule("0 10 * * 1-5", async (ctx) => { await ctx.slack.chat.postMessage({ channel: config.channel, text: "Standup!" }); });
+ *   },
+ * });
+ * ```
+ */
+export function definePlugin<S extends TSchema>(definition: PluginDefinition<S>): Plugin<S> {
+  if (!definition || typeof definition.name !== "string" || !definition.name) {
+    throw new BotyardError(ErrorCodes.PLUGIN_INVALID, "definePlugin needs a `name`.");
+  }
+  if (typeof definition.core !== "string" || !definition.core) {
+    throw new BotyardError(ErrorCodes.PLUGIN_INVALID, `Plugin "${definition.name}" must declare the core versions it supports.`, {
+      hint: `Add core: "^${CORE_VERSION}" to its definePlugin({...}).`,
+    });
+  }
+  if (typeof definition.setup !== "function") {
+    throw new BotyardError(ErrorCodes.PLUGIN_INVALID, `Plugin "${definition.name}" needs a setup(bot, config) function.`);
+  }
+  return Object.freeze({ ...definition, [PLUGIN_MARK]: { coreVersion: CORE_VERSION, coreLocation: CORE_LOCATION } });
+}
+
+/** Recognises a plugin made by any copy of core (no `instanceof`: copies do not share classes). */
+export function isPlugin(value: unknown): value is Plugin {
+  return typeof value === "object" && value !== null && PLUGIN_MARK in value;
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from "node:crypto";
+import {
+  DEFAULT_DEDUPE_TTL_MS,
+  encodeValue,
+  type ClaimOptions,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type Entry,
+  type Job,
+  type JobRef,
+  type ListOptions,
+  type SetOptions,
+  type StoreBackend,
+} from "./store.js";
+
+interface Slot {
+  text: string;
+  expiresAt: number;
+}
+
+interface QueuedJob {
+  id: string;
+  queue: string;
+  text: string;
+  enqueuedAt: number;
+  readyAt: number;
+  attempt: number;
+  claim: string | undefined;
+}
+
+/**
+ * Everything in process memory: for tests and throwaway runs. Values are stored as JSON text, as
+ * the durable backends do, so a bot cannot come to depend on sharing object identity with the store.
+ */
+export class MemoryStore implements StoreBackend {
+  readonly kind = "memory";
+  private readonly data = new Map<string, Slot>();
+  // Kept apart from `data` so that `list("")` shows only what bots stored.
+  private readonly dedupe = new Map<string, Slot>();
+  private readonly leases = new Map<string, Slot>();
+  private readonly jobs = new Map<string, QueuedJob>();
+  private seq = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const slot = this.live(key);
+    return slot ? (JSON.parse(slot.text) as T) : undefined;
+  }
+
+  async set(key: string, value: unknown, options?: SetOptions): Promise<void> {
+    this.data.set(key, this.slot(value, options));
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const existed = this.live(key) !== undefined;
+    this.data.delete(key);
+    return existed;
+  }
+
+  async setIfAbsent(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
+    if (this.live(key)) return false;
+    this.data.set(key, this.slot(value, options));
+    return true;
+  }
+
+  async compareAndSet(key: string, expected: unknown, next: unknown, options?: SetOptions): Promise<boolean> {
+    const current = this.live(key);
+    const matches = expected === undefined ? current === undefined : current?.text === encodeValue(expected);
+    if (!matches) return false;
+    this.data.set(key, this.slot(next, options));
+    return true;
+  }
+
+  async list<T>(prefix: string, options?: ListOptions): Promise<Array<Entry<T>>> {
+    const keys = [...this.data.keys()].filter((k) => k.startsWith(prefix) && this.live(k)).sort();
+    const limited = options?.limit === undefined ? keys : keys.slice(0, options.limit);
+    return limited.map((key) => ({ key, value: JSON.parse(this.data.get(key)!.text) as T }));
+  }
+
+  async enqueue(queue: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueueResult> {
+    const text = encodeValue(payload);
+    if (options?.dedupeKey !== undefined) {
+      const marker = `${queue}\u0000${options.dedupeKey}`;
+      const existing = this.live(marker, this.dedupe);
+      if (existing) return { id: JSON.parse(existing.text) as string, duplicate: true };
+      const id = this.nextId();
+      this.dedupe.set(marker, { text: JSON.stringify(id), expiresAt: this.now() + (options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS) });
+      this.push(id, queue, text, options.delayMs);
+      return { id, duplicate: false };
+    }
+    const id = this.nextId();
+    this.push(id, queue, text, options?.delayMs);
+    return { id, duplicate: false };
+  }
+
+  async claim<T>(queue: string, options: ClaimOptions): Promise<Job<T> | undefined> {
+    const now = this.now();
+    // Map iteration is insertion order, so the first ready job is the oldest.
+    for (const job of this.jobs.values()) {
+      if (job.queue !== queue || job.readyAt > now) continue;
+      job.claim = randomUUID();
+      job.attempt += 1;
+      job.readyAt = now + options.leaseMs;
+      // Move it to the back so that a redelivered job does not starve the jobs behind it forever.
+      this.jobs.delete(job.id);
+      this.jobs.set(job.id, job);
+      return { queue, id: job.id, claim: job.claim, payload: JSON.parse(job.text) as T, attempt: job.attempt, enqueuedAt: job.enqueuedAt };
+    }
+    return undefined;
+  }
+
+  async ack(ref: JobRef): Promise<boolean> {
+    const job = this.owned(ref);
+    if (!job) return false;
+    this.jobs.delete(job.id);
+    return true;
+  }
+
+  async release(ref: JobRef, options?: { delayMs?: number }): Promise<boolean> {
+    const job = this.owned(ref);
+    if (!job) return false;
+    job.claim = undefined;
+    job.readyAt = this.now() + (options?.delayMs ?? 0);
+    return true;
+  }
+
+  async extend(ref: JobRef, leaseMs: number): Promise<boolean> {
+    const job = this.owned(ref);
+    if (!job) return false;
+    job.readyAt = this.now() + leaseMs;
+    return true;
+  }
+
+  async queueSize(queue: string): Promise<number> {
+    let n = 0;
+    for (const job of this.jobs.values()) if (job.queue === queue) n++;
+    return n;
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const current = this.live(name, this.leases);
+    if (current && JSON.parse(current.text) !== owner) return false;
+    this.leases.set(name, { text: JSON.stringify(owner), expiresAt: this.now() + ttlMs });
+    return true;
+  }
+
+  async renewLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const current = this.live(name, this.leases);
+    if (!current || JSON.parse(current.text) !== owner) return false;
+    current.expiresAt = this.now() + ttlMs;
+    return true;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<boolean> {
+    const current = this.live(name, this.leases);
+    if (!current || JSON.parse(current.text) !== owner) return false;
+    this.leases.delete(name);
+    return true;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  private owned(ref: JobRef): QueuedJob | undefined {
+    const job = this.jobs.get(ref.id);
+    if (!job || job.queue !== ref.queue || job.claim !== ref.claim) return undefined;
+    // A claim whose lease ran out is lost even if nobody has re-claimed the job yet.
+    if (job.readyAt <= this.now()) return undefined;
+    return job;
+  }
+
+  private push(id: string, queue: string, text: string, delayMs = 0): void {
+    const now = this.now();
+    this.jobs.set(id, { id, queue, text, enqueuedAt: now, readyAt: now + delayMs, attempt: 0, claim: undefined });
+  }
+
+  private nextId(): string {
+    return `${this.now().toString(36)}-${(++this.seq).toString(36)}`;
+  }
+
+  private slot(value: unknown, options?: SetOptions): Slot {
+    return { text: encodeValue(value), expiresAt: options?.ttlMs ? this.now() + options.ttlMs : Number.POSITIVE_INFINITY };
+  }
+
+  private live(key: string, map: Map<string, Slot> = this.data): Slot | undefined {
+    const slot = map.get(key);
+    if (!slot) return undefined;
+    if (slot.expiresAt <= this.now()) {
+      // Expired keys are swept lazily on access; memory is for tests, where that is enough.
+      map.delete(key);
+      return undefined;
+    }
+    return slot;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The Store: what bots keep between runs. Values are JSON (anything `JSON.stringify` round-trips).
+ * Every backend (memory, SQLite, Redis, or a third party's) implements this whole contract, and the
+ * shared contract suite in @botyard/testing (`describeStoreContract`) checks it.
+ *
+ * A bot sees its own namespace (`ctx.store`); the host keeps its leases, dedupe keys and queues in
+ * a namespace of its own beside them.
+ */
+export interface Store {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  /** Writes `value`; with `ttlMs` the key disappears after that long. */
+  set(key: string, value: unknown, options?: SetOptions): Promise<void>;
+  /** Removes the key; true when it existed. */
+  delete(key: string): Promise<boolean>;
+  /** Writes only when the key is absent (or expired); true when this call wrote it. */
+  setIfAbsent(key: string, value: unknown, options?: SetOptions): Promise<boolean>;
+  /**
+   * Writes `next` only when the current value equals `expected` (compared as JSON, so read the
+   * value with `get` and pass it back unchanged); `expected: undefined` means "absent". True when
+   * this call wrote it.
+   */
+  compareAndSet(key: string, expected: unknown, next: unknown, options?: SetOptions): Promise<boolean>;
+  /** Live keys starting with `prefix`, in key order. */
+  list<T = unknown>(prefix: string, options?: ListOptions): Promise<Array<Entry<T>>>;
+
+  /** Adds a job to a work queue. With `dedupeKey`, a second enqueue of the same key within `dedupeTtlMs` is a no-op. */
+  enqueue(queue: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueueResult>;
+  /** Takes the oldest ready job for `leaseMs`; unless acked or released by then, it returns to the queue. */
+  claim<T = unknown>(queue: string, options: ClaimOptions): Promise<Job<T> | undefined>;
+  /** Removes a claimed job for good. False when the claim had already expired and been lost. */
+  ack(job: JobRef): Promise<boolean>;
+  /** Returns a claimed job to the queue now or after `delayMs`. False when the claim was lost. */
+  release(job: JobRef, options?: { delayMs?: number }): Promise<boolean>;
+  /** Keeps a long-running claim alive. False when the claim was lost. */
+  extend(job: JobRef, leaseMs: number): Promise<boolean>;
+  /** Jobs waiting or claimed in a queue (for metrics and tests). */
+  queueSize(queue: string): Promise<number>;
+
+  /** Takes the named lease for `owner` if free or expired; true when `owner` holds it now. */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends a lease `owner` holds; false when it does not hold it any more. */
+  renewLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives a lease up; false when `owner` did not hold it. */
+  releaseLease(name: string, owner: string): Promise<boolean>;
+}
+
+/** A backend: a Store plus what the host needs to run it. */
+export interface StoreBackend extends Store {
+  /** `memory`, `sqlite`, `redis`... */
+  readonly kind: string;
+  /** Throws when the backend cannot serve requests (used by `/readyz`). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SetOptions {
+  ttlMs?: number;
+}
+
+export interface ListOptions {
+  limit?: number;
+}
+
+export interface Entry<T> {
+  key: string;
+  value: T;
+}
+
+export interface EnqueueOptions {
+  dedupeKey?: string;
+  /** How long the dedupe key is remembered (default one day). */
+  dedupeTtlMs?: number;
+  /** Do not hand the job out before this delay. */
+  delayMs?: number;
+}
+
+export interface EnqueueResult {
+  id: string;
+  /** True when `dedupeKey` had been seen: nothing was enqueued. */
+  duplicate: boolean;
+}
+
+export interface ClaimOptions {
+  leaseMs: number;
+}
+
+/** What identifies one claim of one job. */
+export interface JobRef {
+  queue: string;
+  id: string;
+  /** Changes on every claim, so that a claimant whose lease expired cannot ack someone else's claim. */
+  claim: string;
+}
+
+export interface Job<T = unknown> extends JobRef {
+  payload: T;
+  /** 1 on the first claim, 2 on the first redelivery... */
+  attempt: number;
+  enqueuedAt: number;
+}
+
+export const DEFAULT_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Serialises a value the way every backend stores it, with a clear error for what JSON cannot hold. */
+export function encodeValue(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (cause) {
+    throw storeValueError(`cannot be serialised: ${(cause as Error).message}`);
+  }
+  if (text === undefined) throw storeValueError(`is ${typeof value}, which JSON cannot hold`);
+  return text;
+}
+
+function storeValueError(what: string): Error {
+  const error = new Error(`Store value ${what}. Store plain JSON data (objects, arrays, strings, numbers, booleans, null).`);
+  (error as Error & { code: string }).code = "BOTYARD_ERR_STORE_VALUE";
+  return error;
+}

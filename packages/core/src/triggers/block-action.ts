@@ -1,0 +1,44 @@
+import type { BaseContext } from "../context/context.js";
+import type { BlockAction, BlockActionPayload } from "../slack/slack-types.js";
+import type { ActiveTrigger, Trigger, TriggerRuntime } from "./trigger.js";
+
+export type BlockActionContext = BaseContext<BlockActionPayload> & {
+  /** The action (button) that was used. */
+  action: BlockAction;
+};
+
+/** `bot.blockAction("approve", handler)`: a block button or menu, answered through `ctx.respond`. */
+export class BlockActionTrigger implements Trigger {
+  readonly kind = "slack.block_action";
+  readonly name: string;
+
+  constructor(
+    private readonly actionId: string | RegExp,
+    private readonly handler: (ctx: BlockActionContext) => unknown,
+    name?: string,
+  ) {
+    this.name = name ?? `block_action:${String(actionId)}`;
+  }
+
+  describe(): string {
+    return `block action ${String(this.actionId)}`;
+  }
+
+  activate(rt: TriggerRuntime): ActiveTrigger {
+    const off = rt.slack.onBlockAction(this.actionId, (raw) => {
+      const payload = raw as BlockActionPayload;
+      for (const action of payload.actions ?? []) {
+        const hit = typeof this.actionId === "string" ? action.action_id === this.actionId : this.actionId.test(action.action_id);
+        if (!hit) continue;
+        const threadTs = payload.message?.thread_ts;
+        void rt.run(payload, (ctx) => this.handler({ ...ctx, action }), {
+          ...(payload.channel?.id ? { channel: payload.channel.id } : {}),
+          ...(threadTs ? { threadTs } : {}),
+          actor: { slackUserId: payload.user.id, ...(payload.user.username ? { slackUserName: payload.user.username } : {}) },
+          ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
+        });
+      }
+    });
+    return { stop: off };
+  }
+}

@@ -1,0 +1,142 @@
+import { Cron } from "croner";
+import type { BaseContext } from "../context/context.js";
+import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
+import type { ActiveTrigger, Trigger, TriggerRuntime } from "./trigger.js";
+
+export interface ScheduleEvent {
+  /** The time this tick was planned for (identical on every replica). */
+  scheduledAt: Date;
+  /** True when fired by hand (`fire()` in tests, on-demand runs) rather than by the clock. */
+  manual: boolean;
+}
+
+export type ScheduleContext = BaseContext<ScheduleEvent>;
+export type ScheduleHandler = (ctx: ScheduleContext) => unknown | Promise<unknown>;
+
+export interface ScheduleOptions {
+  /** Stable name (store keys, metrics, logs); defaults to `schedule:<pattern>`. */
+  name?: string;
+  /** IANA zone the pattern is read in (`Asia/Tokyo`); the host's zone by default. */
+  timezone?: string;
+  /** Skip a tick while the previous run of this trigger is still going (default true). */
+  protect?: boolean;
+  /** How long a run may hold the overrun lease without renewing it (default 60 s; renewed while running). */
+  leaseMs?: number;
+}
+
+const TICK_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A cron schedule (croner: seconds, timezone) or a one-shot date. croner waits in steps of at most
+ * 30 s, so a date weeks ahead fires on time, where a bare setTimeout overflows after 24.8 days.
+ *
+ * Each tick is claimed in the host store with a key of bot, trigger and planned time, so it runs
+ * once however many replicas share the store; overrun protection is a lease renewed while a run
+ * lasts, so a replica that dies mid-run blocks nothing beyond the lease.
+ */
+export class ScheduleTrigger implements Trigger {
+  readonly kind = "schedule";
+  readonly name: string;
+  private when: string | Date | undefined;
+  private cron: Cron | undefined;
+  private runtime: TriggerRuntime | undefined;
+
+  constructor(
+    when: string | Date | undefined,
+    private readonly handler: ScheduleHandler,
+    private readonly options: ScheduleOptions = {},
+    name?: string,
+  ) {
+    this.when = when;
+    if (when !== undefined) validate(when, options.timezone);
+    this.name = name ?? options.name ?? `schedule:${when instanceof Date ? when.toISOString() : when}`;
+  }
+
+  describe(): string {
+    const when = this.when instanceof Date ? `at ${this.when.toISOString()}` : this.when ? `cron "${this.when}"` : "not set";
+    return `${when}${this.options.timezone ? ` (${this.options.timezone})` : ""}`;
+  }
+
+  activate(runtime: TriggerRuntime): ActiveTrigger {
+    this.runtime = runtime;
+    this.arm();
+    return {
+      stop: () => {
+        this.cron?.stop();
+        this.runtime = undefined;
+      },
+      nextRun: () => this.cron?.nextRun() ?? undefined,
+      fire: () => this.tick(new Date(), true),
+    };
+  }
+
+  /** Re-points a one-shot timer (see `bot.timer`); arms it at once when active. */
+  setWhen(when: Date | undefined): void {
+    if (when !== undefined) validate(when, this.options.timezone);
+    this.when = when;
+    if (this.runtime) this.arm();
+  }
+
+  get pending(): Date | undefined {
+    return this.cron?.nextRun() ?? undefined;
+  }
+
+  private arm(): void {
+    this.cron?.stop();
+    this.cron = undefined;
+    if (this.when === undefined) return;
+    // A one-shot in the past fires at once rather than never (a handoff time that just passed).
+    const target = this.when instanceof Date && this.when.getTime() <= Date.now() ? new Date(Date.now() + 10) : this.when;
+    const cron: Cron = new Cron(target, { timezone: this.options.timezone, catch: true }, () => {
+      // The planned time, not the moment the timer woke: every replica must compute the same key.
+      const planned = cron.previousRuns(1, new Date(Date.now() + 1))[0] ?? new Date();
+      void this.tick(planned, false);
+    });
+    this.cron = cron;
+  }
+
+  private async tick(scheduledAt: Date, manual: boolean): Promise<unknown> {
+    const rt = this.runtime;
+    if (!rt) return undefined;
+    const at = Math.floor(scheduledAt.getTime() / 1000) * 1000;
+    if (!manual) {
+      const claimed = await rt.hostStore.setIfAbsent(`tick/${rt.botId}/${this.name}/${at}`, rt.owner, { ttlMs: TICK_KEY_TTL_MS });
+      if (!claimed) {
+        rt.log.debug({ trigger: this.name, scheduledAt: new Date(at).toISOString() }, "tick already claimed by another replica");
+        return undefined;
+      }
+    }
+    const protect = this.options.protect ?? true;
+    const leaseMs = this.options.leaseMs ?? 60_000;
+    const lease = `running/${rt.botId}/${this.name}`;
+    if (protect && !(await rt.hostStore.acquireLease(lease, rt.owner, leaseMs))) {
+      rt.log.warn({ trigger: this.name, scheduledAt: new Date(at).toISOString() }, "skipped tick: the previous run is still going");
+      return undefined;
+    }
+    const renew = protect ? setInterval(() => void rt.hostStore.renewLease(lease, rt.owner, leaseMs), Math.max(leaseMs / 3, 50)) : undefined;
+    renew?.unref();
+    try {
+      const outcome = await rt.run<ScheduleEvent, unknown>({ scheduledAt: new Date(at), manual }, this.handler);
+      if (outcome.ok) rt.scheduleSucceeded(this.name, new Date(at));
+      return outcome.ok ? outcome.value : undefined;
+    } finally {
+      if (renew) clearInterval(renew);
+      if (protect) await rt.hostStore.releaseLease(lease, rt.owner).catch(() => false);
+    }
+  }
+}
+
+function validate(when: string | Date, timezone: string | undefined): void {
+  try {
+    if (when instanceof Date) {
+      if (Number.isNaN(when.getTime())) throw new Error("the date is invalid");
+      return;
+    }
+    new Cron(when, { timezone, paused: true }).stop();
+  } catch (cause) {
+    throw new BotyardError(ErrorCodes.TRIGGER_INVALID, `Invalid schedule ${JSON.stringify(String(when))}: ${(cause as Error).message}`, {
+      hint: 'Use a cron pattern with 5 or 6 fields ("0 10 * * 1-5", "*/30 * * * * *") and an IANA timezone ("Europe/Paris").',
+      cause,
+    });
+  }
+}

@@ -1,0 +1,189 @@
+import type { BaseContext, ContextExtras } from "../context/context.js";
+import type { AppMentionEvent, MessageEvent, ReactionAddedEvent, SlackEnvelope } from "../slack/slack-types.js";
+import type { ActiveTrigger, SlackSubscriptions, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
+
+export type Pattern = string | RegExp;
+
+export type MessageContext = BaseContext<MessageEvent> & {
+  /** The regex match (or, for a string pattern, the matched text as `[0]`). */
+  match: RegExpMatchArray;
+};
+export type MentionContext = BaseContext<AppMentionEvent> & {
+  /** The message text with the leading mention of the app removed. */
+  text: string;
+  /** Words after the keyword (for keyword mentions) or after the mention. */
+  args: string[];
+  match: RegExpMatchArray;
+};
+export type ReactionContext = BaseContext<ReactionAddedEvent>;
+export type EventContext = BaseContext<Record<string, unknown>>;
+
+export interface SlackEventOptions {
+  /** Only this channel (id). Routed by channel, so it costs nothing for events elsewhere. */
+  channel?: string;
+  name?: string;
+}
+
+export interface MessageOptions extends SlackEventOptions {
+  /** Also see this app's own messages (off by default, so a bot cannot answer itself forever). */
+  includeSelf?: boolean;
+  /** Also see messages posted by other apps and bots (on by default). */
+  includeBots?: boolean;
+}
+
+// Subtypes that are a new message someone wrote; edits, deletions and joins are not.
+const CONTENT_SUBTYPES = new Set([undefined, "bot_message", "thread_broadcast", "file_share", "me_message"]);
+
+function matchText(pattern: Pattern | undefined, text: string): RegExpMatchArray | null {
+  if (pattern === undefined) return Object.assign([text], { index: 0, input: text }) as RegExpMatchArray;
+  if (typeof pattern === "string") {
+    const at = text.toLowerCase().indexOf(pattern.toLowerCase());
+    return at < 0 ? null : (Object.assign([text.slice(at, at + pattern.length)], { index: at, input: text }) as RegExpMatchArray);
+  }
+  pattern.lastIndex = 0;
+  return pattern.exec(text);
+}
+
+function messageExtras(event: { channel?: unknown; user?: unknown; thread_ts?: unknown; team?: unknown }): ContextExtras {
+  return {
+    ...(typeof event.channel === "string" ? { channel: event.channel } : {}),
+    ...(typeof event.thread_ts === "string" ? { threadTs: event.thread_ts } : {}),
+    ...(typeof event.user === "string" ? { actor: { slackUserId: event.user, ...(typeof event.team === "string" ? { teamId: event.team } : {}) } } : {}),
+  };
+}
+
+function isSelf(event: Record<string, unknown>, self: SlackSubscriptions["self"]): boolean {
+  return (self.botId !== undefined && event.bot_id === self.botId) || (self.userId !== undefined && event.user === self.userId);
+}
+
+/** `bot.message(pattern, handler)`: messages in channels the app is in, matched on text. */
+export class MessageTrigger implements Trigger {
+  readonly kind = "slack.message";
+  constructor(
+    readonly name: string,
+    private readonly pattern: Pattern | undefined,
+    private readonly handler: (ctx: MessageContext) => unknown,
+    private readonly options: MessageOptions = {},
+  ) {}
+
+  describe(): string {
+    return `message ${this.pattern === undefined ? "(any)" : String(this.pattern)}${this.options.channel ? ` in ${this.options.channel}` : ""}`;
+  }
+
+  activate(rt: TriggerRuntime): ActiveTrigger {
+    const off = rt.slack.onEvent("message", this.options.channel, (raw) => {
+      const event = raw as MessageEvent;
+      if (!CONTENT_SUBTYPES.has(event.subtype)) return;
+      if (!this.options.includeSelf && isSelf(event, rt.slack.self)) return;
+      if (this.options.includeBots === false && (event.bot_id || event.subtype === "bot_message")) return;
+      const match = matchText(this.pattern, event.text ?? "");
+      if (!match) return;
+      void rt.run(event, (ctx) => this.handler({ ...ctx, match }), messageExtras(event));
+    });
+    return { stop: off };
+  }
+}
+
+/**
+ * `bot.mention(keyword | regex, handler)`: `@app keyword args...`. A keyword is the first word
+ * after the mention and is claimed exclusively (two bots cannot both answer `@app release`).
+ */
+export class MentionTrigger implements Trigger {
+  readonly kind = "slack.mention";
+  constructor(
+    readonly name: string,
+    private readonly pattern: Pattern,
+    private readonly handler: (ctx: MentionContext) => unknown,
+    private readonly options: SlackEventOptions = {},
+  ) {}
+
+  describe(): string {
+    return `mention ${typeof this.pattern === "string" ? `"${this.pattern}"` : String(this.pattern)}`;
+  }
+
+  claims(): TriggerClaim[] {
+    return typeof this.pattern === "string" ? [{ what: "mention keyword", value: this.pattern.toLowerCase() }] : [];
+  }
+
+  activate(rt: TriggerRuntime): ActiveTrigger {
+    const listener = (raw: Record<string, unknown>) => {
+      const event = raw as AppMentionEvent;
+      if (this.options.channel && event.channel !== this.options.channel) return;
+      const text = stripMention(event.text ?? "");
+      let match: RegExpMatchArray | null;
+      let args: string[];
+      if (typeof this.pattern === "string") {
+        const words = text.split(/\s+/).filter(Boolean);
+        match = Object.assign([words[0] ?? ""], { index: 0, input: text }) as RegExpMatchArray;
+        args = words.slice(1);
+      } else {
+        match = matchText(this.pattern, text);
+        args = text.split(/\s+/).filter(Boolean);
+      }
+      if (!match) return;
+      const m = match;
+      void rt.run(event, (ctx) => this.handler({ ...ctx, text, args, match: m }), messageExtras(event));
+    };
+    const off =
+      typeof this.pattern === "string"
+        ? rt.slack.onMentionKeyword(this.pattern, listener)
+        : rt.slack.onEvent("app_mention", this.options.channel, listener);
+    return { stop: off };
+  }
+}
+
+/** The text of a mention with the leading `<@U...>` (and any `<@U...|name>`) removed. */
+export function stripMention(text: string): string {
+  return text.replace(/^\s*<@[A-Z0-9]+(\|[^>]*)?>[\s:,]*/i, "").trim();
+}
+
+/** `bot.reaction(name, handler)`: a reaction added to a message. */
+export class ReactionTrigger implements Trigger {
+  readonly kind = "slack.reaction";
+  constructor(
+    readonly name: string,
+    private readonly reaction: string | undefined,
+    private readonly handler: (ctx: ReactionContext) => unknown,
+    private readonly options: SlackEventOptions = {},
+  ) {}
+
+  describe(): string {
+    return `reaction ${this.reaction ? `:${this.reaction}:` : "(any)"}`;
+  }
+
+  activate(rt: TriggerRuntime): ActiveTrigger {
+    const off = rt.slack.onEvent("reaction_added", this.options.channel, (raw) => {
+      const event = raw as ReactionAddedEvent;
+      if (this.reaction && event.reaction !== this.reaction) return;
+      if (isSelf(event, rt.slack.self)) return;
+      void rt.run(event, this.handler, {
+        channel: event.item.channel,
+        actor: { slackUserId: event.user },
+      });
+    });
+    return { stop: off };
+  }
+}
+
+/** `bot.event(type, handler)`: any Events API event type. */
+export class EventTrigger implements Trigger {
+  readonly kind = "slack.event";
+  constructor(
+    readonly name: string,
+    private readonly type: string,
+    private readonly handler: (ctx: EventContext) => unknown,
+    private readonly options: SlackEventOptions & { includeSelf?: boolean } = {},
+  ) {}
+
+  describe(): string {
+    return `event ${this.type}${this.options.channel ? ` in ${this.options.channel}` : ""}`;
+  }
+
+  activate(rt: TriggerRuntime): ActiveTrigger {
+    const off = rt.slack.onEvent(this.type, this.options.channel, (event: Record<string, unknown>, _envelope: SlackEnvelope) => {
+      if (!this.options.includeSelf && isSelf(event, rt.slack.self)) return;
+      void rt.run(event, this.handler, messageExtras(event));
+    });
+    return { stop: off };
+  }
+}

@@ -1,0 +1,54 @@
+import type { BaseContext } from "../context/context.js";
+import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
+import type { SlashCommand } from "../slack/slack-types.js";
+import type { ActiveTrigger, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
+
+export type CommandContext = BaseContext<SlashCommand> & {
+  /** The text after the command. */
+  text: string;
+  /** `text` split on whitespace. */
+  args: string[];
+};
+
+/**
+ * `bot.command("/release", handler)`. The envelope is acked at once (Slack allows 3 s); the
+ * handler answers with `ctx.respond` (ephemeral by default) or `ctx.say`.
+ */
+export class SlashCommandTrigger implements Trigger {
+  readonly kind = "slack.command";
+  readonly name: string;
+
+  constructor(
+    readonly command: string,
+    private readonly handler: (ctx: CommandContext) => unknown,
+    name?: string,
+  ) {
+    if (!/^\/[\w-]+$/.test(command)) {
+      throw new BotyardError(ErrorCodes.TRIGGER_INVALID, `Invalid slash command ${JSON.stringify(command)}.`, {
+        hint: 'A slash command starts with "/" followed by letters, digits, "-" or "_" (e.g. "/release").',
+      });
+    }
+    this.name = name ?? `command:${command}`;
+  }
+
+  describe(): string {
+    return `slash command ${this.command}`;
+  }
+
+  claims(): TriggerClaim[] {
+    return [{ what: "slash command", value: this.command.toLowerCase() }];
+  }
+
+  activate(rt: TriggerRuntime): ActiveTrigger {
+    const off = rt.slack.onCommand(this.command, (payload) => {
+      const command = payload as SlashCommand;
+      const text = (command.text ?? "").trim();
+      void rt.run(command, (ctx) => this.handler({ ...ctx, text, args: text.split(/\s+/).filter(Boolean) }), {
+        channel: command.channel_id,
+        actor: { slackUserId: command.user_id, ...(command.user_name ? { slackUserName: command.user_name } : {}), teamId: command.team_id },
+        responseUrl: command.response_url,
+      });
+    });
+    return { stop: off };
+  }
+}

@@ -1,0 +1,119 @@
+import type { Logger } from "../logging/logger.js";
+import type { Store } from "../store/store.js";
+import type { BaseContext, ContextExtras } from "../context/context.js";
+import type { SlackEnvelope } from "../slack/slack-types.js";
+
+/**
+ * A trigger: something that makes a bot run. The built-in kinds (schedule, webhook, Slack events,
+ * slash commands, block actions) implement this interface with nothing private, so a third party
+ * can add a kind (a queue consumer, a poller) and register it with `bot.on(trigger)`.
+ */
+export interface Trigger {
+  /** `schedule`, `webhook`, `slack.message`... or a third party's own (`acme.poll`). */
+  readonly kind: string;
+  /** Unique within its bot; shown by `botyard list`, used in logs, metrics and store keys. */
+  readonly name: string;
+  /** One line for `botyard list`. */
+  describe(): string;
+  /** Exclusive claims checked across all bots at load time (e.g. one bot per slash command). */
+  claims?(): TriggerClaim[];
+  /** Starts listening. Called once the host is ready; the returned handle stops it. */
+  activate(runtime: TriggerRuntime): ActiveTrigger | Promise<ActiveTrigger>;
+}
+
+export interface TriggerClaim {
+  /** What is claimed: `slash command`, `mention keyword`... */
+  what: string;
+  /** The claimed value, compared case-insensitively. */
+  value: string;
+}
+
+export interface ActiveTrigger {
+  stop(): void | Promise<void>;
+  /** When it will fire next, for `botyard list` (schedules). */
+  nextRun?(): Date | undefined;
+  /** Fires it now as if its time had come: what `createTestBot().fireSchedule()` calls. */
+  fire?(input?: unknown): Promise<unknown>;
+}
+
+/** What a trigger gets from the host when it is activated. */
+export interface TriggerRuntime {
+  readonly botId: string;
+  readonly log: Logger;
+  /** The host's namespace (leases, dedupe keys, queues), shared by replicas. */
+  readonly hostStore: Store;
+  /** A unique id of this host process, for leases. */
+  readonly owner: string;
+  /** Aborted when the host shuts down. */
+  readonly signal: AbortSignal;
+  /**
+   * Runs a handler through the pipeline: a fresh context, logging, counting, error isolation,
+   * dry-run. Resolves with the handler's result, or `{ ok: false }` when it threw (already logged).
+   */
+  run<E, R>(event: E, handler: (ctx: BaseContext<E>) => R | Promise<R>, extras?: ContextExtras): Promise<RunOutcome<R>>;
+  /** Slack intake, routed by type and channel. */
+  readonly slack: SlackSubscriptions;
+  /** Webhook intake under `/hooks/<bot id>`. */
+  readonly http: WebhookRoutes;
+  /** Durable work queues (used by durable webhooks; available to custom triggers). */
+  readonly queues: QueueRunner;
+  /** Reports that a schedule tick completed, for the last-success metric. */
+  scheduleSucceeded(triggerName: string, at: Date): void;
+}
+
+export type RunOutcome<R> = { ok: true; value: R; runId: string } | { ok: false; error: unknown; runId: string };
+
+export interface SlackSubscriptions {
+  /**
+   * Listens to one Events API event type (`message`, `app_mention`, `reaction_added`...), in one
+   * channel or all. Dispatch looks subscribers up by type and channel, so a host with thousands of
+   * bots does not test every bot against every event.
+   */
+  onEvent(type: string, channel: string | undefined, listener: SlackEventListener): () => void;
+  /** `app_mention` whose first word is `keyword`. */
+  onMentionKeyword(keyword: string, listener: SlackEventListener): () => void;
+  onCommand(command: string, listener: SlackEnvelopeListener): () => void;
+  onBlockAction(actionId: string | RegExp, listener: SlackEnvelopeListener): () => void;
+  /** The app's own identity (from auth.test), to tell its own messages apart. */
+  readonly self: { userId?: string; botId?: string };
+}
+
+export type SlackEventListener = (event: Record<string, unknown>, envelope: SlackEnvelope) => void;
+export type SlackEnvelopeListener = (payload: Record<string, unknown>, envelope: SlackEnvelope) => void;
+
+export interface WebhookRequest {
+  method: string;
+  /** The path below `/hooks/<bot id>`, starting with `/`. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string | string[]>;
+  /** The raw body, for signature checks. */
+  rawBody: string;
+  /** Parsed JSON (or form fields), `undefined` when empty. */
+  body: unknown;
+}
+
+export interface WebhookResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface WebhookRoutes {
+  route(path: string, handler: (req: WebhookRequest) => Promise<WebhookResponse>): () => void;
+}
+
+/** Consumers of durable queues in the host namespace, run by the host's worker pool. */
+export interface QueueRunner {
+  /** Processes jobs of `queue` with `handler`; a job is acked when it resolves, retried with backoff when it throws. */
+  consume<T>(queue: string, handler: (payload: T, job: { id: string; attempt: number }) => Promise<void>, options?: ConsumeOptions<T>): () => void;
+  /** Wakes local consumers of `queue` now rather than at the next poll. */
+  notify(queue: string): void;
+}
+
+export interface ConsumeOptions<T> {
+  /** Jobs with the same key run one after another in this process, in queue order. */
+  orderingKey?: (payload: T) => string | undefined;
+  /** Give up (dead-letter, logged) after this many attempts. Default 10. */
+  maxAttempts?: number;
+}

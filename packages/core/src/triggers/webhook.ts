@@ -1,0 +1,112 @@
+import type { BaseContext } from "../context/context.js";
+import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
+import type { ActiveTrigger, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "./trigger.js";
+
+export type WebhookContext = BaseContext<WebhookRequest>;
+/** A handler may return the HTTP answer; `undefined` means 200 `{ "ok": true }`. Durable handlers' answers are not sent. */
+export type WebhookHandler = (ctx: WebhookContext) => WebhookResponse | void | Promise<WebhookResponse | void>;
+
+export interface WebhookOptions {
+  name?: string;
+  /**
+   * Checks a request before anything else happens (authentication, required fields). Return a
+   * response to refuse it (401, 400...): the handler never sees it. Runs synchronously with the request.
+   */
+  verify?: (req: WebhookRequest) => WebhookResponse | undefined | Promise<WebhookResponse | undefined>;
+  /**
+   * A key identifying the delivery (an event id from the payload). A second delivery with the same
+   * key within `dedupeTtlMs` is answered 200 `{ duplicate: true }` and not handled again.
+   */
+  dedupeKey?: (req: WebhookRequest) => string | undefined;
+  /** How long dedupe keys are remembered (default one day). */
+  dedupeTtlMs?: number;
+  /**
+   * Durable intake: the request is answered 202 only once it is committed to the store's queue;
+   * a worker runs the handler, and after a crash the queue redelivers it. `true` or options.
+   */
+  durable?: boolean | { maxAttempts?: number; orderingKey?: (req: WebhookRequest) => string | undefined };
+}
+
+interface QueuedDelivery {
+  bot: string;
+  trigger: string;
+  req: WebhookRequest;
+}
+
+const DEFAULT_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** `bot.webhook(path, handler)`: `POST /hooks/<bot id><path>`. */
+export class WebhookTrigger implements Trigger {
+  readonly kind = "webhook";
+  readonly name: string;
+  readonly path: string;
+
+  constructor(
+    path: string,
+    private readonly handler: WebhookHandler,
+    private readonly options: WebhookOptions = {},
+  ) {
+    if (!path.startsWith("/") || /[?#\s]/.test(path)) {
+      throw new BotyardError(ErrorCodes.TRIGGER_INVALID, `Invalid webhook path ${JSON.stringify(path)}.`, {
+        hint: 'A webhook path starts with "/" and has no query or spaces ("/", "/datadog").',
+      });
+    }
+    this.path = path.length > 1 ? path.replace(/\/+$/, "") : path;
+    this.name = options.name ?? `webhook:${this.path}`;
+  }
+
+  describe(): string {
+    return `webhook POST ${this.path}${this.options.durable ? " (durable)" : ""}`;
+  }
+
+  activate(rt: TriggerRuntime): ActiveTrigger {
+    const durable = this.options.durable;
+    const queue = `webhooks/${rt.botId}/${this.name}`;
+    const offConsumer = durable
+      ? rt.queues.consume<QueuedDelivery>(
+          queue,
+          async (delivery) => {
+            const outcome = await rt.run(delivery.req, this.handler);
+            // Throwing makes the queue retry with backoff: a failed handler is not an acked delivery.
+            if (!outcome.ok) throw outcome.error;
+          },
+          {
+            ...(typeof durable === "object" && durable.maxAttempts ? { maxAttempts: durable.maxAttempts } : {}),
+            ...(typeof durable === "object" && durable.orderingKey
+              ? { orderingKey: (d: QueuedDelivery) => (durable.orderingKey as (r: WebhookRequest) => string | undefined)(d.req) }
+              : {}),
+          },
+        )
+      : undefined;
+
+    const offRoute = rt.http.route(this.path, async (req) => {
+      const refused = await this.options.verify?.(req);
+      if (refused) return refused;
+      const key = this.options.dedupeKey?.(req);
+      const ttlMs = this.options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
+      if (durable) {
+        const delivery: QueuedDelivery = { bot: rt.botId, trigger: this.name, req };
+        const result = await rt.hostStore.enqueue(queue, delivery, key === undefined ? {} : { dedupeKey: key, dedupeTtlMs: ttlMs });
+        if (!result.duplicate) rt.queues.notify(queue);
+        return { status: result.duplicate ? 200 : 202, body: { ok: true, accepted: !result.duplicate, duplicate: result.duplicate, id: result.id } };
+      }
+      if (key !== undefined) {
+        const fresh = await rt.hostStore.setIfAbsent(`dedupe/${rt.botId}/${this.name}/${key}`, Date.now(), { ttlMs });
+        if (!fresh) return { status: 200, body: { ok: true, duplicate: true } };
+      }
+      const outcome = await rt.run(req, this.handler);
+      if (!outcome.ok) {
+        // The dedupe key must not turn a failed delivery into a silently dropped retry.
+        if (key !== undefined) await rt.hostStore.delete(`dedupe/${rt.botId}/${this.name}/${key}`);
+        return { status: 500, body: { ok: false, error: "handler_failed", run: outcome.runId } };
+      }
+      return outcome.value ?? { status: 200, body: { ok: true } };
+    });
+    return {
+      stop: () => {
+        offRoute();
+        offConsumer?.();
+      },
+    };
+  }
+}

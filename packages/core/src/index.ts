@@ -50,6 +50,7 @@ export { BotyardError, ErrorCodes, isBotyardError } from "./errors/botyard-error
 export type { ErrorCode, BotyardErrorOptions } from "./errors/botyard-error.js";
 
 export type { Logger } from "./logging/logger.js";
+export type { WebClient } from "@slack/web-api";
 
 // --- For custom trigger kinds ---------------------------------------------------------------
 export type {

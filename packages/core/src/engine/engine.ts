@@ -50,7 +50,9 @@ export interface BotStatus {
   version?: string;
   state: BotState;
   dryRun: boolean;
+  /** Why the bot failed, and the error code (`BOTYARD_ERR_*`) when it had one. */
   reason?: string;
+  code?: string;
   triggers: TriggerStatus[];
   lastRun?: string;
   lastError?: string;
@@ -62,6 +64,7 @@ interface BotEntry {
   prepared: PreparedBot | undefined;
   state: BotState;
   reason?: string;
+  code?: string;
   store: Store;
   active: Map<string, ActiveTrigger>;
   stats: Map<string, { runs: number; errors: number; lastRun?: number; lastError?: string }>;
@@ -141,12 +144,16 @@ export class Engine {
         this.fail(entry, error);
       }
     }
+    const clashes = new Map<string, string[]>();
     for (const conflict of findTriggerConflicts(prepared)) {
       for (const id of conflict.bots.slice(1)) {
-        this.fail(this.bots.get(id)!, new BotyardError(ErrorCodes.TRIGGER_CONFLICT, `Bot "${id}" claims the ${conflict.what} "${conflict.value}", which bot "${conflict.bots[0]}" already claims.`, {
-          hint: `Give each bot its own ${conflict.what}.`,
-        }));
+        clashes.set(id, [...(clashes.get(id) ?? []), `the ${conflict.what} "${conflict.value}", which bot "${conflict.bots[0]}" already claims`]);
       }
+    }
+    for (const [id, what] of clashes) {
+      this.fail(this.bots.get(id)!, new BotyardError(ErrorCodes.TRIGGER_CONFLICT, `Bot "${id}" claims ${what.join("; and ")}.`, {
+        hint: "Slash commands and mention keywords are exclusive: give each bot its own.",
+      }));
     }
     return this.status();
   }
@@ -191,7 +198,15 @@ export class Engine {
    * Takes a Slack envelope (already acked by the receiver). Events are deduplicated by `event_id`
    * in the host store, so a redelivery, or the same event on another replica's socket, runs once.
    */
-  async dispatch(envelope: SlackEnvelope): Promise<void> {
+  dispatch(envelope: SlackEnvelope): Promise<void> {
+    // Tracked like a run, so that idle() also waits for an envelope still being deduplicated.
+    const promise = this.route(envelope);
+    this.inflight.add(promise);
+    void promise.finally(() => this.inflight.delete(promise)).catch(() => {});
+    return promise;
+  }
+
+  private async route(envelope: SlackEnvelope): Promise<void> {
     if (this.stopping) return;
     const payload = envelope.payload ?? {};
     const type = envelope.type === "events_api" ? String((payload.event as { type?: unknown } | undefined)?.type ?? "unknown") : envelope.type;
@@ -216,6 +231,11 @@ export class Engine {
     if (!route) return { status: 404, body: { ok: false, error: "unknown_hook", hint: `No webhook at /hooks/${botId}${path}.` } };
     this.emit((o) => o.received?.("webhook", botId));
     return route({ ...req, path: normalisePath(path) });
+  }
+
+  /** Whether `/hooks/<botId><path>` has a handler (checked before the body is read). */
+  hasWebhook(botId: string, path: string): boolean {
+    return this.routes.get(botId)?.has(normalisePath(path)) ?? false;
   }
 
   /** Fires a trigger by hand (tests, `botyard` on-demand runs). */
@@ -290,6 +310,7 @@ export class Engine {
         state: entry.state,
         dryRun: (entry.spec.dryRun ?? false) || (this.options.dryRun ?? false),
         ...(entry.reason ? { reason: entry.reason } : {}),
+        ...(entry.code ? { code: entry.code } : {}),
         triggers,
         ...(entry.lastRun ? { lastRun: new Date(entry.lastRun).toISOString() } : {}),
         ...(entry.lastError ? { lastError: entry.lastError } : {}),
@@ -406,6 +427,8 @@ export class Engine {
   private fail(entry: BotEntry, error: unknown): void {
     entry.state = "failed";
     entry.reason = (error as Error)?.message ?? String(error);
+    const code = (error as { code?: unknown })?.code;
+    if (typeof code === "string") entry.code = code;
     this.log.error({ err: error, bot: entry.id, code: (error as { code?: string }).code }, `bot "${entry.id}" failed: ${entry.reason}`);
     this.emit((o) => o.botState?.(entry.id, "failed", entry.reason));
   }

@@ -109,11 +109,14 @@ export class ScheduleTrigger implements Trigger {
     const protect = this.options.protect ?? true;
     const leaseMs = this.options.leaseMs ?? 60_000;
     const lease = `running/${rt.botId}/${this.name}`;
-    if (protect && !(await rt.hostStore.acquireLease(lease, rt.owner, leaseMs))) {
+    // Each tick holds the lease under its own name: a later tick of this same process must not
+    // count as the holder renewing it.
+    const holder = `${rt.owner}/${at}`;
+    if (protect && !(await rt.hostStore.acquireLease(lease, holder, leaseMs))) {
       rt.log.warn({ trigger: this.name, scheduledAt: new Date(at).toISOString() }, "skipped tick: the previous run is still going");
       return undefined;
     }
-    const renew = protect ? setInterval(() => void rt.hostStore.renewLease(lease, rt.owner, leaseMs), Math.max(leaseMs / 3, 50)) : undefined;
+    const renew = protect ? setInterval(() => void rt.hostStore.renewLease(lease, holder, leaseMs), Math.max(leaseMs / 3, 50)) : undefined;
     renew?.unref();
     try {
       const outcome = await rt.run<ScheduleEvent, unknown>({ scheduledAt: new Date(at), manual }, this.handler);
@@ -121,7 +124,7 @@ export class ScheduleTrigger implements Trigger {
       return outcome.ok ? outcome.value : undefined;
     } finally {
       if (renew) clearInterval(renew);
-      if (protect) await rt.hostStore.releaseLease(lease, rt.owner).catch(() => false);
+      if (protect) await rt.hostStore.releaseLease(lease, holder).catch(() => false);
     }
   }
 }

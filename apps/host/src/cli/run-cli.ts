@@ -1,0 +1,63 @@
+import { parseArgs } from "node:util";
+import { isBotyardError } from "@botyard/core";
+import { startCommand } from "./start-command.js";
+import { validateCommand } from "./validate-command.js";
+
+const USAGE = `botyard <command> [options]
+
+Commands:
+  start      Run the bots in bots.yaml (Slack over Socket Mode, webhooks over HTTP)
+  validate   Check bots.yaml and every plugin's config without starting anything
+
+Options:
+  -c, --config <file>   The config file (default: ./bots.yaml)
+  -h, --help            Show this help
+`;
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Runs a CLI command; resolves with the exit code (long-running commands resolve when they stop). */
+export async function run(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c", default: "bots.yaml" },
+        help: { type: "boolean", short: "h", default: false },
+        json: { type: "boolean", default: false },
+        out: { type: "string", short: "o" },
+      },
+    });
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    (command ? io.stdout : io.stderr).write(USAGE);
+    return command ? 0 : 2;
+  }
+  try {
+    switch (command) {
+      case "start":
+        return await startCommand(parsed.values.config, io);
+      case "validate":
+        return await validateCommand(parsed.values.config, io);
+      default:
+        io.stderr.write(`Unknown command "${command}"${rest.length ? ` ${rest.join(" ")}` : ""}.\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (isBotyardError(error)) {
+      io.stderr.write(`botyard ${command}: ${(error as Error).message}\n  (${(error as { code: string }).code})\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,123 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { ErrorCodes, validateAgainst } from "@botyard/core";
+import { ConfigError, type ConfigProblem } from "./config-error.js";
+import { HostConfigSchema, StoreVariants, type HostConfig } from "./config-schema.js";
+import { ConfigSource, readablePath } from "./config-source.js";
+import { interpolate } from "./interpolate.js";
+
+export interface LoadedConfig {
+  /** Absolute path of bots.yaml. */
+  file: string;
+  /** Its directory: plugins and relative paths resolve from here. */
+  dir: string;
+  config: HostConfig;
+  source: ConfigSource;
+  /** Values that came from `${VAR}`: scrubbed from every log line. */
+  secrets: string[];
+}
+
+/**
+ * Reads bots.yaml: YAML syntax, `${VAR}` interpolation, the host schema and unique bot ids. Plugin
+ * configs are checked later, by the loader, against each plugin's own schema. Throws a ConfigError
+ * listing every problem with its line and column.
+ */
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const file = resolve(path);
+  const shown = path;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (cause) {
+    const missing = (cause as NodeJS.ErrnoException).code === "ENOENT";
+    throw new ConfigError([
+      {
+        code: ErrorCodes.CONFIG_SYNTAX,
+        where: `${shown}:1:1`,
+        path: "",
+        message: missing ? "file not found" : `cannot be read: ${(cause as Error).message}`,
+        hint: "Pass the file with --config <path> (default: ./bots.yaml).",
+      },
+    ]);
+  }
+
+  const { source, errors } = ConfigSource.parse(shown, text);
+  if (errors.length > 0) {
+    throw new ConfigError(errors.map((e) => ({ code: ErrorCodes.CONFIG_SYNTAX, where: `${shown}:${e.line}:${e.col}`, path: "", message: `YAML syntax error: ${e.message}` })));
+  }
+
+  const problems: ConfigProblem[] = [];
+  const { value, secrets } = interpolate(source.toJS() ?? {}, env, (bad) =>
+    problems.push(
+      bad.problem === "unset"
+        ? {
+            code: ErrorCodes.CONFIG_ENV_UNSET,
+            where: source.where(bad.path),
+            path: readablePath(bad.path),
+            message: `environment variable ${bad.name} is not set`,
+            hint: `Set ${bad.name} in the host's environment (or write $\${ for a literal \${).`,
+          }
+        : {
+            code: ErrorCodes.CONFIG_INVALID,
+            where: source.where(bad.path),
+            path: readablePath(bad.path),
+            message: `"\${${bad.name}}" is not an environment variable reference`,
+            hint: "Write ${NAME} with letters, digits and _; $${ is a literal ${. Message templates in plugin configs use {{name}}.",
+          },
+    ),
+  );
+
+  const root = value as Record<string, unknown>;
+  if (!root || typeof root !== "object" || Array.isArray(root)) {
+    throw new ConfigError([{ code: ErrorCodes.CONFIG_INVALID, where: `${shown}:1:1`, path: "", message: "must be a mapping with slack:, bots: and optional http:, store:" }]);
+  }
+
+  // The store is a union: check its `type` first, then that variant, for errors a person can act on.
+  const { store, ...rest } = root;
+  const checked = validateAgainst<HostConfig>(HostConfigSchema, rest);
+  let storeValue: unknown = store;
+  if (!checked.ok) {
+    for (const issue of checked.issues) {
+      problems.push({ code: ErrorCodes.CONFIG_INVALID, where: source.where(issue.path), path: readablePath(issue.path), message: issue.message });
+    }
+  }
+  if (store !== undefined) {
+    const type = (store as { type?: unknown })?.type;
+    const variant = typeof type === "string" ? StoreVariants[type as keyof typeof StoreVariants] : undefined;
+    if (!variant) {
+      problems.push({
+        code: ErrorCodes.CONFIG_INVALID,
+        where: source.where("/store/type"),
+        path: "store.type",
+        message: `must be one of ${Object.keys(StoreVariants).join(", ")}${type === undefined ? "" : ` (got ${JSON.stringify(type)})`}`,
+      });
+    } else {
+      const storeChecked = validateAgainst(variant, store);
+      if (!storeChecked.ok) {
+        for (const issue of storeChecked.issues) {
+          problems.push({ code: ErrorCodes.CONFIG_INVALID, where: source.where(`/store${issue.path}`), path: readablePath(`/store${issue.path}`), message: issue.message });
+        }
+      } else storeValue = storeChecked.value;
+    }
+  }
+
+  const bots = Array.isArray(root.bots) ? (root.bots as Array<{ id?: unknown }>) : [];
+  const firstSeen = new Map<string, number>();
+  bots.forEach((bot, i) => {
+    if (typeof bot?.id !== "string") return;
+    const before = firstSeen.get(bot.id);
+    if (before === undefined) firstSeen.set(bot.id, i);
+    else
+      problems.push({
+        code: ErrorCodes.DUPLICATE_BOT_ID,
+        where: source.where(`/bots/${i}/id`),
+        path: `bots[${i}].id`,
+        message: `duplicate bot id "${bot.id}" (bots[${before}] at ${source.where(`/bots/${before}/id`)} has it too)`,
+        hint: "Every bot needs its own id: it names its webhook URL, store namespace and metrics.",
+      });
+  });
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = { ...(checked as { value: HostConfig }).value, ...(storeValue === undefined ? {} : { store: storeValue as HostConfig["store"] }) };
+  return { file, dir: dirname(file), config, source, secrets };
+}

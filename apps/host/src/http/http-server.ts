@@ -1,0 +1,188 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Engine, Logger, WebhookResponse } from "@botyard/core";
+
+export interface Readiness {
+  ready: boolean;
+  [detail: string]: unknown;
+}
+
+export interface HttpServerOptions {
+  engine: Engine;
+  log: Logger;
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  /** Serve health and metrics on a separate port, away from public webhooks. */
+  adminPort?: number;
+  readiness: () => Readiness | Promise<Readiness>;
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+/**
+ * Webhooks at `POST /hooks/<bot id>[/<path>]`, plus `/healthz`, `/readyz` and `/metrics`. Requests
+ * that cannot reach a handler (unknown hook 404, oversized 413, malformed JSON 400) are answered
+ * here, before any bot code runs.
+ */
+export class HttpServer {
+  private servers: Server[] = [];
+  private accepting = true;
+
+  constructor(private readonly options: HttpServerOptions) {}
+
+  /** Starts listening; resolves with the public and admin ports actually bound. */
+  async start(): Promise<{ port: number; adminPort?: number }> {
+    const { adminPort } = this.options;
+    const publicServer = await this.listen(this.options.port, adminPort === undefined ? this.all() : this.hooksOnly());
+    const result: { port: number; adminPort?: number } = { port: (publicServer.address() as AddressInfo).port };
+    if (adminPort !== undefined) {
+      const admin = await this.listen(adminPort, this.adminOnly());
+      result.adminPort = (admin.address() as AddressInfo).port;
+    }
+    return result;
+  }
+
+  /** New webhooks get 503 from now on (health endpoints keep answering). */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeIdleConnections();
+          }),
+      ),
+    );
+    this.servers = [];
+  }
+
+  private async listen(port: number, handler: Handler): Promise<Server> {
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      handler(req, res, url).catch((error: unknown) => {
+        this.options.log.error({ err: error, path: url.pathname }, "HTTP request failed");
+        if (!res.headersSent) send(res, { status: 500, body: { ok: false, error: "internal_error" } });
+        else res.destroy();
+      });
+    });
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, this.options.host, () => resolve());
+    });
+    this.servers.push(server);
+    return server;
+  }
+
+  private all(): Handler {
+    const hooks = this.hooksOnly();
+    const admin = this.adminOnly();
+    return (req, res, url) => (url.pathname.startsWith("/hooks/") ? hooks(req, res, url) : admin(req, res, url));
+  }
+
+  private adminOnly(): Handler {
+    return async (req, res, url) => {
+      if (req.method !== "GET" && req.method !== "HEAD") return send(res, { status: 405, body: { ok: false, error: "method_not_allowed" } });
+      switch (url.pathname) {
+        case "/healthz":
+          // Alive means the event loop answers; it does not depend on Slack or the store.
+          return send(res, { status: 200, body: { ok: true } });
+        case "/readyz": {
+          const readiness = await this.options.readiness();
+          return send(res, { status: readiness.ready ? 200 : 503, body: readiness });
+        }
+        case "/metrics": {
+          if (!this.options.metrics) break;
+          const { contentType, body } = await this.options.metrics();
+          res.writeHead(200, { "content-type": contentType });
+          res.end(body);
+          return;
+        }
+      }
+      send(res, { status: 404, body: { ok: false, error: "not_found" } });
+    };
+  }
+
+  private hooksOnly(): Handler {
+    return async (req, res, url) => {
+      const match = /^\/hooks\/([^/]+)(\/.*)?$/.exec(url.pathname);
+      if (!match) return send(res, { status: 404, body: { ok: false, error: "not_found" } });
+      if (!this.accepting) return send(res, { status: 503, body: { ok: false, error: "shutting_down" } });
+      const botId = decodeURIComponent(match[1]!);
+      const path = match[2] ?? "/";
+      if (req.method !== "POST") return send(res, { status: 405, headers: { allow: "POST" }, body: { ok: false, error: "method_not_allowed" } });
+      if (!this.options.engine.hasWebhook(botId, path)) {
+        req.resume();
+        return send(res, { status: 404, body: { ok: false, error: "unknown_hook", hint: `No bot "${botId}" webhook at ${path}.` } });
+      }
+      const raw = await readBody(req, this.options.bodyLimitBytes);
+      if (raw === undefined) {
+        return send(res, { status: 413, headers: { connection: "close" }, body: { ok: false, error: "body_too_large", limitBytes: this.options.bodyLimitBytes } });
+      }
+      const parsed = parseBody(req.headers["content-type"], raw);
+      if (!parsed.ok) return send(res, { status: 400, body: { ok: false, error: "invalid_body", message: parsed.message } });
+      const query: Record<string, string | string[]> = {};
+      for (const [k, v] of url.searchParams) {
+        const prev = query[k];
+        query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      const answer = await this.options.engine.handleWebhook(botId, path, {
+        method: req.method,
+        headers: req.headers,
+        query,
+        rawBody: raw,
+        body: parsed.body,
+      });
+      send(res, answer);
+    };
+  }
+}
+
+/** Reads the body up to `limit` bytes; `undefined` when it is larger (the rest is not buffered). */
+async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseBody(contentType: string | undefined, raw: string): { ok: true; body: unknown } | { ok: false; message: string } {
+  if (raw.length === 0) return { ok: true, body: undefined };
+  const type = (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase();
+  if (type === "application/x-www-form-urlencoded") return { ok: true, body: Object.fromEntries(new URLSearchParams(raw)) };
+  if (type === "application/json" || type.endsWith("+json") || type === "text/plain" && /^\s*[[{]/.test(raw)) {
+    try {
+      return { ok: true, body: JSON.parse(raw) };
+    } catch (error) {
+      return { ok: false, message: `malformed JSON: ${(error as Error).message}` };
+    }
+  }
+  return { ok: true, body: raw };
+}
+
+function send(res: ServerResponse, answer: WebhookResponse): void {
+  const payload = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    ...(payload ? { "content-type": typeof answer.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8" } : {}),
+    ...answer.headers,
+  });
+  res.end(payload);
+}

@@ -1,0 +1,144 @@
+import semver from "semver";
+import {
+  CORE_LOCATION,
+  CORE_VERSION,
+  ErrorCodes,
+  PLUGIN_MARK,
+  isPlugin,
+  validatePluginConfig,
+  type BotSpec,
+  type Logger,
+  type Plugin,
+} from "@botyard/core";
+import type { ConfigProblem } from "../config/config-error.js";
+import { readablePath } from "../config/config-source.js";
+import type { LoadedConfig } from "../config/load-config.js";
+import { PluginNotFound, resolvePlugin } from "./resolve-plugin.js";
+
+/**
+ * Turns the config's `bots:` into bot specs: resolves and imports each plugin (once per package),
+ * checks its core range against this core, notices a second copy of core, and validates each bot's
+ * config against its plugin's schema. Every problem comes back located in bots.yaml.
+ */
+export async function loadPlugins(loaded: LoadedConfig, log: Logger): Promise<{ specs: BotSpec[]; problems: ConfigProblem[] }> {
+  const { config, source, dir } = loaded;
+  const problems: ConfigProblem[] = [];
+  const specs: BotSpec[] = [];
+  const cache = new Map<string, Promise<{ plugin: Plugin; packageName?: string; version?: string } | ConfigProblem>>();
+
+  for (const [i, entry] of config.bots.entries()) {
+    if (entry.enabled === false) continue;
+    const at = `/bots/${i}`;
+    let pending = cache.get(entry.use);
+    if (!pending) {
+      pending = importPlugin(entry.use, dir, source.where(`${at}/use`), `bots[${i}].use`, log);
+      cache.set(entry.use, pending);
+    }
+    const result = await pending;
+    if ("code" in result) {
+      problems.push(result);
+      continue;
+    }
+    const checked = validatePluginConfig(result.plugin, entry.config);
+    if (!checked.ok) {
+      for (const issue of checked.issues) {
+        problems.push({
+          code: ErrorCodes.PLUGIN_CONFIG_INVALID,
+          where: source.where(`${at}/config${issue.path}`),
+          path: readablePath(`${at}/config${issue.path}`),
+          message: `${issue.message} (bot "${entry.id}", plugin ${result.plugin.name})`,
+        });
+      }
+      continue;
+    }
+    specs.push({
+      id: entry.id,
+      plugin: result.plugin,
+      config: entry.config ?? {},
+      dryRun: entry.dryRun ?? false,
+      source: result.packageName ?? entry.use,
+      ...(result.version ? { version: result.version } : {}),
+    });
+  }
+  return { specs, problems };
+}
+
+async function importPlugin(
+  use: string,
+  dir: string,
+  where: string,
+  path: string,
+  log: Logger,
+): Promise<{ plugin: Plugin; packageName?: string; version?: string } | ConfigProblem> {
+  let resolved;
+  try {
+    resolved = resolvePlugin(use, dir);
+  } catch (error) {
+    if (!(error instanceof PluginNotFound)) throw error;
+    const isPath = use.startsWith(".") || use.startsWith("/");
+    return {
+      code: ErrorCodes.PLUGIN_NOT_FOUND,
+      where,
+      path,
+      message: `cannot find plugin "${use}": ${error.reason}`,
+      hint: isPath ? "Check the path; it is relative to the directory of bots.yaml." : `Install it beside bots.yaml: npm install ${use}`,
+    };
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(resolved.url)) as Record<string, unknown>;
+  } catch (cause) {
+    return {
+      code: ErrorCodes.PLUGIN_INVALID,
+      where,
+      path,
+      message: `plugin "${use}" failed to load: ${(cause as Error).message}`,
+      hint: "Build the plugin (its entry point must be an ES module) and check its dependencies are installed.",
+    };
+  }
+  const plugin = [mod.default, mod.plugin, (mod.default as Record<string, unknown> | undefined)?.default].find(isPlugin);
+  if (!plugin) {
+    return {
+      code: ErrorCodes.PLUGIN_INVALID,
+      where,
+      path,
+      message: `"${use}" is not a Botyard plugin: it must export definePlugin({...}) as its default export (or as "plugin")`,
+    };
+  }
+  const range = plugin.core;
+  if (!semver.validRange(range)) {
+    return { code: ErrorCodes.CORE_VERSION_MISMATCH, where, path, message: `plugin "${plugin.name}" declares core: ${JSON.stringify(range)}, which is not a semver range` };
+  }
+  if (!semver.satisfies(CORE_VERSION, range, { includePrerelease: true })) {
+    return {
+      code: ErrorCodes.CORE_VERSION_MISMATCH,
+      where,
+      path,
+      message: `plugin "${plugin.name}" supports @botyard/core ${range}, but this host runs core ${CORE_VERSION}`,
+      hint: `Install a version of ${resolved.packageName ?? use} made for core ${CORE_VERSION}, or a host whose core matches ${range}.`,
+    };
+  }
+  const mark = plugin[PLUGIN_MARK];
+  if (mark.coreLocation !== CORE_LOCATION) {
+    // Plugins are plain data, so a second copy of core works as long as it is compatible; it is
+    // still worth a warning, because services and tokens from two copies are easy to confuse.
+    if (semver.major(mark.coreVersion) !== semver.major(CORE_VERSION) || !semver.satisfies(mark.coreVersion, range, { includePrerelease: true })) {
+      return {
+        code: ErrorCodes.CORE_VERSION_MISMATCH,
+        where,
+        path,
+        message: `plugin "${plugin.name}" was built with its own copy of @botyard/core ${mark.coreVersion} (${mark.coreLocation}), incompatible with the host's core ${CORE_VERSION}`,
+        hint: "Plugins must take @botyard/core as a peer dependency; reinstall so one core is shared (npm dedupe).",
+      };
+    }
+    log.warn(
+      { plugin: plugin.name, pluginCore: mark.coreVersion, pluginCoreAt: mark.coreLocation, hostCore: CORE_VERSION, hostCoreAt: CORE_LOCATION },
+      "plugin brought a second copy of @botyard/core; compatible, but install core once (peer dependency)",
+    );
+  }
+  return {
+    plugin,
+    ...(resolved.packageName ? { packageName: resolved.packageName } : {}),
+    ...((plugin.version ?? resolved.packageVersion) ? { version: plugin.version ?? resolved.packageVersion } : {}),
+  };
+}

@@ -1,0 +1,49 @@
+import { Engine, ErrorCodes, type WebClient, type EngineObserver, type Logger, type StoreBackend } from "@botyard/core";
+import type { ConfigProblem } from "../config/config-error.js";
+import type { LoadedConfig } from "../config/load-config.js";
+import { loadPlugins } from "../loader/load-plugins.js";
+
+export interface Bootstrapped {
+  engine: Engine;
+  /** Problems that refuse a start (bad plugin, bad plugin config, trigger conflicts). */
+  problems: ConfigProblem[];
+  /** Bots whose setup threw: reported failed; the host runs the others. */
+  setupFailures: ConfigProblem[];
+}
+
+/**
+ * Loads plugins and sets up every bot in an engine, without starting anything: what `start`,
+ * `validate`, `list` and `schema` have in common.
+ */
+export async function bootstrap(
+  loaded: LoadedConfig,
+  deps: { slack: WebClient; store: StoreBackend; log: Logger; observers?: EngineObserver[]; owner?: string },
+): Promise<Bootstrapped> {
+  const { specs, problems } = await loadPlugins(loaded, deps.log);
+  const engine = new Engine({
+    slack: deps.slack,
+    store: deps.store,
+    logger: deps.log,
+    dryRun: loaded.config.dryRun ?? false,
+    ...(deps.observers ? { observers: deps.observers } : {}),
+    ...(deps.owner ? { owner: deps.owner } : {}),
+  });
+  const setupFailures: ConfigProblem[] = [];
+  const indexOf = new Map(loaded.config.bots.map((b, i) => [b.id, i]));
+  const status = engine.load(specs);
+  for (const bot of status) {
+    if (bot.state !== "failed") continue;
+    const i = indexOf.get(bot.id) ?? 0;
+    const reason = bot.reason ?? "failed";
+    const conflict = bot.code === ErrorCodes.TRIGGER_CONFLICT;
+    const problem: ConfigProblem = {
+      code: conflict ? ErrorCodes.TRIGGER_CONFLICT : ErrorCodes.PLUGIN_SETUP_FAILED,
+      where: loaded.source.where(`/bots/${i}`),
+      path: `bots[${i}]`,
+      message: reason.split("\n")[0]!,
+      ...(conflict ? { hint: "Slash commands and mention keywords are exclusive: give each bot its own." } : {}),
+    };
+    (conflict ? problems : setupFailures).push(problem);
+  }
+  return { engine, problems, setupFailures };
+}

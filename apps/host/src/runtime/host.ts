@@ -1,0 +1,179 @@
+import { randomUUID } from "node:crypto";
+import {
+  BotyardError,
+  ErrorCodes,
+  SecretScrubber,
+  SocketModeReceiver,
+  createLogger,
+  createSlackClient,
+  type Engine,
+  type EngineObserver,
+  type Logger,
+  type StoreBackend,
+} from "@botyard/core";
+import { ConfigError } from "../config/config-error.js";
+import type { LoadedConfig } from "../config/load-config.js";
+import { HttpServer } from "../http/http-server.js";
+import { createStore } from "../store/create-store.js";
+import { bootstrap } from "./bootstrap.js";
+
+export interface HostOptions {
+  /** Where log lines go (stdout by default); every line is scrubbed of interpolated secrets first. */
+  logDestination?: NodeJS.WritableStream;
+  /** Extra observers (metrics, the demo transcript). */
+  observers?: EngineObserver[];
+  /** Socket Mode ping timeout, which also paces reconnects (tests and the demo use short ones). */
+  clientPingTimeoutMs?: number;
+  /** Extra values to scrub from logs (the demo's emulator tokens are not secrets, but tests add some). */
+  secrets?: string[];
+}
+
+export interface RunningHost {
+  engine: Engine;
+  store: StoreBackend;
+  log: Logger;
+  port: number;
+  adminPort?: number;
+  readiness(): Promise<{ ready: boolean; [k: string]: unknown }>;
+  /** Graceful stop: intake off, in-flight handlers finish within the configured bound, socket and store closed. */
+  stop(): Promise<{ unfinished: number }>;
+}
+
+/**
+ * Starts a host from a loaded config: store, Slack client, engine with every bot, HTTP server,
+ * Socket Mode. Refuses (throws a ConfigError) before anything starts when the config is bad; a
+ * bot whose setup throws is reported failed and the others run.
+ */
+export async function startHost(loaded: LoadedConfig, options: HostOptions = {}): Promise<RunningHost> {
+  const { config } = loaded;
+  const scrubber = new SecretScrubber();
+  for (const secret of [...loaded.secrets, ...(options.secrets ?? [])]) scrubber.add(secret);
+  const log = createLogger({
+    level: config.log?.level ?? "info",
+    scrubber,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+
+  checkTokens(config.slack);
+  const observers: EngineObserver[] = [...(options.observers ?? [])];
+  const slack = createSlackClient({
+    token: config.slack.botToken,
+    ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+    logger: log,
+    observer: { slackCall: (method, outcome) => observers.forEach((o) => o.slackCall?.(method, outcome)) },
+  });
+
+  const store = await createStore(config.store, loaded.dir);
+  let closeStore = true;
+  try {
+    const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+    const { engine, problems, setupFailures } = await bootstrap(loaded, { slack, store, log, observers, owner });
+    if (problems.length > 0) throw new ConfigError(problems);
+    for (const failure of setupFailures) log.error({ where: failure.where, code: failure.code }, `bot skipped: ${failure.message}`);
+
+    let connected = false;
+    const http = new HttpServer({
+      engine,
+      log: log.child({ component: "http" }),
+      host: config.http?.host ?? "127.0.0.1",
+      port: config.http?.port ?? 3000,
+      bodyLimitBytes: config.http?.bodyLimitBytes ?? 1_048_576,
+      ...(config.http?.adminPort !== undefined ? { adminPort: config.http.adminPort } : {}),
+      readiness: () => readiness(),
+    });
+    const readiness = async () => {
+      let storeOk = true;
+      let storeError: string | undefined;
+      try {
+        await store.ping();
+      } catch (error) {
+        storeOk = false;
+        storeError = (error as Error).message;
+      }
+      const bots = engine.status().map((b) => ({ id: b.id, state: b.state, ...(b.reason ? { reason: b.reason } : {}) }));
+      // One failed bot is reported but does not make the host unready: the others serve.
+      return {
+        ready: connected && storeOk,
+        slack: { connected },
+        store: { kind: store.kind, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
+        bots,
+      };
+    };
+    const ports = await http.start();
+
+    const identity = await authTest(slack, log);
+    engine.setIdentity(identity);
+    await engine.start();
+
+    const receiver = new SocketModeReceiver({
+      appToken: config.slack.appToken,
+      ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+      logger: log,
+      ...(options.clientPingTimeoutMs ? { clientPingTimeoutMs: options.clientPingTimeoutMs } : {}),
+      onEnvelope: (envelope) => {
+        engine.dispatch(envelope).catch((error: unknown) => log.error({ err: error }, "dispatch failed"));
+      },
+      onStateChange: (isConnected) => {
+        connected = isConnected;
+      },
+    });
+    await receiver.start();
+    closeStore = false;
+
+    const running = engine.status();
+    log.info(
+      { port: ports.port, ...(ports.adminPort ? { adminPort: ports.adminPort } : {}), store: store.kind, bots: running.length, failed: running.filter((b) => b.state === "failed").map((b) => b.id) },
+      "botyard host ready",
+    );
+
+    let stopping: Promise<{ unfinished: number }> | undefined;
+    return {
+      engine,
+      store,
+      log,
+      port: ports.port,
+      ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}),
+      readiness,
+      stop: () =>
+        (stopping ??= (async () => {
+          log.info("shutting down");
+          http.stopAccepting();
+          const result = await engine.stop(config.shutdownTimeoutMs ?? 10_000);
+          await receiver.stop();
+          await http.close();
+          await store.close();
+          log.info({ unfinished: result.unfinished }, "stopped");
+          return result;
+        })()),
+    };
+  } finally {
+    if (closeStore) await store.close().catch(() => {});
+  }
+}
+
+function checkTokens(slack: { appToken: string; botToken: string }): void {
+  if (!slack.appToken.startsWith("xapp-")) {
+    throw new BotyardError(ErrorCodes.HOST_START, "slack.appToken is not an app-level token (it must start with xapp-).", {
+      hint: "Create one under Basic Information > App-Level Tokens with the connections:write scope.",
+    });
+  }
+  if (!slack.botToken.startsWith("xoxb-")) {
+    throw new BotyardError(ErrorCodes.HOST_START, "slack.botToken is not a bot token (it must start with xoxb-).", {
+      hint: "Install the app to the workspace and copy the Bot User OAuth Token.",
+    });
+  }
+}
+
+async function authTest(slack: ReturnType<typeof createSlackClient>, log: Logger): Promise<{ userId?: string; botId?: string }> {
+  try {
+    const auth = await slack.auth.test();
+    log.info({ team: auth.team, user: auth.user }, "Slack bot token accepted");
+    return { ...(auth.user_id ? { userId: auth.user_id } : {}), ...(auth.bot_id ? { botId: auth.bot_id as string } : {}) };
+  } catch (cause) {
+    const code = (cause as { data?: { error?: string } }).data?.error;
+    throw new BotyardError(ErrorCodes.HOST_START, `Slack refused the bot token${code ? ` (${code})` : ""}: ${(cause as Error).message}`, {
+      hint: "Check slack.botToken (xoxb-...) and, for GovSlack or an emulator, slack.apiUrl.",
+      cause,
+    });
+  }
+}

@@ -1,0 +1,632 @@
+import { createHash } from "node:crypto";
+import {
+  HttpEmulator,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type Fault,
+  type RecordedCall,
+  type Router,
+} from "../emulator/http-emulator.js";
+import {
+  PagerDutyAccount,
+  formatTime,
+  isTimeZone,
+  toMillis,
+  type OnCallRecord,
+  type OnCallShift,
+  type PdEscalationPolicy,
+  type PdSchedule,
+  type PdUser,
+  type TimeInput,
+} from "./schedule-model.js";
+
+export type {
+  OnCallRecord,
+  OnCallShift,
+  PagerDutyAccount,
+  PdEscalationPolicy,
+  PdSchedule,
+  PdScheduleLink,
+  PdUser,
+  TimeInput,
+} from "./schedule-model.js";
+
+export const DEFAULT_PAGERDUTY_TOKEN = "pd-test-token";
+
+export interface PagerDutyEmulatorOptions {
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** API key the emulator accepts in `Authorization: Token token=<key>`. */
+  token?: string;
+  /** The emulator's clock ("now" for `GET /oncalls` and `handoff`); real time by default. */
+  now?: () => Date;
+  /** The account's time zone: the default for rendered times, users and schedules. `Etc/UTC` by default. */
+  timeZone?: string;
+  /** Subdomain in `html_url` links (`https://<subdomain>.pagerduty.com/...`). */
+  subdomain?: string;
+}
+
+/** What `setOnCall` targets: a schedule or an escalation policy (an id, or the object `add*` returned). */
+export type OnCallTarget =
+  | string
+  | { readonly type: "schedule" | "escalation_policy"; readonly id: string }
+  | { readonly scheduleId: string }
+  | { readonly escalationPolicyId: string };
+
+export type PagerDutyOutage =
+  | {
+      status: 401 | 403 | 429 | 500 | 502 | 503 | 504;
+      /** How many calls fail (default 1); `Infinity` for the rest of the test. */
+      times?: number;
+      /** Only this operation (`"GET /oncalls"`); every operation by default. */
+      operation?: string;
+      /** 429 only: the `ratelimit-reset` header, in seconds (default 1). */
+      resetSeconds?: number;
+      /** Replace PagerDuty's error body. */
+      body?: unknown;
+    }
+  | { drop: true; times?: number; operation?: string };
+
+/** PagerDuty's generic error body (`components.responses.*` in the OpenAPI description). */
+export interface PagerDutyErrorBody {
+  error: { message: string; code: number; errors?: string[] };
+}
+
+/** Rate limit PagerDuty reports in `ratelimit-limit` for a user token (per minute). */
+const RATE_LIMIT = 960;
+const MAX_LIMIT = 100;
+const DEFAULT_LIMIT = 25;
+const MAX_OFFSET_PLUS_LIMIT = 10_000;
+const HORIZON_MS = 90 * 86_400_000;
+const TWO_WEEKS_MS = 14 * 86_400_000;
+
+export function pagerDutyError(message: string, code: number, errors?: string[]): PagerDutyErrorBody {
+  return { error: errors ? { message, code, errors } : { message, code } };
+}
+
+const ERRORS = {
+  unauthorized: () => pagerDutyError("Authentication failed", 2006),
+  forbidden: () => pagerDutyError("Access Denied", 2010),
+  notFound: () => pagerDutyError("Not Found", 2100),
+  rateLimited: () => pagerDutyError("Rate Limit Exceeded", 2020),
+  internal: () => pagerDutyError("Internal Error", 2000),
+  invalid: (detail: string) => pagerDutyError("Invalid Input Provided", 2001, [detail]),
+  tooDeep: () =>
+    pagerDutyError("Arguments Caused Error", 2001, [
+      "Offset+limit exceeds maximum allowed value of 10000. Please try to refine your search to reduce the returned set of records below this number, like adding a date range.",
+    ]),
+};
+
+class ArgumentError extends Error {
+  constructor(readonly body: PagerDutyErrorBody) {
+    super(body.error.errors?.[0] ?? body.error.message);
+  }
+}
+
+type Query = Record<string, string | string[]>;
+
+/**
+ * PagerDuty REST API v2 emulator: the read side an on-call integration uses (`GET /oncalls`,
+ * users, schedules, escalation policies), answering in the shapes of PagerDuty's OpenAPI
+ * description, behind PagerDuty's token auth, with scripted outages.
+ *
+ * ```ts
+ * const pd = await PagerDutyEmulator.start();
+ * const alice = pd.addUser({ name: "Alice", email: "alice@example.com" });
+ * const primary = pd.addSchedule({ name: "Primary" });
+ * pd.setOnCall(primary.id, [{ userId: alice.id, start: "2030-01-01T00:00:00Z", end: "2030-01-08T00:00:00Z" }]);
+ * await fetch(`${pd.url}/oncalls?schedule_ids[]=${primary.id}`, { headers: { Authorization: `Token token=${pd.token}` } });
+ * ```
+ */
+export class PagerDutyEmulator {
+  /** The shared HTTP plumbing (call record, faults, latency). */
+  readonly http: HttpEmulator;
+  readonly token: string;
+  /** The account behind the API; tests normally use the methods below instead. */
+  readonly account: PagerDutyAccount;
+  private readonly clock: () => Date;
+  private readonly htmlBase: string;
+
+  constructor(options: Omit<PagerDutyEmulatorOptions, "port"> = {}) {
+    const timeZone = options.timeZone ?? "Etc/UTC";
+    if (!isTimeZone(timeZone)) throw new Error(`PagerDuty emulator: unknown time zone ${timeZone}`);
+    this.token = options.token ?? DEFAULT_PAGERDUTY_TOKEN;
+    this.clock = options.now ?? (() => new Date());
+    this.htmlBase = `https://${options.subdomain ?? "botyard-test"}.pagerduty.com`;
+    this.account = new PagerDutyAccount(timeZone);
+    this.http = new HttpEmulator("PagerDuty", this.router);
+  }
+
+  static async start(options: PagerDutyEmulatorOptions = {}): Promise<PagerDutyEmulator> {
+    const pd = new PagerDutyEmulator(options);
+    await pd.http.start(options.port ?? 0);
+    return pd;
+  }
+
+  /** API base URL (`http://127.0.0.1:<port>`), in place of `https://api.pagerduty.com`. */
+  get url(): string {
+    return this.http.url;
+  }
+
+  get calls(): RecordedCall[] {
+    return this.http.calls;
+  }
+
+  /** Calls to one operation: `"GET /oncalls"`, `"GET /users/{id}"`, `"GET /users"`, `"GET /schedules/{id}"`... */
+  callsTo(operation: string): RecordedCall[] {
+    return this.http.callsTo(operation);
+  }
+
+  clearCalls(): void {
+    this.http.clearCalls();
+  }
+
+  /** Delay answers to `operation` (`"*"` for all) by `ms`. */
+  setLatency(operation: string, ms: number): void {
+    this.http.setLatency(operation, ms);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  // --- account state -------------------------------------------------------------------------
+
+  addUser(input: { id?: string; name: string; email: string; timeZone?: string; role?: string; jobTitle?: string }): PdUser {
+    return this.account.addUser(input);
+  }
+
+  /**
+   * Add a schedule. With `escalationPolicyId` the policy targets it (at `escalationLevel`, default
+   * 1); without, the first `setOnCall` creates a policy "<name> Escalation Policy" for it, since
+   * PagerDuty only reports on-calls through escalation policies.
+   */
+  addSchedule(input: {
+    id?: string;
+    name: string;
+    timeZone?: string;
+    description?: string;
+    escalationPolicyId?: string;
+    escalationLevel?: number;
+  }): PdSchedule {
+    return this.account.addSchedule(input);
+  }
+
+  addEscalationPolicy(input: { id?: string; name: string; description?: string }): PdEscalationPolicy {
+    return this.account.addEscalationPolicy(input);
+  }
+
+  /**
+   * Declare who is on call, as PagerDuty resolves it (layers and overrides already applied).
+   *
+   * - For a schedule: replaces all of its shifts. Each shift is reported under every policy and
+   *   level that targets the schedule, unless the shift names `policyId` (and `level`).
+   * - For an escalation policy: replaces the users it targets directly; leave `start`/`end` out
+   *   (or `null`) for a permanent on-call, reported with `start`/`end` null and no schedule.
+   *
+   * A bare id string is looked up among schedules first, then escalation policies.
+   */
+  setOnCall(target: OnCallTarget, shifts: readonly OnCallShift[]): void {
+    const { kind, id } = this.resolveTarget(target);
+    if (kind === "schedule") this.account.setScheduleShifts(id, shifts);
+    else this.account.setPolicyTargets(id, shifts);
+  }
+
+  /**
+   * Hand the schedule over to `userId` from now until `until`, cutting the shifts in that window
+   * (what an override does); later shifts are unchanged.
+   */
+  handoff(scheduleId: string, userId: string, options: { until: Date | string | number }): void {
+    const until = toMillis(options.until, "handoff until");
+    if (until === null) throw new Error("PagerDuty emulator: handoff needs `until`");
+    this.account.handoff(scheduleId, userId, this.clock().getTime(), until);
+  }
+
+  /**
+   * Make the next calls fail the way PagerDuty does: 401 (bad token), 403, 429 (with
+   * `ratelimit-limit`/`ratelimit-remaining`/`ratelimit-reset`), 5xx, or a dropped connection.
+   */
+  outage(outage: PagerDutyOutage): void {
+    const operation = outage.operation ?? "*";
+    const times = outage.times ?? 1;
+    if ("drop" in outage) {
+      this.http.inject({ operation, times, status: 0, drop: true });
+      return;
+    }
+    const fault: Fault = { operation, times, status: outage.status, body: outage.body ?? defaultErrorBody(outage.status) };
+    if (outage.status === 429) {
+      fault.headers = {
+        "ratelimit-limit": String(RATE_LIMIT),
+        "ratelimit-remaining": "0",
+        "ratelimit-reset": String(outage.resetSeconds ?? 1),
+      };
+    }
+    this.http.inject(fault);
+  }
+
+  private resolveTarget(target: OnCallTarget): { kind: "schedule" | "policy"; id: string } {
+    if (typeof target === "string") {
+      if (this.account.schedules.has(target)) return { kind: "schedule", id: target };
+      if (this.account.policies.has(target)) return { kind: "policy", id: target };
+      throw new Error(`PagerDuty emulator: ${target} is neither a schedule nor an escalation policy`);
+    }
+    if ("scheduleId" in target) return { kind: "schedule", id: target.scheduleId };
+    if ("escalationPolicyId" in target) return { kind: "policy", id: target.escalationPolicyId };
+    return { kind: target.type === "schedule" ? "schedule" : "policy", id: target.id };
+  }
+
+  // --- HTTP ----------------------------------------------------------------------------------
+
+  private readonly routes: ReadonlyArray<{
+    operation: string;
+    pattern: RegExp;
+    handle: (req: EmulatorRequest, id: string) => EmulatorResponse;
+  }> = [
+    { operation: "GET /oncalls", pattern: /^\/oncalls$/, handle: (req) => this.listOnCalls(req) },
+    { operation: "GET /users", pattern: /^\/users$/, handle: (req) => this.listUsers(req) },
+    { operation: "GET /users/{id}", pattern: /^\/users\/([^/]+)$/, handle: (_req, id) => this.getUser(id) },
+    { operation: "GET /schedules", pattern: /^\/schedules$/, handle: (req) => this.listSchedules(req) },
+    { operation: "GET /schedules/{id}", pattern: /^\/schedules\/([^/]+)$/, handle: (req, id) => this.getSchedule(id, req) },
+    { operation: "GET /escalation_policies", pattern: /^\/escalation_policies$/, handle: (req) => this.listPolicies(req) },
+    { operation: "GET /escalation_policies/{id}", pattern: /^\/escalation_policies\/([^/]+)$/, handle: (_req, id) => this.getPolicy(id) },
+  ];
+
+  private readonly router: Router = (req) => {
+    const path = req.path.length > 1 ? req.path.replace(/\/+$/, "") : req.path;
+    if (req.method === "GET") {
+      for (const route of this.routes) {
+        const match = route.pattern.exec(path);
+        if (match) return this.route(route.operation, req, () => route.handle(req, decode(match[1] ?? "")));
+      }
+    }
+    // PagerDuty answers unknown paths and methods with its own 404 body.
+    return this.route(`${req.method} ${req.path}`, req, () => notFound());
+  };
+
+  private route(operation: string, req: EmulatorRequest, handle: () => EmulatorResponse) {
+    return {
+      operation,
+      handle: (): EmulatorResponse => {
+        if (!this.authorized(req)) return { status: 401, body: ERRORS.unauthorized() };
+        try {
+          return handle();
+        } catch (error) {
+          if (error instanceof ArgumentError) return { status: 400, body: error.body };
+          throw error;
+        }
+      },
+    };
+  }
+
+  private authorized(req: EmulatorRequest): boolean {
+    const header = req.headers.authorization;
+    const value = Array.isArray(header) ? header[0] : header;
+    const match = /^Token token=(.+)$/.exec(value?.trim() ?? "");
+    return match?.[1] === this.token;
+  }
+
+  private listOnCalls(req: EmulatorRequest): EmulatorResponse {
+    const q = req.query;
+    const now = this.clock().getTime();
+    const timeZone = zoneParam(q, this.account.accountTimeZone);
+    let since = timeParam(q, "since");
+    let until = timeParam(q, "until");
+    if (since !== undefined && until !== undefined && until < since) {
+      throw new ArgumentError(ERRORS.invalid("The until time cannot be before the since time."));
+    }
+    // Each bound defaults to now; a lone bound in the future (or past) makes a window from now to it.
+    since ??= until === undefined ? now : Math.min(now, until);
+    until ??= Math.max(now, since);
+
+    const include = new Set(listParam(q, "include"));
+    const page = paging(q);
+    const scheduleIds = listParam(q, "schedule_ids");
+    const policyIds = listParam(q, "escalation_policy_ids");
+    const userIds = listParam(q, "user_ids");
+
+    const rows = this.account.query({
+      since,
+      until,
+      scheduleIds: scheduleIds.length ? scheduleIds.map((id) => (id === "null" ? null : id)) : undefined,
+      policyIds: policyIds.length ? policyIds : undefined,
+      userIds: userIds.length ? userIds : undefined,
+      earliest: boolParam(q, "earliest") ?? false,
+      horizon: now + HORIZON_MS,
+    });
+
+    const render = (ms: number | null) => (ms === null ? null : formatTime(ms, timeZone));
+    const oncalls = rows.slice(page.offset, page.offset + page.limit).map((r: OnCallRecord) => {
+      const user = this.account.user(r.userId);
+      const policy = this.account.policy(r.policyId);
+      const schedule = r.scheduleId === null ? null : this.account.schedule(r.scheduleId);
+      return {
+        user: include.has("users") ? this.userObject(user) : this.ref("user", user),
+        schedule: schedule === null ? null : include.has("schedules") ? this.scheduleObject(schedule) : this.ref("schedule", schedule),
+        escalation_policy: include.has("escalation_policies") ? this.policyObject(policy) : this.ref("escalation_policy", policy),
+        escalation_level: r.level,
+        start: render(r.start),
+        end: render(r.end),
+      };
+    });
+    return ok({ oncalls, ...page.meta(rows.length) });
+  }
+
+  private listUsers(req: EmulatorRequest): EmulatorResponse {
+    const page = paging(req.query);
+    const users = byName([...this.account.users.values()]).filter((u) => matches(req.query, u.name, u.email));
+    return ok({ users: users.slice(page.offset, page.offset + page.limit).map((u) => this.userObject(u)), ...page.meta(users.length) });
+  }
+
+  private getUser(id: string): EmulatorResponse {
+    const user = this.account.users.get(id);
+    return user ? ok({ user: this.userObject(user) }) : notFound();
+  }
+
+  private listSchedules(req: EmulatorRequest): EmulatorResponse {
+    const page = paging(req.query);
+    const schedules = byName([...this.account.schedules.values()]).filter((s) => matches(req.query, s.name));
+    return ok({
+      schedules: schedules.slice(page.offset, page.offset + page.limit).map((s) => this.scheduleObject(s)),
+      ...page.meta(schedules.length),
+    });
+  }
+
+  private getSchedule(id: string, req: EmulatorRequest): EmulatorResponse {
+    const schedule = this.account.schedules.get(id);
+    if (!schedule) return notFound();
+    const q = req.query;
+    const timeZone = zoneParam(q, schedule.timeZone);
+    const givenSince = timeParam(q, "since");
+    const givenUntil = timeParam(q, "until");
+    const since = givenSince ?? (givenUntil !== undefined ? givenUntil - TWO_WEEKS_MS : this.clock().getTime());
+    const until = givenUntil ?? since + TWO_WEEKS_MS;
+    if (until < since) throw new ArgumentError(ERRORS.invalid("The until time cannot be before the since time."));
+    const overflow = boolParam(q, "overflow") ?? false;
+
+    const entries = this.account.scheduleEntries(id, since, until);
+    const rendered = entries.map((e) => {
+      const start = overflow && e.start !== null ? e.start : Math.max(e.start ?? since, since);
+      const end = overflow && e.end !== null ? e.end : Math.min(e.end ?? until, until);
+      return { user: this.ref("user", this.account.user(e.userId)), start: formatTime(start, timeZone), end: formatTime(end, timeZone) };
+    });
+    const covered = coverage(entries, since, until);
+    const layerUsers = [...new Set(this.account.records.filter((r) => r.scheduleId === id).map((r) => r.userId))];
+    const firstStart = Math.min(...this.account.records.filter((r) => r.scheduleId === id).map((r) => r.start ?? since), since);
+
+    return ok({
+      schedule: {
+        ...this.scheduleObject(schedule, timeZone),
+        schedule_layers: layerUsers.length
+          ? [
+              {
+                id: `L${id.slice(-6)}`,
+                name: "Layer 1",
+                start: formatTime(firstStart, timeZone),
+                users: layerUsers.map((u) => ({ user: this.ref("user", this.account.user(u)) })),
+                restrictions: [],
+                rotation_virtual_start: formatTime(firstStart, timeZone),
+                rotation_turn_length_seconds: 7 * 86_400,
+                rendered_schedule_entries: rendered,
+                rendered_coverage_percentage: covered,
+              },
+            ]
+          : [],
+        overrides_subschedule: { name: "Overrides", rendered_schedule_entries: [], rendered_coverage_percentage: 0 },
+        final_schedule: { name: "Final Schedule", rendered_schedule_entries: rendered, rendered_coverage_percentage: covered },
+      },
+    });
+  }
+
+  private listPolicies(req: EmulatorRequest): EmulatorResponse {
+    const page = paging(req.query);
+    const userIds = new Set(listParam(req.query, "user_ids"));
+    const policies = byName([...this.account.policies.values()]).filter((p) => {
+      if (!matches(req.query, p.name)) return false;
+      // A policy "has" a user it targets directly or through one of its schedules' shifts.
+      return userIds.size === 0 || this.account.records.some((r) => r.policyId === p.id && userIds.has(r.userId));
+    });
+    return ok({
+      escalation_policies: policies.slice(page.offset, page.offset + page.limit).map((p) => this.policyObject(p)),
+      ...page.meta(policies.length),
+    });
+  }
+
+  private getPolicy(id: string): EmulatorResponse {
+    const policy = this.account.policies.get(id);
+    return policy ? ok({ escalation_policy: this.policyObject(policy) }) : notFound();
+  }
+
+  // --- representations -----------------------------------------------------------------------
+
+  private ref(kind: "user" | "schedule" | "escalation_policy", obj: { id: string; name: string }) {
+    const plural = kind === "escalation_policy" ? "escalation_policies" : `${kind}s`;
+    return {
+      id: obj.id,
+      type: `${kind}_reference`,
+      summary: obj.name,
+      self: `${this.url}/${plural}/${obj.id}`,
+      html_url: `${this.htmlBase}/${plural}/${obj.id}`,
+    };
+  }
+
+  private userObject(user: PdUser) {
+    const hash = createHash("md5").update(user.email.trim().toLowerCase()).digest("hex");
+    return {
+      ...this.ref("user", user),
+      type: "user",
+      name: user.name,
+      email: user.email,
+      time_zone: user.timeZone,
+      color: user.color,
+      role: user.role,
+      avatar_url: `https://secure.gravatar.com/avatar/${hash}.png?d=mm&r=PG`,
+      description: null,
+      invitation_sent: false,
+      ...(user.jobTitle !== undefined ? { job_title: user.jobTitle } : {}),
+      teams: [],
+      contact_methods: [],
+      notification_rules: [],
+    };
+  }
+
+  private scheduleObject(schedule: PdSchedule, timeZone = schedule.timeZone) {
+    const policyIds = new Set(schedule.links.map((l) => l.policyId));
+    for (const r of this.account.records) if (r.scheduleId === schedule.id) policyIds.add(r.policyId);
+    const userIds = new Set(this.account.records.filter((r) => r.scheduleId === schedule.id).map((r) => r.userId));
+    return {
+      ...this.ref("schedule", schedule),
+      type: "schedule",
+      name: schedule.name,
+      time_zone: timeZone,
+      ...(schedule.description !== undefined ? { description: schedule.description } : {}),
+      escalation_policies: [...policyIds].map((id) => this.ref("escalation_policy", this.account.policy(id))),
+      users: [...userIds].map((id) => this.ref("user", this.account.user(id))),
+      teams: [],
+    };
+  }
+
+  private policyObject(policy: PdEscalationPolicy) {
+    return {
+      ...this.ref("escalation_policy", policy),
+      type: "escalation_policy",
+      name: policy.name,
+      ...(policy.description !== undefined ? { description: policy.description } : {}),
+      num_loops: 0,
+      on_call_handoff_notifications: "if_has_services",
+      escalation_rules: this.account.rulesOf(policy.id).map((rule) => ({
+        id: `R${policy.id.slice(1, 5)}${String(rule.level).padStart(2, "0")}`,
+        escalation_delay_in_minutes: 30,
+        targets: [
+          ...rule.scheduleIds.map((id) => this.ref("schedule", this.account.schedule(id))),
+          ...rule.userIds.map((id) => this.ref("user", this.account.user(id))),
+        ],
+      })),
+      services: [],
+      teams: [],
+    };
+  }
+}
+
+function defaultErrorBody(status: number): PagerDutyErrorBody {
+  switch (status) {
+    case 401:
+      return ERRORS.unauthorized();
+    case 403:
+      return ERRORS.forbidden();
+    case 429:
+      return ERRORS.rateLimited();
+    default:
+      return ERRORS.internal();
+  }
+}
+
+function ok(body: unknown): EmulatorResponse {
+  return { status: 200, body };
+}
+
+function notFound(): EmulatorResponse {
+  return { status: 404, body: ERRORS.notFound() };
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function byName<T extends { name: string }>(items: T[]): T[] {
+  return items.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** PagerDuty's `query` parameter: a case-insensitive substring of the name (or a user's email). */
+function matches(q: Query, ...fields: string[]): boolean {
+  const query = single(q, "query");
+  if (!query) return true;
+  const needle = query.toLowerCase();
+  return fields.some((f) => f.toLowerCase().includes(needle));
+}
+
+function single(q: Query, name: string): string | undefined {
+  const v = q[name];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** Values of an array parameter, given as `name[]=a&name[]=b` (or without the brackets). */
+function listParam(q: Query, name: string): string[] {
+  const out: string[] = [];
+  for (const key of [`${name}[]`, name]) {
+    const v = q[key];
+    if (v === undefined) continue;
+    for (const item of Array.isArray(v) ? v : [v]) if (item !== "") out.push(item);
+  }
+  return [...new Set(out)];
+}
+
+function boolParam(q: Query, name: string): boolean | undefined {
+  const v = single(q, name);
+  if (v === undefined || v === "") return undefined;
+  if (v === "true") return true;
+  if (v === "false") return false;
+  throw new ArgumentError(ERRORS.invalid(`${name} must be true or false.`));
+}
+
+function intParam(q: Query, name: string): number | undefined {
+  const v = single(q, name);
+  if (v === undefined || v === "") return undefined;
+  if (!/^\d+$/.test(v)) throw new ArgumentError(ERRORS.invalid(`${name} must be a non-negative integer.`));
+  return Number(v);
+}
+
+function timeParam(q: Query, name: string): number | undefined {
+  const v = single(q, name);
+  if (v === undefined || v === "") return undefined;
+  const ms = Date.parse(v);
+  if (!Number.isFinite(ms)) throw new ArgumentError(ERRORS.invalid(`${name} is not a valid date-time.`));
+  return ms;
+}
+
+function zoneParam(q: Query, fallback: string): string {
+  const v = single(q, "time_zone");
+  if (v === undefined || v === "") return fallback;
+  if (!isTimeZone(v)) throw new ArgumentError(ERRORS.invalid("time_zone is not a valid time zone."));
+  return v;
+}
+
+/** Classic offset pagination: `limit` (default 25, at most 100), `offset`, `total=true`. */
+function paging(q: Query) {
+  const requested = intParam(q, "limit");
+  const limit = Math.min(Math.max(requested ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
+  const offset = intParam(q, "offset") ?? 0;
+  if (offset + limit > MAX_OFFSET_PLUS_LIMIT) throw new ArgumentError(ERRORS.tooDeep());
+  const withTotal = boolParam(q, "total") ?? false;
+  return {
+    limit,
+    offset,
+    meta: (count: number) => ({ limit, offset, more: offset + limit < count, total: withTotal ? count : null }),
+  };
+}
+
+/** Share of [since, until) covered by entries, in percent. */
+function coverage(entries: Array<{ start: number | null; end: number | null }>, since: number, until: number): number {
+  if (until <= since) return 0;
+  const spans = entries
+    .map((e) => [Math.max(e.start ?? since, since), Math.min(e.end ?? until, until)] as const)
+    .filter(([s, e]) => e > s)
+    .sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  let cursor = since;
+  for (const [s, e] of spans) {
+    const from = Math.max(s, cursor);
+    if (e > from) {
+      covered += e - from;
+      cursor = e;
+    }
+  }
+  return Math.round((covered / (until - since)) * 10_000) / 100;
+}

@@ -93,3 +93,4 @@ export type { SlackClientOptions, SlackCallObserver } from "./slack/slack-client
 export { SocketModeReceiver } from "./slack/socket-mode-receiver.js";
 export type { SocketModeReceiverOptions } from "./slack/socket-mode-receiver.js";
 export { CORE_VERSION, CORE_LOCATION } from "./version.js";
+export { escapeSlack, renderTemplate, slackDate, truncate } from "./slack/format.js";

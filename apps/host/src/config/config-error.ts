@@ -16,12 +16,22 @@ export interface ConfigProblem {
  * code is the first problem's; the message lists each with file, line, column and path.
  */
 export class ConfigError extends BotyardError {
-  constructor(readonly problems: ConfigProblem[]) {
-    const first = problems[0]!;
-    const lines = problems.map((p) => `  ${p.where}  ${p.path ? `${p.path}: ` : ""}${p.message}${p.hint ? `\n      hint: ${p.hint}` : ""}`);
-    super(first.code, `${problems.length === 1 ? "There is a problem" : `There are ${problems.length} problems`} in ${first.where.replace(/:\d+:\d+$/, "")}:\n${lines.join("\n")}`, {
-      details: { problems },
+  readonly problems: ConfigProblem[];
+
+  constructor(problems: ConfigProblem[]) {
+    // In file order, as an editor would show them.
+    const sorted = [...problems].sort((a, b) => position(a.where) - position(b.where));
+    const first = sorted[0]!;
+    const lines = sorted.map((p) => `  ${p.where}  ${p.path ? `${p.path}: ` : ""}${p.message}${p.hint ? `\n      hint: ${p.hint}` : ""}`);
+    super(first.code, `${sorted.length === 1 ? "There is a problem" : `There are ${problems.length} problems`} in ${first.where.replace(/:\d+:\d+$/, "")}:\n${lines.join("\n")}`, {
+      details: { problems: sorted },
     });
     this.name = "ConfigError";
+    this.problems = sorted;
   }
+}
+
+function position(where: string): number {
+  const m = /:(\d+):(\d+)$/.exec(where);
+  return m ? Number(m[1]) * 10_000 + Number(m[2]) : 0;
 }

@@ -26,7 +26,7 @@ export class ConfigSource {
    * Line and column of the value at `pointer` or, when it does not exist (a missing field), of
    * the nearest ancestor that does.
    */
-  locate(pointer: string): { line: number; col: number } {
+  locate(pointer: string, target: "key" | "value" = "value"): { line: number; col: number } {
     const segments = pointer.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
     let node: unknown = this.doc.contents;
     let found: Node | undefined = this.doc.contents ?? undefined;
@@ -34,8 +34,8 @@ export class ConfigSource {
       let next: unknown;
       if (isMap(node)) {
         const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === segment);
-        // Point a bad value at its value, but a missing child of it at its key.
-        next = pair?.value ?? (pair?.key as unknown);
+        const last = segment === segments[segments.length - 1];
+        next = last && target === "key" ? pair?.key : (pair?.value ?? pair?.key);
       } else if (isSeq(node)) {
         next = node.items[Number(segment)];
       }
@@ -48,8 +48,8 @@ export class ConfigSource {
   }
 
   /** `bots.yaml:12:7` for a pointer. */
-  where(pointer: string): string {
-    const { line, col } = this.locate(pointer);
+  where(pointer: string, target: "key" | "value" = "value"): string {
+    const { line, col } = this.locate(pointer, target);
     return `${this.file}:${line}:${col}`;
   }
 }

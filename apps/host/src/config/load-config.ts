@@ -47,7 +47,10 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   }
 
   const problems: ConfigProblem[] = [];
+  // A value whose variable is unset would also fail the schema; one problem per value is enough.
+  const unsetPaths = new Set<string>();
   const { value, secrets } = interpolate(source.toJS() ?? {}, env, (bad) =>
+    unsetPaths.add(bad.path) &&
     problems.push(
       bad.problem === "unset"
         ? {
@@ -78,7 +81,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   let storeValue: unknown = store;
   if (!checked.ok) {
     for (const issue of checked.issues) {
-      problems.push({ code: ErrorCodes.CONFIG_INVALID, where: source.where(issue.path), path: readablePath(issue.path), message: issue.message });
+      if (unsetPaths.has(issue.path)) continue;
+      problems.push({ code: ErrorCodes.CONFIG_INVALID, where: source.where(issue.path, issue.target), path: readablePath(issue.path), message: issue.message });
     }
   }
   if (store !== undefined) {
@@ -95,7 +99,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
       const storeChecked = validateAgainst(variant, store);
       if (!storeChecked.ok) {
         for (const issue of storeChecked.issues) {
-          problems.push({ code: ErrorCodes.CONFIG_INVALID, where: source.where(`/store${issue.path}`), path: readablePath(`/store${issue.path}`), message: issue.message });
+          if (unsetPaths.has(`/store${issue.path}`)) continue;
+          problems.push({ code: ErrorCodes.CONFIG_INVALID, where: source.where(`/store${issue.path}`, issue.target), path: readablePath(`/store${issue.path}`), message: issue.message });
         }
       } else storeValue = storeChecked.value;
     }

@@ -44,7 +44,7 @@ export async function loadPlugins(loaded: LoadedConfig, log: Logger): Promise<{ 
       for (const issue of checked.issues) {
         problems.push({
           code: ErrorCodes.PLUGIN_CONFIG_INVALID,
-          where: source.where(`${at}/config${issue.path}`),
+          where: source.where(`${at}/config${issue.path}`, issue.target),
           path: readablePath(`${at}/config${issue.path}`),
           message: `${issue.message} (bot "${entry.id}", plugin ${result.plugin.name})`,
         });

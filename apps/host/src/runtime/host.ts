@@ -100,6 +100,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       };
     };
     const ports = await http.start();
+    log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
 
     const identity = await authTest(slack, log);
     engine.setIdentity(identity);

@@ -9,8 +9,10 @@ Settings.Set({ maxErrors: 100 });
 export interface ConfigIssue {
   /** JSON pointer into the value (`/repos/0/head`); `""` is the value itself. */
   path: string;
-  /** What was expected, in words (`must be string`, `must have required properties channel`). */
+  /** What was expected, in words (`must be string`, `is required`). */
   message: string;
+  /** Where to point in a source file: at the value (default) or at the key (an unknown field). */
+  target?: "key" | "value";
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; issues: ConfigIssue[] };
@@ -53,6 +55,7 @@ function describe(error: TypeboxError): ConfigIssue[] {
     return (params.additionalProperties as string[]).map((p) => ({
       path: `${error.instancePath}/${escape(p)}`,
       message: "is not a known field (check its spelling)",
+      target: "key" as const,
     }));
   }
   // The per-property "schema is false" duplicates the additionalProperties error above.

@@ -1,0 +1,15 @@
+// @botyard/testing: the kit every Botyard test uses, and the one plugin authors get.
+export { createTestBot, TestBot } from "./test-bot/create-test-bot.js";
+export type { TestBotOptions, SendOptions } from "./test-bot/create-test-bot.js";
+
+export * from "./slack/slack-emulator.js";
+export * from "./github/index.js";
+export {
+  PagerDutyEmulator,
+  DEFAULT_PAGERDUTY_TOKEN,
+  pagerDutyError,
+} from "./pagerduty/pagerduty-emulator.js";
+export type * from "./pagerduty/pagerduty-emulator.js";
+
+export { HttpEmulator } from "./emulator/http-emulator.js";
+export type { RecordedCall, Fault, EmulatorRequest, EmulatorResponse, Router } from "./emulator/http-emulator.js";

@@ -1,0 +1,192 @@
+import { Writable } from "node:stream";
+import {
+  Engine,
+  MemoryStore,
+  SocketModeReceiver,
+  createLogger,
+  createSlackClient,
+  namespaced,
+  type ActionRecord,
+  type BotStatus,
+  type Plugin,
+  type Store,
+  type StoreBackend,
+  type WebhookResponse,
+} from "@botyard/core";
+import { SlackEmulator, type PostedMessage } from "../slack/slack-emulator.js";
+
+export interface TestBotOptions {
+  /** Bot id (default `test-bot`): webhook paths and store keys use it. */
+  id?: string;
+  dryRun?: boolean;
+  /** An emulator you set up yourself (channels, users); one is started (and closed) for you otherwise. */
+  slack?: SlackEmulator;
+  /** A store to share with other test bots or to inspect (default: a fresh MemoryStore). */
+  store?: StoreBackend;
+  /**
+   * Channels to create in the emulator (ids). Channel ids found in the config (strings such as
+   * `C0123ABC`) are created too, so `createTestBot(plugin, { channel: "C1" })` just works.
+   */
+  channels?: string[];
+  /** Log level of the captured logs (default `debug`; all lines land in `t.logs`). */
+  logLevel?: "trace" | "debug" | "info" | "warn" | "error";
+}
+
+export interface SendOptions {
+  channel?: string;
+  user?: string;
+  thread_ts?: string;
+}
+
+/**
+ * One bot running in-process exactly as the host runs it (the same engine, the real WebClient and
+ * SocketModeClient) against the Slack emulator, with deterministic ways to fire its triggers and
+ * wait for the runs they cause.
+ */
+export class TestBot {
+  /** The default person who talks to the bot. */
+  readonly user: string;
+  /** The default channel for `send` (the first channel given or found in the config). */
+  readonly channel: string;
+  readonly actions: ActionRecord[] = [];
+  readonly logs: Array<Record<string, unknown>> = [];
+
+  constructor(
+    readonly id: string,
+    readonly slack: SlackEmulator,
+    readonly engine: Engine,
+    readonly backend: StoreBackend,
+    private readonly receiver: SocketModeReceiver,
+    private readonly ownsSlack: boolean,
+    defaults: { user: string; channel: string },
+  ) {
+    this.user = defaults.user;
+    this.channel = defaults.channel;
+  }
+
+  /** The bot's own namespace of the store (what its handlers see as `ctx.store`). */
+  get store(): Store {
+    return namespaced(this.backend, `bot/${this.id}`);
+  }
+
+  status(): BotStatus {
+    return this.engine.status().find((b) => b.id === this.id)!;
+  }
+
+  /** Fires a schedule (the only one, or the one named) as if its time had come, and waits for the run. */
+  async fireSchedule(name?: string): Promise<void> {
+    await this.engine.fire(this.id, name);
+    await this.settle();
+  }
+
+  /** POSTs a body to the bot's webhook at `path` and waits for the run (and for queued durable work). */
+  async webhook(path: string, body: unknown, options: { headers?: Record<string, string>; rawBody?: string } = {}): Promise<WebhookResponse> {
+    const rawBody = options.rawBody ?? (body === undefined ? "" : JSON.stringify(body));
+    const response = await this.engine.handleWebhook(this.id, path, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...options.headers },
+      query: {},
+      rawBody,
+      body,
+    });
+    await this.settle();
+    return response;
+  }
+
+  /** A person posts `text` (over Socket Mode, as Slack delivers it); resolves once the bot has handled it. */
+  async send(text: string, options: SendOptions = {}): Promise<PostedMessage> {
+    const posted = await this.slack.sendMessage({
+      channel: options.channel ?? this.channel,
+      user: options.user ?? this.user,
+      text,
+      ...(options.thread_ts ? { thread_ts: options.thread_ts } : {}),
+    });
+    await this.settle(posted.events.map((e) => e.eventId));
+    return posted;
+  }
+
+  /** A person runs a slash command; resolves once the bot has handled it. */
+  async command(command: string, text = "", options: { channel?: string; user?: string } = {}) {
+    const result = await this.slack.slashCommand({ command, text, user: options.user ?? this.user, channel: options.channel ?? this.channel });
+    await this.settle();
+    return result;
+  }
+
+  /** Waits until every event delivered so far is acked and every run it caused has finished. */
+  async settle(eventIds?: string[]): Promise<void> {
+    for (const id of eventIds ?? []) await this.slack.waitForAck(id);
+    await this.engine.idle();
+  }
+
+  async close(): Promise<void> {
+    await this.engine.stop(2_000);
+    await this.receiver.stop();
+    await this.backend.close();
+    if (this.ownsSlack) await this.slack.close();
+  }
+}
+
+const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
+
+/**
+ * Starts one bot of `plugin` with `config` against the Slack emulator.
+ *
+ * ```ts
+ * const t = await createTestBot(standup, { channel: "C1" });
+ * await t.fireSchedule();
+ * expect(t.slack.messages("C1").map((m) => m.text)).toEqual(["Standup time!"]);
+ * await t.close();
+ * ```
+ */
+export async function createTestBot(plugin: Plugin, config: unknown, options: TestBotOptions = {}): Promise<TestBot> {
+  const id = options.id ?? "test-bot";
+  const slack = options.slack ?? (await SlackEmulator.start({ ackTimeoutMs: 1_000 }));
+  const channels = [...(options.channels ?? []), ...channelIdsIn(config)];
+  for (const channel of channels) if (!slack.channel(channel)) slack.createChannel(channel.toLowerCase(), { id: channel });
+  const channel = channels[0] ?? (slack.channel("#general")?.id ?? slack.createChannel("general").id);
+  const user = slack.user("U0TESTER")?.id ?? slack.addUser({ id: "U0TESTER", name: "tester", email: "tester@example.com" }).id;
+
+  const logs: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split("\n")) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createLogger({ level: options.logLevel ?? "debug", destination });
+  const client = createSlackClient({
+    token: slack.botToken,
+    apiUrl: slack.apiUrl,
+    logger,
+    clientOptions: { retryConfig: { retries: 5, minTimeout: 10, maxTimeout: 100 } },
+  });
+  const store = options.store ?? new MemoryStore();
+  const engine = new Engine({ slack: client, store, logger, queue: { pollMs: 20, maxPollMs: 200 } });
+  const receiver = new SocketModeReceiver({
+    appToken: slack.appToken,
+    apiUrl: slack.apiUrl,
+    logger,
+    clientPingTimeoutMs: 200,
+    onEnvelope: (envelope) => void engine.dispatch(envelope),
+  });
+  const bot = new TestBot(id, slack, engine, store, receiver, !options.slack, { user, channel });
+  (bot as { logs: typeof logs }).logs = logs;
+  engine.observe({ action: (record) => bot.actions.push(record) });
+
+  const [status] = engine.load([{ id, plugin, config, ...(options.dryRun ? { dryRun: true } : {}) }]);
+  if (status?.state === "failed") {
+    await bot.close();
+    throw Object.assign(new Error(status.reason ?? `bot ${id} failed to load`), { code: status.code });
+  }
+  engine.setIdentity({ userId: slack.botUserId, botId: slack.botId });
+  await engine.start();
+  await receiver.start();
+  return bot;
+}
+
+function channelIdsIn(value: unknown, found: string[] = []): string[] {
+  if (typeof value === "string" && CHANNEL_ID.test(value) && !found.includes(value)) found.push(value);
+  else if (Array.isArray(value)) for (const v of value) channelIdsIn(v, found);
+  else if (value && typeof value === "object") for (const v of Object.values(value)) channelIdsIn(v, found);
+  return found;
+}

@@ -88,7 +88,9 @@ export class HttpServer {
 
   private adminOnly(): Handler {
     return async (req, res, url) => {
-      if (req.method !== "GET" && req.method !== "HEAD") return send(res, { status: 405, body: { ok: false, error: "method_not_allowed" } });
+      const known = url.pathname === "/healthz" || url.pathname === "/readyz" || (url.pathname === "/metrics" && this.options.metrics);
+      if (!known) return send(res, { status: 404, body: { ok: false, error: "not_found" } });
+      if (req.method !== "GET" && req.method !== "HEAD") return send(res, { status: 405, headers: { allow: "GET" }, body: { ok: false, error: "method_not_allowed" } });
       switch (url.pathname) {
         case "/healthz":
           // Alive means the event loop answers; it does not depend on Slack or the store.

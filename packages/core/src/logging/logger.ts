@@ -18,7 +18,8 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const scrubber = options.scrubber ?? new SecretScrubber();
-  const target = options.destination ?? pino.destination({ dest: 1, sync: false });
+  // Synchronous writes: a line logged just before a crash or an exit is not lost.
+  const target = options.destination ?? pino.destination({ dest: 1, sync: true });
   const destination: DestinationStream = {
     write(line: string) {
       (target as DestinationStream).write(scrubber.size > 0 ? scrubber.scrub(line) : line);

@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isBotyardError } from "@botyard/core";
+import { listCommand } from "./list-command.js";
+import { schemaCommand } from "./schema-command.js";
 import { startCommand } from "./start-command.js";
 import { validateCommand } from "./validate-command.js";
 
@@ -8,9 +11,13 @@ const USAGE = `botyard <command> [options]
 Commands:
   start      Run the bots in bots.yaml (Slack over Socket Mode, webhooks over HTTP)
   validate   Check bots.yaml and every plugin's config without starting anything
+  list       Every bot: plugin, version, state, triggers, next and last runs, last error
+  schema     Print the JSON Schema of bots.yaml, plugin configs included (--out <file> to write it)
 
 Options:
   -c, --config <file>   The config file (default: ./bots.yaml)
+  -o, --out <file>      (schema) write to a file instead of stdout
+      --json            (list) machine-readable output
   -h, --help            Show this help
 `;
 
@@ -49,6 +56,10 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
         return await startCommand(parsed.values.config, io);
       case "validate":
         return await validateCommand(parsed.values.config, io);
+      case "list":
+        return await listCommand(parsed.values.config, parsed.values.json, io);
+      case "schema":
+        return await schemaCommand(argv.some((a) => a === "-c" || a.startsWith("--config")) ? parsed.values.config : existsSync(parsed.values.config) ? parsed.values.config : undefined, parsed.values.out, io);
       default:
         io.stderr.write(`Unknown command "${command}"${rest.length ? ` ${rest.join(" ")}` : ""}.\n\n${USAGE}`);
         return 2;

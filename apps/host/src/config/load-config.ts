@@ -22,7 +22,7 @@ export interface LoadedConfig {
  * configs are checked later, by the loader, against each plugin's own schema. Throws a ConfigError
  * listing every problem with its line and column.
  */
-export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, options: { allowUnsetEnv?: boolean } = {}): LoadedConfig {
   const file = resolve(path);
   const shown = path;
   let text: string;
@@ -49,8 +49,10 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   const problems: ConfigProblem[] = [];
   // A value whose variable is unset would also fail the schema; one problem per value is enough.
   const unsetPaths = new Set<string>();
+  // `list` and `schema` read the file without the secrets: they need no tokens.
   const { value, secrets } = interpolate(source.toJS() ?? {}, env, (bad) =>
     unsetPaths.add(bad.path) &&
+    !(options.allowUnsetEnv && bad.problem === "unset") &&
     problems.push(
       bad.problem === "unset"
         ? {

@@ -17,6 +17,8 @@ export interface HttpServerOptions {
   adminPort?: number;
   readiness: () => Readiness | Promise<Readiness>;
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** What every bot is doing, for `botyard list` (served on the admin side only). */
+  status?: () => unknown;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
@@ -88,7 +90,11 @@ export class HttpServer {
 
   private adminOnly(): Handler {
     return async (req, res, url) => {
-      const known = url.pathname === "/healthz" || url.pathname === "/readyz" || (url.pathname === "/metrics" && this.options.metrics);
+      const known =
+        url.pathname === "/healthz" ||
+        url.pathname === "/readyz" ||
+        (url.pathname === "/metrics" && this.options.metrics) ||
+        (url.pathname === "/status" && this.options.status);
       if (!known) return send(res, { status: 404, body: { ok: false, error: "not_found" } });
       if (req.method !== "GET" && req.method !== "HEAD") return send(res, { status: 405, headers: { allow: "GET" }, body: { ok: false, error: "method_not_allowed" } });
       switch (url.pathname) {
@@ -99,6 +105,8 @@ export class HttpServer {
           const readiness = await this.options.readiness();
           return send(res, { status: readiness.ready ? 200 : 503, body: readiness });
         }
+        case "/status":
+          return send(res, { status: 200, body: { bots: this.options.status!() } });
         case "/metrics": {
           if (!this.options.metrics) break;
           const { contentType, body } = await this.options.metrics();

@@ -63,7 +63,8 @@ export async function loadPlugins(loaded: LoadedConfig, log: Logger): Promise<{ 
   return { specs, problems };
 }
 
-async function importPlugin(
+/** Resolves, imports and checks one plugin; a ConfigProblem (located at `where`) when it cannot be used. */
+export async function importPlugin(
   use: string,
   dir: string,
   where: string,

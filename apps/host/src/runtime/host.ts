@@ -14,6 +14,7 @@ import {
 import { ConfigError } from "../config/config-error.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { HttpServer } from "../http/http-server.js";
+import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import { createStore } from "../store/create-store.js";
 import { bootstrap } from "./bootstrap.js";
 
@@ -55,7 +56,8 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
   });
 
   checkTokens(config.slack);
-  const observers: EngineObserver[] = [...(options.observers ?? [])];
+  const metrics = new PrometheusMetrics();
+  const observers: EngineObserver[] = [metrics.observer(), ...(options.observers ?? [])];
   const slack = createSlackClient({
     token: config.slack.botToken,
     ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
@@ -63,7 +65,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     observer: { slackCall: (method, outcome) => observers.forEach((o) => o.slackCall?.(method, outcome)) },
   });
 
-  const store = await createStore(config.store, loaded.dir);
+  const store = metrics.instrument(await createStore(config.store, loaded.dir));
   let closeStore = true;
   try {
     const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -79,8 +81,12 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       port: config.http?.port ?? 3000,
       bodyLimitBytes: config.http?.bodyLimitBytes ?? 1_048_576,
       ...(config.http?.adminPort !== undefined ? { adminPort: config.http.adminPort } : {}),
-      readiness: () => readiness(),
+      // Failure reasons are error messages, which may quote secrets as log lines may: scrub them too.
+      readiness: async () => scrubbed(await readiness()),
+      metrics: () => metrics.render(),
+      status: () => scrubbed(engine.status()),
     });
+    const scrubbed = <T>(value: T): T => JSON.parse(scrubber.scrub(JSON.stringify(value))) as T;
     const readiness = async () => {
       let storeOk = true;
       let storeError: string | undefined;
@@ -90,6 +96,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
         storeOk = false;
         storeError = (error as Error).message;
       }
+      metrics.storeUp.set(storeOk ? 1 : 0);
       const bots = engine.status().map((b) => ({ id: b.id, state: b.state, ...(b.reason ? { reason: b.reason } : {}) }));
       // One failed bot is reported but does not make the host unready: the others serve.
       return {
@@ -116,6 +123,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       },
       onStateChange: (isConnected) => {
         connected = isConnected;
+        metrics.slackConnected.set(isConnected ? 1 : 0);
       },
     });
     await receiver.start();

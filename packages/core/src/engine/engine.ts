@@ -290,7 +290,7 @@ export class Engine {
     return [...this.bots.values()].map((entry) => {
       const triggers = (entry.prepared?.registrations.triggers ?? []).map((t): TriggerStatus => {
         const stats = entry.stats.get(t.name);
-        const next = entry.active.get(t.name)?.nextRun?.();
+        const next = entry.active.get(t.name)?.nextRun?.() ?? (entry.active.size === 0 ? t.nextRun?.() : undefined);
         return {
           name: t.name,
           kind: t.kind,

@@ -73,7 +73,7 @@ export class MemoryStore implements StoreBackend {
   }
 
   async list<T>(prefix: string, options?: ListOptions): Promise<Array<Entry<T>>> {
-    const keys = [...this.data.keys()].filter((k) => k.startsWith(prefix) && this.live(k)).sort();
+    const keys = [...this.data.keys()].filter((k) => k.startsWith(prefix) && this.live(k)).sort(byCodePoint);
     const limited = options?.limit === undefined ? keys : keys.slice(0, options.limit);
     return limited.map((key) => ({ key, value: JSON.parse(this.data.get(key)!.text) as T }));
   }
@@ -194,4 +194,26 @@ export class MemoryStore implements StoreBackend {
     }
     return slot;
   }
+}
+
+/**
+ * Key order for `list`: Unicode code point order, which is the byte order of UTF-8 and so what
+ * SQLite and Redis give. The default sort compares UTF-16 code units, which puts characters beyond
+ * U+FFFF (stored as surrogate pairs, D800-DFFF) before U+E000-U+FFFF.
+ */
+function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/** Moves surrogates above U+E000-U+FFFF so that comparing code units compares code points. */
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
 }

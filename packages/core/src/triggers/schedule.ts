@@ -57,6 +57,16 @@ export class ScheduleTrigger implements Trigger {
     return `${when}${this.options.timezone ? ` (${this.options.timezone})` : ""}`;
   }
 
+  nextRun(): Date | undefined {
+    if (this.cron) return this.cron.nextRun() ?? undefined;
+    if (this.when instanceof Date) return this.when.getTime() > Date.now() ? this.when : undefined;
+    if (this.when === undefined) return undefined;
+    const probe = new Cron(this.when, { timezone: this.options.timezone, paused: true });
+    const next = probe.nextRun() ?? undefined;
+    probe.stop();
+    return next;
+  }
+
   activate(runtime: TriggerRuntime): ActiveTrigger {
     this.runtime = runtime;
     this.arm();

@@ -15,6 +15,8 @@ export interface Trigger {
   readonly name: string;
   /** One line for `botyard list`. */
   describe(): string;
+  /** When it would fire next, computed without activating it (schedules), for `botyard list`. */
+  nextRun?(): Date | undefined;
   /** Exclusive claims checked across all bots at load time (e.g. one bot per slash command). */
   claims?(): TriggerClaim[];
   /** Starts listening. Called once the host is ready; the returned handle stops it. */

@@ -13,3 +13,5 @@ export type * from "./pagerduty/pagerduty-emulator.js";
 
 export { HttpEmulator } from "./emulator/http-emulator.js";
 export type { RecordedCall, Fault, EmulatorRequest, EmulatorResponse, Router } from "./emulator/http-emulator.js";
+
+export type { DemoKit, DemoScenario } from "./demo/demo-scenario.js";

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isBotyardError } from "@botyard/core";
+import { demoCommand } from "./demo-command.js";
 import { listCommand } from "./list-command.js";
 import { schemaCommand } from "./schema-command.js";
 import { startCommand } from "./start-command.js";
@@ -13,6 +14,8 @@ Commands:
   validate   Check bots.yaml and every plugin's config without starting anything
   list       Every bot: plugin, version, state, triggers, next and last runs, last error
   schema     Print the JSON Schema of bots.yaml, plugin configs included (--out <file> to write it)
+  demo       Run bots.yaml against the built-in Slack emulator, with a live transcript
+             (--scenario <module> seeds the emulators and scripts a run when stdin is not a terminal)
 
 Options:
   -c, --config <file>   The config file (default: ./bots.yaml)
@@ -22,6 +25,7 @@ Options:
 `;
 
 export interface CliIO {
+  stdin?: NodeJS.ReadStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
@@ -39,6 +43,7 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
         help: { type: "boolean", short: "h", default: false },
         json: { type: "boolean", default: false },
         out: { type: "string", short: "o" },
+        scenario: { type: "string" },
       },
     });
   } catch (error) {
@@ -56,6 +61,8 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
         return await startCommand(parsed.values.config, io);
       case "validate":
         return await validateCommand(parsed.values.config, io);
+      case "demo":
+        return await demoCommand(parsed.values.config, parsed.values.scenario, { ...io, stdin: io.stdin ?? process.stdin });
       case "list":
         return await listCommand(parsed.values.config, parsed.values.json, io);
       case "schema":

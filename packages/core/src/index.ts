@@ -36,6 +36,9 @@ export type {
 export { defineAction } from "./actions/action.js";
 export type { ActionRecord } from "./actions/action.js";
 
+export { retry, backoffDelay, sleep } from "./retry/retry.js";
+export type { RetryOptions } from "./retry/retry.js";
+
 export type { Store, StoreBackend, Entry, Job, JobRef, EnqueueOptions, EnqueueResult, SetOptions, ListOptions, ClaimOptions } from "./store/store.js";
 export { encodeValue, DEFAULT_DEDUPE_TTL_MS } from "./store/store.js";
 export { MemoryStore } from "./store/memory-store.js";

@@ -11,13 +11,21 @@ export function escapeSlack(text: string): string {
  * environment variables in bots.yaml). Values are escaped for Slack unless a placeholder is written
  * `{{{name}}}` (for values the plugin already formatted, such as `<@U123>` mentions or links).
  * Unknown placeholders are left as they are, so a typo shows in the message rather than vanishing.
+ *
+ * Templates rendered for somewhere other than Slack (a GitHub PR body, an e-mail subject) pass that
+ * target's own `escape` (or `String` for plain text); the `{{ }}` / `{{{ }}}` rule stays the same.
  */
-export function renderTemplate(template: string, values: Record<string, string | number | undefined>): string {
+export function renderTemplate(
+  template: string,
+  values: Record<string, string | number | undefined>,
+  options: { escape?: (text: string) => string } = {},
+): string {
+  const escape = options.escape ?? escapeSlack;
   return template.replace(/\{\{\{\s*([\w.]+)\s*\}\}\}|\{\{\s*([\w.]+)\s*\}\}/g, (whole, raw: string | undefined, escaped: string | undefined) => {
     const name = (raw ?? escaped)!;
     const value = values[name];
     if (value === undefined) return whole;
-    return raw ? String(value) : escapeSlack(String(value));
+    return raw ? String(value) : escape(String(value));
   });
 }
 

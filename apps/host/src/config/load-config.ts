@@ -125,6 +125,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
   });
 
   if (problems.length > 0) throw new ConfigError(problems);
-  const config = { ...(checked as { value: HostConfig }).value, ...(storeValue === undefined ? {} : { store: storeValue as HostConfig["store"] }) };
+  // When every issue came from an unset variable that `allowUnsetEnv` tolerates, the value is usable.
+  const config = { ...(checked.value as HostConfig), ...(storeValue === undefined ? {} : { store: storeValue as HostConfig["store"] }) };
   return { file, dir: dirname(file), config, source, secrets };
 }

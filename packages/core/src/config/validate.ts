@@ -15,7 +15,8 @@ export interface ConfigIssue {
   target?: "key" | "value";
 }
 
-export type Validated<T> = { ok: true; value: T } | { ok: false; issues: ConfigIssue[] };
+/** The checked value (defaults applied) and, when it does not match, every issue. */
+export type Validated<T> = { ok: true; value: T } | { ok: false; issues: ConfigIssue[]; value: unknown };
 
 /**
  * Applies the schema's defaults to a copy of `raw` and checks it. Issues point at the deepest
@@ -35,7 +36,7 @@ export function validateAgainst<T>(schema: TSchema, raw: unknown): Validated<T> 
       }
     }
   }
-  return issues.length === 0 ? { ok: true, value: value as T } : { ok: false, issues };
+  return issues.length === 0 ? { ok: true, value: value as T } : { ok: false, issues, value };
 }
 
 interface TypeboxError {

@@ -29,7 +29,7 @@ export interface PreparedBot {
 }
 
 /** Checks a bot's `config:` against its plugin's schema, defaults applied. */
-export function validatePluginConfig(plugin: Plugin, raw: unknown): { ok: true; value: unknown } | { ok: false; issues: ConfigIssue[] } {
+export function validatePluginConfig(plugin: Plugin, raw: unknown): { ok: true; value: unknown } | { ok: false; issues: ConfigIssue[]; value: unknown } {
   return validateAgainst(plugin.config, raw);
 }
 

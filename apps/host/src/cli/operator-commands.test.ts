@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { run } from "./run-cli.js";
+import { HELLO_PLUGIN_DIR, TempProject } from "../test-support/temp-project.js";
+import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
+
+function io(env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (into: string[]) => new Writable({ write: (c, _e, done) => (into.push(String(c)), done()) });
+  return { io: { stdout: sink(out), stderr: sink(err), env }, out, err };
+}
+
+let project: TempProject | undefined;
+let h: InProcessHost | undefined;
+afterEach(async () => {
+  project?.remove();
+  project = undefined;
+  await h?.close();
+  h = undefined;
+});
+
+const config = `slack: { appToken: "\${SLACK_APP_TOKEN}", botToken: "\${SLACK_BOT_TOKEN}" }
+http: { port: 0 }
+bots:
+  - id: hello
+    use: botyard-plugin-hello
+    config: { channel: C0GENERAL, heartbeat: "0 0 10 * * *" }
+  - id: quiet
+    use: botyard-plugin-hello
+    enabled: false
+    config: { channel: C0GENERAL }
+`;
+
+describe("botyard schema", () => {
+  it("prints the JSON Schema of bots.yaml with the config schema of each plugin the file names, without needing secrets", async () => {
+    project = new TempProject();
+    project.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
+    const file = project.write("bots.yaml", config);
+    const { io: cli, out } = io();
+    expect(await run(["schema", "--config", file], cli)).toBe(0);
+    const schema = JSON.parse(out.join(""));
+    expect(schema.$schema).toBe("http://json-schema.org/draft-07/schema#");
+    expect(schema.required).toEqual(["slack", "bots"]);
+    const bot = schema.properties.bots.items;
+    expect(bot.allOf).toEqual([
+      {
+        if: { properties: { use: { const: "botyard-plugin-hello" } }, required: ["use"] },
+        then: { properties: { config: expect.objectContaining({ required: ["channel"], properties: expect.objectContaining({ heartbeat: expect.any(Object) }) }) } },
+      },
+    ]);
+  });
+
+  it("prints the host's own schema when there is no config", async () => {
+    project = new TempProject();
+    const { io: cli, out } = io();
+    expect(await run(["schema", "--config", `${project.dir}/none.yaml`], cli)).toBe(1);
+    const bare = io();
+    const cwd = process.cwd();
+    process.chdir(project.dir);
+    try {
+      expect(await run(["schema"], bare.io)).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(JSON.parse(bare.out.join("")).properties.bots.items.allOf).toBeUndefined();
+    expect(out).toEqual([]);
+  });
+});
+
+describe("botyard list", () => {
+  it("shows what the config would run when no host answers, with the next run of each schedule", async () => {
+    project = new TempProject();
+    project.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
+    const file = project.write("bots.yaml", config);
+    const { io: cli, out } = io();
+    expect(await run(["list", "--config", file, "--json"], cli)).toBe(0);
+    const listed = JSON.parse(out.join(""));
+    expect(listed.source).toBe("config only: no host answered");
+    expect(listed.bots.map((b: { id: string; state: string }) => [b.id, b.state])).toEqual([
+      ["hello", "not running"],
+      ["quiet", "disabled"],
+    ]);
+    const schedule = listed.bots[0].triggers.find((t: { kind: string }) => t.kind === "schedule");
+    expect(schedule.description).toBe('cron "0 0 10 * * *"');
+    expect(new Date(schedule.nextRun).getUTCHours()).toBeGreaterThanOrEqual(0);
+    expect(new Date(schedule.nextRun).getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("asks the running host: state, runs, last error", async () => {
+    h = await startInProcessHost(
+      `bots:\n  - id: hello\n    use: botyard-plugin-hello\n    config: { channel: C0GENERAL }\n  - id: broken\n    use: botyard-plugin-broken\n`,
+      {
+        setup: (p, slack) => {
+          slack.createChannel("general", { id: "C0GENERAL" });
+          p.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
+          p.plugin("botyard-plugin-broken", `import { definePlugin, Type } from "@botyard/core";
+            export default definePlugin({ name: "broken", core: "^0.1.0", config: Type.Object({}), setup() { throw new Error("needs a token"); } });`);
+        },
+      },
+    );
+    await fetch(`${h.url}/hooks/hello/notify`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text":"hi"}' });
+    // Point a config at the running host's port, as an operator's would be.
+    const file = h.project.write("list.yaml", `slack: { appToken: x, botToken: y }\nhttp: { port: ${h.host.port} }\nbots: []\n`);
+    const { io: cli, out } = io();
+    expect(await run(["list", "--config", file], cli)).toBe(0);
+    const text = out.join("");
+    expect(text).toContain(`host at 127.0.0.1:${h.host.port}`);
+    expect(text).toMatch(/hello {2}hello@0\.1\.0 \(botyard-plugin-hello\) {2}running/);
+    expect(text).toMatch(/webhook:\/notify: webhook POST \/notify; last .* \(1 runs, 0 errors\)/);
+    expect(text).toContain('broken  broken@1.2.3 (botyard-plugin-broken)  failed: Bot "broken" (broken) failed in setup: needs a token');
+  });
+});
+
+describe("GET /metrics", () => {
+  it("exposes runs, durations, Slack calls and store latency in Prometheus format", async () => {
+    h = await startInProcessHost(`bots:\n  - id: hello\n    use: botyard-plugin-hello\n    config: { channel: C0GENERAL }\n`, {
+      setup: (p, slack) => {
+        slack.createChannel("general", { id: "C0GENERAL" });
+        p.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
+      },
+    });
+    h.slack.rateLimit("chat.postMessage", { times: 1, retryAfterSec: 0 });
+    const res = await fetch(`${h.url}/hooks/hello/notify`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text":"hi"}' });
+    expect(res.status).toBe(200);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metrics).toContain('botyard_runs_total{bot="hello",trigger="webhook:/notify",outcome="ok"} 1');
+    expect(metrics).toContain('botyard_events_received_total{source="webhook",type="hello"} 1');
+    expect(metrics).toMatch(/botyard_run_duration_seconds_count\{plugin="hello",kind="webhook"\} 1/);
+    expect(metrics).toContain('botyard_slack_api_calls_total{method="chat.postMessage",outcome="ok"} 1');
+    expect(metrics).toContain('botyard_slack_rate_limited_total{method="chat.postMessage"} 1');
+    expect(metrics).toContain('botyard_actions_total{bot="hello",action="slack.chat.postMessage",outcome="ok"} 1');
+    expect(metrics).toMatch(/botyard_store_operation_seconds_count\{backend="memory",op="[a-zA-Z]+"\} \d+/);
+    expect(metrics).toContain("botyard_slack_connected 1");
+    expect(metrics).toContain('botyard_bots{state="running"} 1');
+  });
+});

@@ -9,3 +9,7 @@ export { startHost } from "./runtime/host.js";
 export type { HostOptions, RunningHost } from "./runtime/host.js";
 export { createStore } from "./store/create-store.js";
 export { run as runCli } from "./cli/run-cli.js";
+export { configurationReference, withReference, updateDoc } from "./docs/write-docs.js";
+export { schemaReference } from "./docs/schema-reference.js";
+export type { JsonSchema } from "./docs/schema-reference.js";
+export { botsYamlSchema } from "./schema/bots-schema.js";

@@ -80,8 +80,15 @@ export const HostConfigSchema = Type.Object(
     dryRun: Type.Optional(Type.Boolean({ default: false, description: "Run every bot dry: actions are logged, none run." })),
     log: Type.Optional(
       Type.Object(
-        { level: Type.Optional(Type.Union([Type.Literal("fatal"), Type.Literal("error"), Type.Literal("warn"), Type.Literal("info"), Type.Literal("debug"), Type.Literal("trace"), Type.Literal("silent")], { default: "info" })) },
-        { additionalProperties: false },
+        {
+          level: Type.Optional(
+            Type.Union([Type.Literal("fatal"), Type.Literal("error"), Type.Literal("warn"), Type.Literal("info"), Type.Literal("debug"), Type.Literal("trace"), Type.Literal("silent")], {
+              default: "info",
+              description: "Lowest level written. Logs are JSON lines on stdout, with secrets removed.",
+            }),
+          ),
+        },
+        { additionalProperties: false, description: "Logging." },
       ),
     ),
     shutdownTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, default: 10_000, description: "How long in-flight handlers may run after SIGTERM before they are aborted." })),

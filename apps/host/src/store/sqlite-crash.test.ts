@@ -132,7 +132,7 @@ describe("SqliteStore under SIGKILL", () => {
 
         for (const [i, v] of acked) allAcked.set(i, v);
         for (const [i, id] of enqueued) allEnqueued.set(i, id);
-        next = Math.max(next - 1, ...acked.keys(), ...enqueued.keys()) + 1;
+        for (const i of [...acked.keys(), ...enqueued.keys()]) next = Math.max(next, i + 1);
       } finally {
         await store.close();
       }

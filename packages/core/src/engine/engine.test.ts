@@ -344,4 +344,32 @@ describe("Engine", () => {
     await pending;
     expect(order).toEqual(["handler started", "handler finished", "onStop"]);
   });
+
+  it("persists a durable Slack event before handling it, so another process handles it after a crash", async () => {
+    const handled: string[] = [];
+    const plugin = definePlugin({
+      name: "durable-slack",
+      core: "^0.1.0",
+      config: Type.Object({}),
+      setup(bot) {
+        bot.message(/^deploy (\w+)$/, async (ctx) => void handled.push(`${ctx.match[1]} by ${ctx.actor?.slackUserId}`), { durable: true });
+      },
+    });
+    const store = new MemoryStore();
+    const first = engineWith({ store });
+    first.engine.load([{ id: "d", plugin, config: {} }]);
+    await first.engine.start();
+    // The first process acks and queues the event, then dies before its worker gets to it.
+    first.engine.queues.setPaused(true);
+    await first.engine.dispatch(message("C1", "deploy web"));
+    expect(handled).toEqual([]);
+    expect(await store.queueSize("host/deliveries/d/message:/^deploy (\\w+)$/")).toBe(1);
+
+    const second = engineWith({ store });
+    second.engine.load([{ id: "d", plugin, config: {} }]);
+    await second.engine.start();
+    await expect.poll(() => handled, { timeout: 5_000 }).toEqual(["web by U1"]);
+    await second.engine.stop(1_000);
+  });
 });
+

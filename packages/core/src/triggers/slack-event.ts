@@ -1,5 +1,6 @@
 import type { BaseContext, ContextExtras } from "../context/context.js";
-import type { AppMentionEvent, MessageEvent, ReactionAddedEvent, SlackEnvelope } from "../slack/slack-types.js";
+import type { AppMentionEvent, MessageEvent, ReactionAddedEvent } from "../slack/slack-types.js";
+import { durableQueue } from "./durable.js";
 import type { ActiveTrigger, SlackSubscriptions, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
 
 export type Pattern = string | RegExp;
@@ -22,6 +23,12 @@ export interface SlackEventOptions {
   /** Only this channel (id). Routed by channel, so it costs nothing for events elsewhere. */
   channel?: string;
   name?: string;
+  /**
+   * Persist each matching event to the store's work queue before handling it: a crash after the
+   * ack then loses nothing that reached the queue, and a failing handler is retried with backoff.
+   * (Slack needs its ack within 3 s, so the ack itself always comes first.)
+   */
+  durable?: boolean;
 }
 
 export interface MessageOptions extends SlackEventOptions {
@@ -52,6 +59,26 @@ function messageExtras(event: { channel?: unknown; user?: unknown; thread_ts?: u
   };
 }
 
+/**
+ * Runs a trigger's handler at once, or through the durable queue when the trigger asks for it;
+ * either way the handler gets the same event and context.
+ */
+function deliveryFor<E>(
+  rt: TriggerRuntime,
+  name: string,
+  durable: boolean | undefined,
+  handle: (event: E, extras: ContextExtras) => Promise<unknown>,
+): { deliver(event: E, extras: ContextExtras): void; stop(): void } {
+  if (!durable) return { deliver: (event, extras) => void handle(event, extras), stop: () => {} };
+  const queue = durableQueue<E>(rt, name, async (d) => (await handle(d.event, d.extras)) as { ok: boolean; error?: unknown });
+  return {
+    deliver: (event, extras) => {
+      queue.deliver({ event, extras }).catch((error: unknown) => rt.log.error({ err: error }, "could not queue a Slack event; it is lost"));
+    },
+    stop: queue.stop,
+  };
+}
+
 function isSelf(event: Record<string, unknown>, self: SlackSubscriptions["self"]): boolean {
   return (self.botId !== undefined && event.bot_id === self.botId) || (self.userId !== undefined && event.user === self.userId);
 }
@@ -71,16 +98,20 @@ export class MessageTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
+    // The match is taken again at handling time: a regex result cannot go through the queue.
+    const delivery = deliveryFor<MessageEvent>(rt, this.name, this.options.durable, (event, extras) => {
+      const match = matchText(this.pattern, event.text ?? "") ?? ([] as unknown as RegExpMatchArray);
+      return rt.run(event, (ctx) => this.handler({ ...ctx, match }), extras);
+    });
     const off = rt.slack.onEvent("message", this.options.channel, (raw) => {
       const event = raw as MessageEvent;
       if (!CONTENT_SUBTYPES.has(event.subtype)) return;
       if (!this.options.includeSelf && isSelf(event, rt.slack.self)) return;
       if (this.options.includeBots === false && (event.bot_id || event.subtype === "bot_message")) return;
-      const match = matchText(this.pattern, event.text ?? "");
-      if (!match) return;
-      void rt.run(event, (ctx) => this.handler({ ...ctx, match }), messageExtras(event));
+      if (!matchText(this.pattern, event.text ?? "")) return;
+      delivery.deliver(event, messageExtras(event));
     });
-    return { stop: off };
+    return { stop: () => (off(), delivery.stop()) };
   }
 }
 
@@ -106,29 +137,29 @@ export class MentionTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
+    const parse = (event: AppMentionEvent) => {
+      const text = stripMention(event.text ?? "");
+      if (typeof this.pattern === "string") {
+        const words = text.split(/\s+/).filter(Boolean);
+        return { text, args: words.slice(1), match: Object.assign([words[0] ?? ""], { index: 0, input: text }) as RegExpMatchArray };
+      }
+      const match = matchText(this.pattern, text);
+      return match ? { text, args: text.split(/\s+/).filter(Boolean), match } : undefined;
+    };
+    const delivery = deliveryFor<AppMentionEvent>(rt, this.name, this.options.durable, (event, extras) => {
+      const parsed = parse(event)!;
+      return rt.run(event, (ctx) => this.handler({ ...ctx, ...parsed }), extras);
+    });
     const listener = (raw: Record<string, unknown>) => {
       const event = raw as AppMentionEvent;
       if (this.options.channel && event.channel !== this.options.channel) return;
-      const text = stripMention(event.text ?? "");
-      let match: RegExpMatchArray | null;
-      let args: string[];
-      if (typeof this.pattern === "string") {
-        const words = text.split(/\s+/).filter(Boolean);
-        match = Object.assign([words[0] ?? ""], { index: 0, input: text }) as RegExpMatchArray;
-        args = words.slice(1);
-      } else {
-        match = matchText(this.pattern, text);
-        args = text.split(/\s+/).filter(Boolean);
-      }
-      if (!match) return;
-      const m = match;
-      void rt.run(event, (ctx) => this.handler({ ...ctx, text, args, match: m }), messageExtras(event));
+      if (parse(event)) delivery.deliver(event, messageExtras(event));
     };
     const off =
       typeof this.pattern === "string"
         ? rt.slack.onMentionKeyword(this.pattern, listener)
         : rt.slack.onEvent("app_mention", this.options.channel, listener);
-    return { stop: off };
+    return { stop: () => (off(), delivery.stop()) };
   }
 }
 
@@ -152,16 +183,14 @@ export class ReactionTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
+    const delivery = deliveryFor<ReactionAddedEvent>(rt, this.name, this.options.durable, (event, extras) => rt.run(event, this.handler, extras));
     const off = rt.slack.onEvent("reaction_added", this.options.channel, (raw) => {
       const event = raw as ReactionAddedEvent;
       if (this.reaction && event.reaction !== this.reaction) return;
       if (isSelf(event, rt.slack.self)) return;
-      void rt.run(event, this.handler, {
-        channel: event.item.channel,
-        actor: { slackUserId: event.user },
-      });
+      delivery.deliver(event, { channel: event.item.channel, actor: { slackUserId: event.user } });
     });
-    return { stop: off };
+    return { stop: () => (off(), delivery.stop()) };
   }
 }
 
@@ -180,10 +209,11 @@ export class EventTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
-    const off = rt.slack.onEvent(this.type, this.options.channel, (event: Record<string, unknown>, _envelope: SlackEnvelope) => {
+    const delivery = deliveryFor<Record<string, unknown>>(rt, this.name, this.options.durable, (event, extras) => rt.run(event, this.handler, extras));
+    const off = rt.slack.onEvent(this.type, this.options.channel, (event: Record<string, unknown>) => {
       if (!this.options.includeSelf && isSelf(event, rt.slack.self)) return;
-      void rt.run(event, this.handler, messageExtras(event));
+      delivery.deliver(event, messageExtras(event));
     });
-    return { stop: off };
+    return { stop: () => (off(), delivery.stop()) };
   }
 }

@@ -1,5 +1,6 @@
 import type { BaseContext } from "../context/context.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
+import { durableQueue, type DurableDelivery } from "./durable.js";
 import type { ActiveTrigger, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "./trigger.js";
 
 export type WebhookContext = BaseContext<WebhookRequest>;
@@ -25,12 +26,6 @@ export interface WebhookOptions {
    * a worker runs the handler, and after a crash the queue redelivers it. `true` or options.
    */
   durable?: boolean | { maxAttempts?: number; orderingKey?: (req: WebhookRequest) => string | undefined };
-}
-
-interface QueuedDelivery {
-  bot: string;
-  trigger: string;
-  req: WebhookRequest;
 }
 
 const DEFAULT_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
@@ -61,22 +56,14 @@ export class WebhookTrigger implements Trigger {
 
   activate(rt: TriggerRuntime): ActiveTrigger {
     const durable = this.options.durable;
-    const queue = `webhooks/${rt.botId}/${this.name}`;
-    const offConsumer = durable
-      ? rt.queues.consume<QueuedDelivery>(
-          queue,
-          async (delivery) => {
-            const outcome = await rt.run(delivery.req, this.handler);
-            // Throwing makes the queue retry with backoff: a failed handler is not an acked delivery.
-            if (!outcome.ok) throw outcome.error;
-          },
-          {
-            ...(typeof durable === "object" && durable.maxAttempts ? { maxAttempts: durable.maxAttempts } : {}),
-            ...(typeof durable === "object" && durable.orderingKey
-              ? { orderingKey: (d: QueuedDelivery) => (durable.orderingKey as (r: WebhookRequest) => string | undefined)(d.req) }
-              : {}),
-          },
-        )
+    const queue = durable
+      ? durableQueue<WebhookRequest>(rt, this.name, (d) => rt.run(d.event, this.handler), {
+          dedupeTtlMs: this.options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS,
+          ...(typeof durable === "object" && durable.maxAttempts ? { maxAttempts: durable.maxAttempts } : {}),
+          ...(typeof durable === "object" && durable.orderingKey
+            ? { orderingKey: (d: DurableDelivery<WebhookRequest>) => (durable.orderingKey as (r: WebhookRequest) => string | undefined)(d.event) }
+            : {}),
+        })
       : undefined;
 
     const offRoute = rt.http.route(this.path, async (req) => {
@@ -84,10 +71,8 @@ export class WebhookTrigger implements Trigger {
       if (refused) return refused;
       const key = this.options.dedupeKey?.(req);
       const ttlMs = this.options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
-      if (durable) {
-        const delivery: QueuedDelivery = { bot: rt.botId, trigger: this.name, req };
-        const result = await rt.hostStore.enqueue(queue, delivery, key === undefined ? {} : { dedupeKey: key, dedupeTtlMs: ttlMs });
-        if (!result.duplicate) rt.queues.notify(queue);
+      if (queue) {
+        const result = await queue.deliver({ event: req, extras: {} }, key);
         return { status: result.duplicate ? 200 : 202, body: { ok: true, accepted: !result.duplicate, duplicate: result.duplicate, id: result.id } };
       }
       if (key !== undefined) {
@@ -105,7 +90,7 @@ export class WebhookTrigger implements Trigger {
     return {
       stop: () => {
         offRoute();
-        offConsumer?.();
+        queue?.stop();
       },
     };
   }

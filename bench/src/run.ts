@@ -5,7 +5,11 @@ import { fileURLToPath } from "node:url";
 import type { BenchResult, BenchSuite } from "./bench-result.js";
 
 // Every suite, in the order the table prints them. A suite is a module whose default export is a BenchSuite.
-const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {};
+const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
+  store: () => import("./suites/store.js"),
+  dispatch: () => import("./suites/dispatch.js"),
+  host: () => import("./suites/host.js"),
+};
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -110,7 +110,9 @@ interface JobRow {
  * no heartbeat to keep. The price: while a host runs, nothing else (not even the sqlite3 shell) can
  * read the file. Holder details for the error message come from `<file>-owner`, which is advisory
  * only. Like SQLite itself, this relies on working POSIX locks: keep the file on a local disk, not
- * on NFS.
+ * on NFS. And never open and close the database file with `fs` in a process that has the store
+ * open: closing any descriptor of a file drops all of the process's POSIX locks on it (SQLite's
+ * own connections are safe; it defers such closes).
  */
 export class SqliteStore implements StoreBackend {
   readonly kind = "sqlite";

@@ -25,12 +25,14 @@ export function createGitHub(github: ReleaseConfig["github"], options: GitHubCli
     baseUrl: (github.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""),
     auth: github.token,
     userAgent: "botyard-plugin-release",
-    // Octokit's own log lines (one per request) go to the run's logger; they never carry the token.
+    // Octokit's own log lines go to the run's logger and never carry the token. Its request log
+    // reports each failed request as an error, but a failure is the caller's to judge (a 422
+    // "already exists" is a normal state, a 404 gets diagnosed): those lines are debug here.
     log: {
       debug: (message: string) => log.debug(message),
       info: (message: string) => log.debug(message),
       warn: (message: string) => log.warn(message),
-      error: (message: string) => log.error(message),
+      error: (message: string) => log.debug(message),
     },
     request: options.signal ? { signal: options.signal } : {},
   });
@@ -44,7 +46,8 @@ export function createGitHub(github: ReleaseConfig["github"], options: GitHubCli
       } catch (error) {
         const wait = rateLimitWait(error);
         if (!wait) throw error;
-        const route = `${params.method} ${params.url}`;
+        // A route template (`/repos/{owner}/{repo}`) or, from the paginator, a full URL: keep the path only.
+        const route = `${params.method} ${String(params.url).replace(/^https?:\/\/[^/]+/, "").replace(/\?.*$/, "")}`;
         if (attempt >= maxRetries || wait.ms > maxWaitMs) {
           const why = attempt >= maxRetries ? `still limited after ${maxRetries} retries` : `it lifts in ${Math.ceil(wait.ms / 1000)} s, beyond maxRateLimitWaitSeconds (${maxWaitMs / 1000} s)`;
           throw Object.assign(new Error(`GitHub ${wait.kind} rate limit on ${route}: ${why}.`), { status: (error as { status?: number }).status, cause: error, rateLimited: true });

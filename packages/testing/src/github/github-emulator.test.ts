@@ -328,6 +328,28 @@ describe("pull requests", () => {
     expect(repo.pull(number)).toMatchObject({ labels: ["release", "bug"], assignees: ["alice"], requestedReviewers: [] });
   });
 
+  it("submits reviews through the API: approve, request changes (with a body), not one's own PR", async () => {
+    const number = repo.pulls().find((p) => p.head === "develop" && p.state === "open")!.number;
+    gh.addToken("ghp_alice", { login: "alice" });
+    repo.requestReviewers(number, { users: ["bob"] });
+    const approved = await client("ghp_alice").pulls.createReview({ owner: "acme", repo: "web", pull_number: number, event: "APPROVE" });
+    expect(approved.status).toBe(200);
+    expect(approved.data).toMatchObject({ state: "APPROVED", user: { login: "alice" }, commit_id: repo.head("develop") });
+    gh.addToken("ghp_bob", { login: "bob" });
+    const bare = await failure(client("ghp_bob").pulls.createReview({ owner: "acme", repo: "web", pull_number: number, event: "REQUEST_CHANGES" }));
+    expect([bare.status, bare.response.data.errors]).toEqual([422, ["Body is required"]]);
+    await client("ghp_bob").pulls.createReview({ owner: "acme", repo: "web", pull_number: number, event: "REQUEST_CHANGES", body: "not yet" });
+    expect(repo.pull(number).requestedReviewers).not.toContain("bob");
+    const pending = await failure(client("ghp_bob").pulls.createReview({ owner: "acme", repo: "web", pull_number: number }));
+    expect(pending.status).toBe(422);
+    const own = await failure(octokit.pulls.createReview({ owner: "acme", repo: "web", pull_number: number, event: "APPROVE" }));
+    expect(own.response.data.message).toBe("Can not approve your own pull request");
+    expect(repo.pull(number).reviews.slice(-2).map((r) => [r.user, r.state, r.body])).toEqual([
+      ["alice", "APPROVED", ""],
+      ["bob", "CHANGES_REQUESTED", "not yet"],
+    ]);
+  });
+
   it("merges through the API and reports merged state", async () => {
     const number = repo.pulls().find((p) => p.head === "develop" && p.state === "open")!.number;
     const merged = await octokit.pulls.merge({ owner: "acme", repo: "web", pull_number: number, merge_method: "merge" });

@@ -704,6 +704,23 @@ export class GitHubEmulator {
       return { status: 200, body: this.paginate(ctx, pr.reviews).map((r) => reviewJson(this.json, repo, pr, r)) };
     });
 
+    add("POST", `${R}/pulls/{pull_number}/reviews`, `${D}/pulls/reviews#create-a-review-for-a-pull-request`, (ctx) => {
+      const repo = this.repoFor(ctx, true);
+      const pr = this.pullFor(ctx, repo);
+      const body = asObject(ctx.req.body);
+      const states = { APPROVE: "APPROVED", REQUEST_CHANGES: "CHANGES_REQUESTED", COMMENT: "COMMENTED" } as const;
+      const event = typeof body.event === "string" ? body.event : undefined;
+      // A review without `event` stays PENDING on GitHub; the model only holds submitted reviews.
+      if (!event || !(event in states))
+        throw new GitHubValidationError("Validation Failed", [{ resource: "PullRequestReview", field: "event", code: "invalid" }]);
+      const text = typeof body.body === "string" ? body.body : "";
+      if (event !== "APPROVE" && !text) throw new ApiError(422, "Unprocessable Entity", { errors: ["Body is required"] });
+      if (pr.state !== "open") throw new ApiError(422, "Unprocessable Entity", { errors: ["Can not review a closed pull request"] });
+      const id = repo.review(pr.number, { user: ctx.token!.login, state: states[event as keyof typeof states], body: text });
+      const review = pr.reviews.find((r) => r.id === id)!;
+      return { status: 200, body: reviewJson(this.json, repo, pr, review) };
+    });
+
     add("POST", `${R}/issues/{issue_number}/labels`, `${D}/issues/labels#add-labels-to-an-issue`, (ctx) => {
       const repo = this.repoFor(ctx, true);
       const pr = this.pullFor(ctx, repo, "issue_number");

@@ -21,6 +21,7 @@ export interface SocketModeEnvelope {
   /** `queued` while no connection is open; `timed_out` once the ack deadline passed unacked. */
   state: "queued" | "sent" | "acked" | "timed_out";
   connectionId?: string;
+  /** Epoch milliseconds with sub-millisecond precision (ack latency is measured from these). */
   sentAt?: number;
   ackedAt?: number;
   /** What the app put in its ack (`{}` when it acked without a payload). */
@@ -216,7 +217,7 @@ export class SocketModeServer {
     const envelope = this.envelopes.find((e) => e.envelopeId === message.envelope_id);
     if (!envelope || envelope.state === "acked") return;
     envelope.state = "acked";
-    envelope.ackedAt = Date.now();
+    envelope.ackedAt = preciseNow();
     envelope.ackPayload = isObject(message.payload) ? message.payload : {};
     this.changed();
   }
@@ -249,7 +250,7 @@ export class SocketModeServer {
     }
     connection.ws.send(JSON.stringify(wire));
     envelope.state = "sent";
-    envelope.sentAt = Date.now();
+    envelope.sentAt = preciseNow();
     envelope.connectionId = connection.id;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -279,4 +280,9 @@ export class SocketModeServer {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// Epoch milliseconds with the sub-millisecond precision of the monotonic clock.
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
 }

@@ -1,0 +1,274 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describeStoreContract } from "@botyard/testing/store-contract";
+import { SqliteStore, prefixUpperBound } from "./sqlite-store.js";
+
+const HOST_DIR = fileURLToPath(new URL("../../", import.meta.url));
+const CHILD = fileURLToPath(new URL("./fixtures/store-child.mjs", import.meta.url));
+
+const dirs: string[] = [];
+const children: ChildProcessWithoutNullStreams[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "botyard-sqlite-"));
+  dirs.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describeStoreContract("sqlite", async () => SqliteStore.open(join(tempDir(), "state.db")));
+
+/** Runs store-child.mjs (TypeScript source through tsx) in `mode` on `file`. */
+function runChild(mode: "hold" | "try", file: string) {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, mode, file], { cwd: HOST_DIR });
+  children.push(child);
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  /** The child's first line of output; rejects with its stderr if it exits without one. */
+  const firstLine = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once("line", resolve);
+    void closed.then(() => reject(new Error(`child exited without output (exit ${child.exitCode}):\n${stderr}`)));
+  });
+  return { child, firstLine, closed };
+}
+
+async function tryOpenInChild(file: string): Promise<{ opened?: true; code?: string; message?: string }> {
+  return JSON.parse(await runChild("try", file).firstLine) as { opened?: true; code?: string; message?: string };
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error("expected a failure");
+}
+
+describe("SqliteStore", () => {
+  let file: string;
+  const open: SqliteStore[] = [];
+
+  beforeEach(() => {
+    file = join(tempDir(), "nested", "dir", "state.db");
+  });
+
+  afterEach(async () => {
+    for (const store of open.splice(0)) await store.close();
+  });
+
+  async function openStore(path = file): Promise<SqliteStore> {
+    const store = await SqliteStore.open(path);
+    open.push(store);
+    return store;
+  }
+
+  it("creates the parent directory, and keeps data across close and reopen", async () => {
+    const first = await SqliteStore.open(file);
+    await first.set("k", { kept: true });
+    await first.enqueue("q", "job", { dedupeKey: "d" });
+    expect(await first.acquireLease("leader", "A", 60_000)).toBe(true);
+    await first.close();
+    await first.close(); // idempotent
+
+    const second = await openStore();
+    expect(await second.get("k")).toEqual({ kept: true });
+    expect(await second.queueSize("q")).toBe(1);
+    expect((await second.enqueue("q", "again", { dedupeKey: "d" })).duplicate).toBe(true);
+    expect(await second.acquireLease("leader", "B", 60_000)).toBe(false);
+    expect(await second.claim("q", { leaseMs: 60_000 })).toMatchObject({ payload: "job", attempt: 1 });
+  });
+
+  it("is in WAL mode with a versioned schema", async () => {
+    const store = await SqliteStore.open(file);
+    await store.close();
+    const db = new Database(file);
+    try {
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(db.pragma("user_version", { simple: true })).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("refuses a database written by a newer schema", async () => {
+    await (await SqliteStore.open(file)).close();
+    const db = new Database(file);
+    db.pragma("user_version = 99");
+    db.close();
+    const error = await failure(SqliteStore.open(file));
+    expect(error.code).toBe("BOTYARD_ERR_STORE");
+    expect(error.message).toContain(file);
+    expect(error.message).toMatch(/schema version 99.*newer Botyard/);
+  });
+
+  it("gives a clear error naming the file when it is not a database", async () => {
+    const dir = tempDir();
+    const bogus = join(dir, "bots.yaml");
+    writeFileSync(bogus, "bots:\n  - id: not-a-database\n".repeat(200));
+    const error = await failure(SqliteStore.open(bogus));
+    expect(error.code).toBe("BOTYARD_ERR_STORE");
+    expect(error.message).toContain(bogus);
+    expect(error.message).toMatch(/not a usable SQLite database/);
+    expect(error.message).toMatch(/hint: .*store\.path/);
+  });
+
+  it("gives a clear error when the path is a directory", async () => {
+    const dir = tempDir();
+    const error = await failure(SqliteStore.open(dir));
+    expect(error.code).toBe("BOTYARD_ERR_STORE");
+    expect(error.message).toContain(dir);
+  });
+
+  it("ignores expired keys on read and sweeps them from the file", async () => {
+    const store = await openStore();
+    await store.set("short", 1, { ttlMs: 50 });
+    await store.set("kept", 2);
+    await store.enqueue("q", 1, { dedupeKey: "d", dedupeTtlMs: 50 });
+    await store.acquireLease("lease", "A", 50);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await store.get("short")).toBeUndefined();
+    store.sweep();
+    await store.close();
+    const db = new Database(file);
+    try {
+      expect(db.prepare("SELECT key FROM kv").all()).toEqual([{ key: "kept" }]);
+      expect(db.prepare("SELECT count(*) AS n FROM dedupe").get()).toEqual({ n: 0 });
+      expect(db.prepare("SELECT count(*) AS n FROM leases").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it("sweeps on its own timer", async () => {
+    const store = await SqliteStore.open(file, { sweepIntervalMs: 20 });
+    await store.set("short", 1, { ttlMs: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await store.close();
+    const db = new Database(file);
+    try {
+      expect(db.prepare("SELECT count(*) AS n FROM kv").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it("answers ping until closed", async () => {
+    const store = await SqliteStore.open(file);
+    await expect(store.ping()).resolves.toBeUndefined();
+    await store.close();
+    await expect(store.ping()).rejects.toMatchObject({ code: "BOTYARD_ERR_STORE" });
+  });
+
+  it("accepts synchronous: full", async () => {
+    const store = await SqliteStore.open(file, { synchronous: "full" });
+    await store.set("k", 1);
+    expect(await store.get("k")).toBe(1);
+    await store.close();
+  });
+
+  describe("single owner", () => {
+    it("refuses a second store on the same file in the same process, until the first closes", async () => {
+      const first = await SqliteStore.open(file);
+      const error = await failure(SqliteStore.open(file));
+      expect(error.code).toBe("BOTYARD_ERR_STORE_LOCKED");
+      expect(error.message).toContain(file);
+      expect(error.message).toContain(`this process (pid ${process.pid})`);
+      expect(error.message).toMatch(/hint: /);
+      expect(error.details).toMatchObject({ file, pid: process.pid });
+      // The refused attempt must not have dropped the first store's lock (closing a file
+      // descriptor drops all of a process's POSIX locks on that file, unless SQLite guards it).
+      expect(await tryOpenInChild(file)).toMatchObject({ code: "BOTYARD_ERR_STORE_LOCKED" });
+      await first.set("still", "works");
+      await first.close();
+      const second = await openStore();
+      expect(await second.get("still")).toBe("works");
+    });
+
+    it("refuses a store held by another process, naming its pid", async () => {
+      const holder = runChild("hold", file);
+      expect(await holder.firstLine).toBe("ready");
+      const pid = holder.child.pid!;
+      const error = await failure(SqliteStore.open(file));
+      expect(error.code).toBe("BOTYARD_ERR_STORE_LOCKED");
+      expect(error.message).toContain(file);
+      expect(error.message).toContain(`process ${pid}`);
+      expect(error.message).toContain(`Stop the other host (pid ${pid})`);
+      expect(error.details).toMatchObject({ file, pid });
+    });
+
+    it("refuses another process while this one holds the store", async () => {
+      const store = await openStore();
+      const result = await tryOpenInChild(file);
+      expect(result.code).toBe("BOTYARD_ERR_STORE_LOCKED");
+      expect(result.message).toContain(file);
+      expect(result.message).toContain(`process ${process.pid}`);
+      await store.close();
+      expect(await tryOpenInChild(file)).toEqual({ opened: true });
+    });
+
+    it("is not blocked by a holder killed with SIGKILL, and keeps what it wrote", async () => {
+      const holder = runChild("hold", file);
+      expect(await holder.firstLine).toBe("ready");
+      const pid = holder.child.pid!;
+      holder.child.kill("SIGKILL");
+      await holder.closed;
+      // Its owner record is still there: the next host must not be fooled by it.
+      expect(existsSync(`${file}-owner`)).toBe(true);
+      const store = await openStore();
+      expect(await store.get("held-by")).toBe(pid);
+    });
+
+    it("removes its owner record on close", async () => {
+      const store = await SqliteStore.open(file);
+      expect(existsSync(`${file}-owner`)).toBe(true);
+      await store.close();
+      expect(readdirSync(join(file, "..")).filter((name) => name.endsWith("-owner"))).toEqual([]);
+    });
+
+    it("does not believe a stale owner record that names this process", async () => {
+      // A process that was killed while holding the store, whose pid this process now has (as
+      // when a container restarts as pid 1), while something else holds the file.
+      await (await SqliteStore.open(file)).close();
+      const other = new Database(file);
+      other.pragma("locking_mode = EXCLUSIVE");
+      other.exec("BEGIN EXCLUSIVE; COMMIT");
+      writeFileSync(`${file}-owner`, JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: "then", token: "old" }));
+      try {
+        const error = await failure(SqliteStore.open(file));
+        expect(error.code).toBe("BOTYARD_ERR_STORE_LOCKED");
+        expect(error.message).toContain("another process");
+        expect(error.message).not.toContain("this process");
+      } finally {
+        other.close();
+      }
+    });
+  });
+});
+
+describe("prefixUpperBound", () => {
+  it("increments the last code point", () => {
+    expect(prefixUpperBound("a/")).toBe("a0");
+    expect(prefixUpperBound("é")).toBe("ê");
+    expect(prefixUpperBound("\uffff")).toBe("\u{10000}");
+    expect(prefixUpperBound("a\u{1F600}")).toBe("a\u{1F601}");
+    expect(prefixUpperBound("\ud7ff")).toBe("\ue000");
+  });
+
+  it("carries past U+10FFFF and has no bound for the empty prefix", () => {
+    expect(prefixUpperBound("a\u{10FFFF}")).toBe("b");
+    expect(prefixUpperBound("\u{10FFFF}")).toBeUndefined();
+    expect(prefixUpperBound("")).toBeUndefined();
+  });
+});

@@ -1,0 +1,132 @@
+import { rmSync } from "node:fs";
+import autocannon from "autocannon";
+import { SlackEmulator } from "@botyard/testing";
+import { median, percentile, type BenchOptions, type BenchResult } from "../bench-result.js";
+import { BENCH_PLUGIN, CLI, Child, REPO, until200, writeConfig } from "../host-process.js";
+
+const slackSection = (slack: SlackEmulator) => `slack:\n  appToken: ${slack.appToken}\n  botToken: ${slack.botToken}\n  apiUrl: ${slack.apiUrl}\nhttp: { port: 0 }\nlog: { level: warn }\n`;
+
+function helloBots(n: number): string {
+  return Array.from({ length: n }, (_, i) => `  - id: hello-${i}\n    use: botyard-plugin-hello\n    config: { channel: C${String(i).padStart(6, "0")}, heartbeat: "0 0 * * * *" }\n`).join("");
+}
+
+/** Spawn to `/readyz` 200 (Slack connected, store open, every bot started), and peak RSS then. */
+async function coldStart(slack: SlackEmulator, config: string): Promise<{ ms: number; rssMb: number }> {
+  rmSync(`${REPO}/examples/demo/.botyard/bench-state.db`, { force: true });
+  const started = performance.now();
+  const child = new Child([CLI, "start", "--config", config]);
+  try {
+    const port = await child.port;
+    await until200(`http://127.0.0.1:${port}/readyz`);
+    const ms = performance.now() - started;
+    return { ms, rssMb: child.peakRssMb() };
+  } finally {
+    await child.stop();
+  }
+}
+
+async function load(url: string, seconds: number, connections: number, body: string): Promise<autocannon.Result> {
+  return autocannon({ url, method: "POST", headers: { "content-type": "application/json" }, body, connections, duration: seconds });
+}
+
+export default async function hostSuite(options: BenchOptions): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  const slack = await SlackEmulator.start();
+  try {
+    // --- Cold start --------------------------------------------------------------------------
+    const store = "store: { type: sqlite, path: bench-state.db }\n";
+    const example = writeConfig("bench-example.yaml", `${slackSection(slack)}${store}bots:\n  - id: hello\n    use: botyard-plugin-hello\n    config: { channel: C0GENERAL }\n`);
+    const many = writeConfig("bench-200.yaml", `${slackSection(slack)}${store}bots:\n${helloBots(200)}`);
+    const rounds = options.quick ? 1 : 5;
+    const one: Array<{ ms: number; rssMb: number }> = [];
+    const twoHundred: Array<{ ms: number; rssMb: number }> = [];
+    for (let i = 0; i < rounds; i++) {
+      one.push(await coldStart(slack, example));
+      twoHundred.push(await coldStart(slack, many));
+    }
+    const oneMs = median(one.map((r) => r.ms));
+    const manyMs = median(twoHundred.map((r) => r.ms));
+    const manyRss = Math.max(...twoHundred.map((r) => r.rssMb));
+    results.push(
+      { suite: "host", workload: "cold start, example config (1 bot, SQLite), spawn to /readyz 200", metric: "wall time (median)", value: oneMs, unit: "ms", target: "< 500 ms", met: oneMs < 500 },
+      { suite: "host", workload: "cold start, example config", metric: "peak RSS", value: Math.max(...one.map((r) => r.rssMb)), unit: "MB", note: "Node 20 alone idles near 41 MB" },
+      { suite: "host", workload: "cold start, 200 bots of the example plugin", metric: "wall time (median)", value: manyMs, unit: "ms", target: "< 1.5 s", met: manyMs < 1_500 },
+      { suite: "host", workload: "cold start, 200 bots of the example plugin", metric: "peak RSS", value: manyRss, unit: "MB", target: "< 150 MB", met: manyRss < 150 },
+    );
+
+    // --- Socket Mode ack latency under load --------------------------------------------------
+    slack.createChannel("bench", { id: "C0BENCH" });
+    const ackConfig = writeConfig("bench-ack.yaml", `${slackSection(slack)}store: { type: memory }\nbots:\n  - id: bench\n    use: ${BENCH_PLUGIN}\n    config: { channel: C0BENCH, handlerMs: 50 }\n`);
+    const host = new Child([CLI, "start", "--config", ackConfig]);
+    try {
+      await until200(`http://127.0.0.1:${await host.port}/readyz`);
+      const seconds = options.quick ? 1 : 5;
+      const before = slack.envelopes.length;
+      // 1,000 envelopes a second, sent in batches of 10 every 10 ms.
+      const sends: Promise<unknown>[] = [];
+      for (let tick = 0; tick < seconds * 100; tick++) {
+        for (let j = 0; j < 10; j++) {
+          sends.push(slack.deliverEvent({ type: "message", channel: "C0BENCH", user: "U0BENCH", text: "load", ts: `${Date.now() / 1000}` }));
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await Promise.all(sends);
+      await slack.waitFor(() => slack.envelopes.slice(before).every((e) => e.state === "acked"), 15_000);
+      const latencies = slack.envelopes.slice(before).map((e) => e.ackedAt! - e.sentAt!);
+      const p99 = percentile(latencies, 99);
+      results.push(
+        { suite: "socket", workload: `${latencies.length} envelopes at ~1,000/s, handlers taking 50 ms`, metric: "ack latency p50", value: percentile(latencies, 50), unit: "ms" },
+        { suite: "socket", workload: `${latencies.length} envelopes at ~1,000/s, handlers taking 50 ms`, metric: "ack latency p99", value: p99, unit: "ms", target: "< 5 ms", met: p99 < 5, note: "measured at the emulator: send to ack, over loopback" },
+      );
+    } finally {
+      await host.stop();
+    }
+
+    // --- Webhook throughput vs bare node:http, and durable intake latency ----------------------
+    const hookConfig = writeConfig("bench-hook.yaml", `${slackSection(slack)}store: { type: sqlite, path: bench-hooks.db }\nbots:\n  - id: bench\n    use: ${BENCH_PLUGIN}\n    config: { channel: C0BENCH }\n`);
+    rmSync(`${REPO}/examples/demo/.botyard/bench-hooks.db`, { force: true });
+    const botyard = new Child([CLI, "start", "--config", hookConfig]);
+    const bare = new Child([`${REPO}/bench/dist/fixtures/bare-server.js`]);
+    try {
+      const botyardUrl = `http://127.0.0.1:${await botyard.port}`;
+      await until200(`${botyardUrl}/readyz`);
+      const bareUrl = `http://127.0.0.1:${await bare.port}/`;
+      const body = JSON.stringify({ id: "evt", title: "[Recovered] CPU high on web-1", tags: ["env:prod", "service:web"], date: Date.now() });
+      const seconds = options.quick ? 1 : 5;
+      const rounds2 = options.quick ? 1 : 3;
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      // Same load generator, same body, same connections; the two sides alternate.
+      for (let i = 0; i < rounds2; i++) {
+        ours.push((await load(`${botyardUrl}/hooks/bench/noop`, seconds, 32, body)).requests.average);
+        theirs.push((await load(bareUrl, seconds, 32, body)).requests.average);
+      }
+      const ratio = median(ours) / median(theirs);
+      results.push(
+        { suite: "webhook", workload: "POST JSON to a no-op handler, 32 connections (autocannon)", metric: "requests/s (median)", value: median(ours), unit: "req/s" },
+        { suite: "webhook", workload: "bare node:http parsing the same JSON, same load", metric: "requests/s (median)", value: median(theirs), unit: "req/s" },
+        { suite: "webhook", workload: "botyard / bare node:http, rounds alternating", metric: "throughput ratio", value: ratio, unit: "x", target: ">= 0.6", met: ratio >= 0.6 },
+      );
+      let n = 0;
+      const durable = await autocannon({
+        url: `${botyardUrl}/hooks/bench/durable`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        connections: 8,
+        duration: seconds,
+        // A fresh delivery id each time: every request commits a new job to the SQLite queue.
+        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ id: `d-${n++}` }) }) }],
+      });
+      results.push(
+        { suite: "webhook", workload: "durable intake on SQLite (commit to queue, then 202), 8 connections", metric: "requests/s", value: durable.requests.average, unit: "req/s" },
+        { suite: "webhook", workload: "durable intake on SQLite, 8 connections", metric: "latency p99 (request to 2xx)", value: durable.latency.p99, unit: "ms" },
+      );
+    } finally {
+      await botyard.stop();
+      await bare.stop();
+    }
+  } finally {
+    await slack.close();
+  }
+  return results;
+}

@@ -1,0 +1,93 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SlackEmulator } from "@botyard/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+// The host's own e2e helpers (the built `botyard` process, a throwaway project beside it).
+import { HostProcess } from "../../../apps/host/dist/test-support/host-process.js";
+import { TempProject } from "../../../apps/host/dist/test-support/temp-project.js";
+import { datadogAttachments, datadogEventId, webhookPayload } from "./test-support/datadog-fixtures.js";
+
+const PLUGIN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SECRET = "e2e-secret-0123456789abcdef";
+const ALERTS = "C0ALERTS";
+
+// The plugin as users run it: installed beside bots.yaml, loaded by the built `botyard start`,
+// Datadog's alert over Socket Mode, its webhook over HTTP, state in SQLite.
+describe("dogdata through the host process", () => {
+  let slack: SlackEmulator;
+  let project: TempProject;
+  let host: HostProcess | undefined;
+
+  beforeEach(async () => {
+    slack = await SlackEmulator.start();
+    slack.createChannel("alerts", { id: ALERTS });
+    project = new TempProject();
+    project.link("@botyard/plugin-dogdata", PLUGIN_DIR);
+  });
+
+  afterEach(async () => {
+    host?.kill("SIGKILL");
+    await slack.close();
+    project.remove();
+  });
+
+  it("threads a Recovered under Datadog's Triggered with a check, and refuses bad requests at the door", async () => {
+    project.write(
+      "bots.yaml",
+      `slack:
+  appToken: \${SLACK_APP_TOKEN}
+  botToken: \${SLACK_BOT_TOKEN}
+  apiUrl: ${slack.apiUrl}
+http: { port: 0, bodyLimitBytes: 65536 }
+store: { type: sqlite, path: .botyard/state.db }
+bots:
+  - id: dogdata
+    use: "@botyard/plugin-dogdata"
+    config:
+      channels: [${ALERTS}]
+      secret: \${DOGDATA_SECRET}
+`,
+    );
+    host = new HostProcess(
+      ["start", "--config", "bots.yaml"],
+      { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, DOGDATA_SECRET: SECRET, BOTYARD_SOCKET_PING_TIMEOUT_MS: "200" },
+      project.dir,
+    );
+    const hook = `http://127.0.0.1:${await host.port()}/hooks/dogdata`;
+    await host.waitForLine((l) => l.msg === "botyard host ready");
+    const post = (body: string, headers: Record<string, string> = { "x-botyard-secret": SECRET }) =>
+      fetch(hook, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+
+    const alert = { monitorId: "4242", scope: "host:web-1,env:prod", name: "CPU high on web" };
+    const triggered = datadogEventId();
+    const datadog = slack.addBot({ name: "Datadog" });
+    const { ts } = await slack.postAs(datadog, { channel: ALERTS, text: "", attachments: datadogAttachments({ ...alert, eventId: triggered }) });
+
+    expect((await post(JSON.stringify(webhookPayload({ ...alert, eventId: triggered, cycleKey: "e2e" })))).status).toBe(202);
+    const recovery = JSON.stringify(webhookPayload({ ...alert, transition: "Recovered", cycleKey: "e2e" }));
+    const accepted = await post(recovery);
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toMatchObject({ ok: true, accepted: true });
+
+    await slack.waitFor(() => slack.reactions(ALERTS, ts).some((r) => r.name === "white_check_mark"), 10_000);
+    expect(slack.replies(ALERTS, ts).map((m) => m.text)).toEqual([expect.stringMatching(/^:white_check_mark: \*Recovered\* after \d+s: CPU high on web on \{env:prod, host:web-1\}/)]);
+    // Datadog retries the delivery: acknowledged as a duplicate, not answered twice.
+    expect(await (await post(recovery)).json()).toMatchObject({ duplicate: true });
+
+    // Refused before anything happens: no secret, malformed JSON, too large, not Datadog's payload.
+    expect((await post(recovery, {})).status).toBe(401);
+    expect((await post(recovery, { "x-botyard-secret": "wrong" })).status).toBe(401);
+    expect((await post("{ not json")).status).toBe(400);
+    expect((await post(JSON.stringify({ ...JSON.parse(recovery), body: "x".repeat(70_000) }))).status).toBe(413);
+    const refused = await post("[1, 2]");
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "invalid_payload", field: "(body)", docs: "docs/plugins/dogdata.md#the-webhook-payload" });
+
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slack.replies(ALERTS, ts)).toHaveLength(1);
+    expect(slack.messages(ALERTS)).toHaveLength(1);
+
+    host.kill("SIGTERM");
+    expect(await host.exited).toEqual({ code: 0, signal: null });
+  });
+});

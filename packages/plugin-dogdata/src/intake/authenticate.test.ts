@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { createAuthenticator } from "./authenticate.js";
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+describe("authenticating Datadog's deliveries", () => {
+  it("accepts the secret in the configured header only", () => {
+    const ok = createAuthenticator({ secret: "a-long-shared-secret", header: "X-DD-Secret" });
+    expect(ok({ "x-dd-secret": "a-long-shared-secret" })).toBe(true);
+    expect(ok({ "x-dd-secret": "a-long-shared-secreT" })).toBe(false);
+    expect(ok({ "x-dd-secret": "a-long-shared-secret-and-more" })).toBe(false);
+    expect(ok({ "x-botyard-secret": "a-long-shared-secret" })).toBe(false);
+    expect(ok({})).toBe(false);
+  });
+
+  it("accepts HTTP basic auth when configured, and either credential when both are", () => {
+    const ok = createAuthenticator({ secret: "a-long-shared-secret", basic: { username: "dd", password: "p4ssword-p4ssword" } });
+    expect(ok({ authorization: basic("dd", "p4ssword-p4ssword") })).toBe(true);
+    expect(ok({ "x-botyard-secret": "a-long-shared-secret" })).toBe(true);
+    expect(ok({ authorization: basic("dd", "wrong") })).toBe(false);
+    expect(ok({ authorization: basic("other", "p4ssword-p4ssword") })).toBe(false);
+    expect(ok({ authorization: "Bearer p4ssword-p4ssword" })).toBe(false);
+  });
+
+  it("refuses to run without any credential configured", () => {
+    expect(() => createAuthenticator({})).toThrow(/needs `secret` or `basicAuth`/);
+  });
+});

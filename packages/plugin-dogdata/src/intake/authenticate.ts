@@ -1,0 +1,48 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+export interface AuthOptions {
+  /** Expected value of `header`. */
+  secret?: string | undefined;
+  header?: string | undefined;
+  basic?: { username: string; password: string } | undefined;
+}
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * Checks a request's credentials: the shared secret header or HTTP basic auth, whichever are
+ * configured. Both sides are hashed first so that the comparison is constant-time whatever the
+ * lengths, and nothing about the expected value leaks through timing.
+ */
+export function createAuthenticator(options: AuthOptions): (headers: Headers) => boolean {
+  const header = (options.header ?? "X-Botyard-Secret").toLowerCase();
+  const secret = options.secret === undefined ? undefined : digest(options.secret);
+  const basic = options.basic === undefined ? undefined : digest(`${options.basic.username}:${options.basic.password}`);
+  if (!secret && !basic) throw new Error("dogdata needs `secret` or `basicAuth` in its config: Datadog's deliveries must be authenticated.");
+  return (headers) => {
+    let ok = false;
+    // Both checks always run: which one failed must not show in the timing either.
+    if (secret) ok = same(secret, one(headers[header])) || ok;
+    if (basic) ok = same(basic, basicCredentials(one(headers.authorization))) || ok;
+    return ok;
+  };
+}
+
+function basicCredentials(authorization: string | undefined): string | undefined {
+  const match = authorization === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
+  return match ? Buffer.from(match[1]!, "base64").toString("utf8") : undefined;
+}
+
+function same(expected: Buffer, given: string | undefined): boolean {
+  // Hash even when absent, so that a missing credential takes as long as a wrong one.
+  const equal = timingSafeEqual(expected, digest(given ?? ""));
+  return equal && given !== undefined;
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value, "utf8").digest();
+}
+
+function one(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,42 @@
+import type { Logger, WebClient } from "@botyard/core";
+
+export interface WorkspaceInfo {
+  /** `https://acme.slack.com/`, for links to messages. */
+  url?: string;
+  /** This app's bot id, to recognise its own alert posts in history. */
+  botId?: string;
+}
+
+/**
+ * `auth.test`, called once per bot (at start, or at first need if Slack was unreachable then) and
+ * kept: links to messages are built from its `url`, never with a `chat.getPermalink` per recovery.
+ */
+export class Workspace {
+  private known: WorkspaceInfo | undefined;
+  private loading: Promise<WorkspaceInfo> | undefined;
+
+  /** What is known so far, without waiting. */
+  get info(): WorkspaceInfo {
+    return this.known ?? {};
+  }
+
+  /** Loads it once; a failure is logged and tried again next time (links are left out meanwhile). */
+  load(slack: WebClient, log: Logger): Promise<WorkspaceInfo> {
+    if (this.known) return Promise.resolve(this.known);
+    this.loading ??= slack.auth
+      .test()
+      .then((auth) => {
+        this.known = {
+          ...(typeof auth.url === "string" ? { url: auth.url } : {}),
+          ...(typeof auth.bot_id === "string" ? { botId: auth.bot_id } : {}),
+        };
+        return this.known;
+      })
+      .catch((error: unknown) => {
+        log.warn({ err: error }, "auth.test failed: links to alert messages are left out until it succeeds");
+        this.loading = undefined;
+        return {};
+      });
+    return this.loading;
+  }
+}

@@ -1,0 +1,63 @@
+import { definePlugin, type BaseContext } from "@botyard/core";
+import { OncallConfig, configProblems } from "./config.js";
+import { matching, whoIsOnCall } from "./messages/messages.js";
+import { PagerDutyClient } from "./pagerduty/client.js";
+import { Keys, syncKey, type Snapshot } from "./sync/state.js";
+import { syncAll, type Syncer } from "./sync/sync.js";
+
+export { OncallConfig, SyncConfig, PagerDutyConfig, configProblems } from "./config.js";
+export type { NobodyPolicy } from "./config.js";
+export { PagerDutyClient, PagerDutyError, PAGERDUTY_US_URL, PAGERDUTY_EU_URL } from "./pagerduty/client.js";
+export type { PagerDutyClientOptions, RequestOptions, OnCallFilter } from "./pagerduty/client.js";
+export type * from "./pagerduty/types.js";
+export type { Snapshot, OnCallPerson } from "./sync/state.js";
+
+/** Trigger names, for `botyard list`, logs and tests (`t.fireSchedule(SYNC_SCHEDULE)`). */
+export const SYNC_SCHEDULE = "sync";
+export const SHIFT_END_TIMER = "shift-end";
+
+/**
+ * Keeps Slack user groups (`@oncall-sre`) holding whoever is on call in PagerDuty: synced at
+ * start-up, on a cron, and the moment the current shift ends; handoffs announced; `/oncall` and
+ * `@bot oncall` answer who is on call until when.
+ */
+export default definePlugin({
+  name: "oncall",
+  core: "^0.1.0",
+  description: "Slack user groups that always hold who is on call in PagerDuty.",
+  config: OncallConfig,
+  setup(bot, config) {
+    const problems = configProblems(config);
+    if (problems.length) throw new Error(`the config has ${problems.length} problem(s):\n  - ${problems.join("\n  - ")}`);
+
+    const syncer: Syncer = {
+      config,
+      pagerduty: new PagerDutyClient(config.pagerduty),
+      timer: bot.timer(SHIFT_END_TIMER, (ctx) => syncAll(ctx, syncer)),
+    };
+    // At start-up, one attempt per call: the host waits for start hooks, and a PagerDuty outage
+    // must not hold every bot back. A failure arms the timer to retry with backoff.
+    bot.onStart((ctx) => syncAll(ctx, syncer, { retries: 0 }));
+    bot.schedule(config.interval!, { name: SYNC_SCHEDULE }, (ctx) => syncAll(ctx, syncer));
+
+    const answer = async (ctx: BaseContext<unknown>, words: string[]) => {
+      const snapshots: Array<Snapshot & { usergroup: string }> = [];
+      for (const sync of config.syncs) {
+        const snapshot = await ctx.store.get<Snapshot>(Keys.snapshot(syncKey(sync.usergroup)));
+        if (snapshot) snapshots.push({ ...snapshot, usergroup: sync.usergroup });
+      }
+      return whoIsOnCall(matching(snapshots, words));
+    };
+    bot.command(config.command!, async (ctx) => ctx.respond(await answer(ctx, ctx.args)));
+    bot.mention(config.keyword!, async (ctx) => ctx.say(await answer(ctx, ctx.args)));
+    if (config.answerWhoIsOnCall) {
+      bot.mention(whoIsOnCallQuestion(config.keyword!), async (ctx) => ctx.say(await answer(ctx, ctx.args)), { name: "mention:who-is-on-call" });
+    }
+  },
+});
+
+/** "who is on call", "who's oncall for sre?"... unless it starts with the keyword (that trigger answers it). */
+function whoIsOnCallQuestion(keyword: string): RegExp {
+  const escaped = keyword.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^(?!${escaped}(?:\\s|$))[\\s\\S]*\\bwho(?:'s|\\u2019s|\\s+is)\\s+on[\\s-]?call\\b`, "i");
+}

@@ -1,0 +1,192 @@
+import { backoffDelay, type BaseContext, type Timer } from "@botyard/core";
+import type { OncallConfig, SyncConfig } from "../config.js";
+import { holdersOf, nobodyText, renderHandoff, topicText } from "../messages/messages.js";
+import { PagerDutyError, type PagerDutyClient } from "../pagerduty/client.js";
+import type { PdOnCall } from "../pagerduty/types.js";
+import { slackErrorCode } from "../slack/slack-error.js";
+import { currentGroup, reconcile } from "../slack/usergroup.js";
+import { forgetSlackUser, slackUserFor } from "../slack/users.js";
+import { Keys, syncKey, type Applied, type OnCallPerson, type Snapshot } from "./state.js";
+
+export interface Syncer {
+  config: OncallConfig;
+  pagerduty: PagerDutyClient;
+  /** The one-shot timer that re-syncs when the current shift ends (or PagerDuty is worth retrying). */
+  timer: Timer;
+}
+
+// After PagerDuty failed, retry in 30 s, then 1, 2, 4 min, and every 5 min at most.
+const RETRY_FIRST_MS = 30_000;
+const RETRY_MAX_MS = 5 * 60_000;
+// Never re-arm sooner than this: a shift end our clock sees as past, PagerDuty's may not yet.
+const MIN_REARM_MS = 5_000;
+const LEASE_MS = 60_000;
+
+type Outcome = "ok" | "pagerduty-failed" | "failed";
+
+/**
+ * Syncs every group, one run at a time across replicas (a lease). A run that finds another going
+ * asks it to go round once more, so a shift end that lands mid-sync is not missed. Never throws:
+ * failures are logged and leave the groups as they are.
+ */
+export async function syncAll(ctx: BaseContext<unknown>, s: Syncer, options: { retries?: number } = {}): Promise<void> {
+  const holder = ctx.runId;
+  if (!(await ctx.store.acquireLease(Keys.lease, holder, LEASE_MS))) {
+    await ctx.store.set(Keys.again, true, { ttlMs: LEASE_MS });
+    ctx.log.debug("another sync is running; it will sync again when done");
+    return;
+  }
+  const renew = setInterval(() => void ctx.store.renewLease(Keys.lease, holder, LEASE_MS).catch(() => false), LEASE_MS / 3);
+  renew.unref();
+  try {
+    for (let round = 0; round < 2; round++) {
+      await ctx.store.delete(Keys.again);
+      const outcomes: Outcome[] = [];
+      for (const sync of s.config.syncs) outcomes.push(await syncOne(ctx, s, sync, options));
+      await armTimer(ctx, s, outcomes.includes("pagerduty-failed"));
+      if (!(await ctx.store.get(Keys.again))) break;
+    }
+  } catch (error) {
+    // The store itself failed: nothing sensible to do but say so and wait for the next tick.
+    ctx.log.error({ err: error }, "on-call sync failed");
+  } finally {
+    clearInterval(renew);
+    await ctx.store.releaseLease(Keys.lease, holder).catch(() => false);
+  }
+}
+
+async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig, options: { retries?: number }): Promise<Outcome> {
+  const key = syncKey(sync.usergroup);
+  const previous = await ctx.store.get<Snapshot>(Keys.snapshot(key));
+  const log = ctx.log.child({ usergroup: sync.usergroup });
+
+  let oncalls: PdOnCall[];
+  try {
+    oncalls = await s.pagerduty.listOnCalls(sync.schedules ? { scheduleIds: sync.schedules } : { escalationPolicyIds: [sync.escalationPolicy!.id] }, {
+      signal: ctx.signal,
+      ...(options.retries !== undefined ? { retries: options.retries } : {}),
+      onRetry: ({ error, retry, delayMs }) => log.warn({ retry, delayMs, status: error.status }, `${error.message} Retrying.`),
+    });
+  } catch (error) {
+    if (ctx.signal.aborted) return "failed";
+    const message = (error as Error).message;
+    log.error({ err: error, status: (error as PagerDutyError).status }, `${message} The user group stays as it is.`);
+    const since = previous?.failing?.since ?? new Date().toISOString();
+    await ctx.store.set(Keys.snapshot(key), {
+      ...(previous ?? { name: sync.name ?? key, handle: undefined, syncedAt: undefined, people: [] }),
+      failing: { since, error: message },
+    } satisfies Snapshot);
+    return error instanceof PagerDutyError ? "pagerduty-failed" : "failed";
+  }
+
+  try {
+    const current = await currentGroup(ctx, sync.usergroup, key);
+    const group = current.group;
+    const name = sync.name ?? group.handle;
+    const people: OnCallPerson[] = [];
+    for (const person of peopleOf(oncalls, sync)) {
+      people.push({ ...person, slackUserId: await slackUserFor(ctx, person, { cacheMs: s.config.slackUserCacheMs!, group: group.handle }) });
+    }
+    const snapshot: Snapshot = { name, handle: group.handle, syncedAt: new Date().toISOString(), people };
+    await ctx.store.set(Keys.snapshot(key), snapshot);
+
+    const holders = holdersOf(people);
+    const policy = sync.whenNobody!;
+    const nobody = holders.users.length === 0;
+    if (nobody && policy === "fallback") Object.assign(holders, { users: [sync.fallbackUser!], names: [], until: null });
+    if (nobody && previous?.people.some((p) => p.slackUserId)) log.info(`nobody with a Slack account is on call; policy: ${policy}`);
+
+    const target: Applied | undefined =
+      holders.users.length > 0 ? { users: holders.users, enabled: true } : policy === "disable" ? { users: current.applied.users, enabled: false } : undefined;
+    const changed = target ? await reconcile(ctx, group, current.applied, target) : false;
+
+    const handoff = holders.users.length > 0 ? renderHandoff(s.config.announceTemplate!, { name, handle: group.handle, holders }) : undefined;
+    const nobodySaid = nobodyText(name, group.handle, policy);
+    if (changed && sync.announceChannel) {
+      await ctx.slack.chat.postMessage({ channel: sync.announceChannel, text: handoff ?? nobodySaid });
+    }
+    if (sync.topicChannel) {
+      const topic = topicText(holders.users.length > 0 ? renderHandoff(s.config.topicTemplate!, { name, handle: group.handle, holders }) : nobodySaid);
+      if ((await ctx.store.get<string>(Keys.topic(key))) !== topic) {
+        const result = await ctx.slack.conversations.setTopic({ channel: sync.topicChannel, topic });
+        if (!(result as { dry_run?: boolean }).dry_run) await ctx.store.set(Keys.topic(key), topic);
+      }
+    }
+    if (changed) log.info({ users: target!.users, enabled: target!.enabled }, "user group updated");
+    return "ok";
+  } catch (error) {
+    if (ctx.signal.aborted) return "failed";
+    await explainSlackFailure(ctx, log, error, sync.usergroup, oncalls);
+    return "failed";
+  }
+}
+
+/** One entry per person (PagerDuty lists a person once per policy, level and schedule), in PagerDuty's order. */
+function peopleOf(oncalls: readonly PdOnCall[], sync: SyncConfig): Array<Omit<OnCallPerson, "slackUserId">> {
+  const level = sync.escalationPolicy?.level;
+  const byId = new Map<string, Omit<OnCallPerson, "slackUserId">>();
+  for (const o of oncalls) {
+    if (level !== undefined && o.escalation_level !== level) continue;
+    const seen = byId.get(o.user.id);
+    if (!seen) {
+      byId.set(o.user.id, { pagerDutyId: o.user.id, name: o.user.name ?? o.user.summary ?? o.user.id, email: o.user.email, end: o.end });
+    } else if (seen.end !== null && (o.end === null || Date.parse(o.end) > Date.parse(seen.end))) {
+      // On call through several entries: until the last of them.
+      seen.end = o.end;
+    }
+  }
+  return [...byId.values()];
+}
+
+async function explainSlackFailure(ctx: BaseContext<unknown>, log: BaseContext<unknown>["log"], error: unknown, usergroup: string, oncalls: readonly PdOnCall[]) {
+  const code = slackErrorCode(error);
+  if (code === "permission_denied") {
+    log.error(
+      { err: error, slackError: code },
+      `Slack refused to change user group ${usergroup} (permission_denied): this workspace restricts who may manage user groups. ` +
+        "A Workspace Admin can allow it under Settings & administration > Workspace settings > Permissions > User Groups " +
+        '("People who can change user groups" and "People who can disable user groups"), then the next sync applies it. ' +
+        "The app also needs the usergroups:write scope.",
+    );
+  } else if (code === "invalid_user" || code === "invalid_users") {
+    // An account changed since it was matched (deactivated, turned guest): look everyone up again next time.
+    for (const o of oncalls) await forgetSlackUser(ctx, o.user.email);
+    log.error({ err: error, slackError: code }, `Slack refused a member of ${usergroup} (${code}); the accounts are looked up again at the next sync.`);
+  } else if (code === "missing_scope") {
+    const needed = (error as { data?: { needed?: string } }).data?.needed;
+    log.error({ err: error, slackError: code }, `The Slack app lacks the ${needed ?? "needed"} scope: add it (see the oncall plugin docs) and reinstall the app.`);
+  } else {
+    log.error({ err: error, slackError: code }, `Syncing ${usergroup} failed: ${(error as Error).message}. The user group stays as it is.`);
+  }
+}
+
+/**
+ * Sets the one-shot timer to the earliest moment a sync matters: the end of the earliest current
+ * shift, or a retry with backoff when PagerDuty failed.
+ */
+async function armTimer(ctx: BaseContext<unknown>, s: Syncer, pagerDutyFailed: boolean): Promise<void> {
+  const now = Date.now();
+  const candidates: number[] = [];
+  for (const sync of s.config.syncs) {
+    const snapshot = await ctx.store.get<Snapshot>(Keys.snapshot(syncKey(sync.usergroup)));
+    for (const p of snapshot?.people ?? []) {
+      const end = p.end ? Date.parse(p.end) : Number.NaN;
+      // A minute of slack for clocks: an end that just passed may not have passed for PagerDuty.
+      if (end > now - 60_000) candidates.push(end);
+    }
+  }
+  if (pagerDutyFailed) {
+    const failures = ((await ctx.store.get<number>(Keys.failures)) ?? 0) + 1;
+    await ctx.store.set(Keys.failures, failures);
+    candidates.push(now + backoffDelay(failures, RETRY_FIRST_MS, RETRY_MAX_MS));
+  } else {
+    await ctx.store.delete(Keys.failures);
+  }
+  if (candidates.length === 0) {
+    s.timer.clear();
+    return;
+  }
+  const at = new Date(Math.max(Math.min(...candidates), now + MIN_REARM_MS));
+  s.timer.set(at);
+  ctx.log.debug({ next: at.toISOString() }, "next sync at shift end");
+}

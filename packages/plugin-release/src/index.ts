@@ -1,0 +1,73 @@
+import { definePlugin } from "@botyard/core";
+import { ReleaseConfig } from "./config.js";
+import { startRun } from "./release-run.js";
+import { releaseAll } from "./release/open-release.js";
+import { repoTargets } from "./release/repo-target.js";
+import { remindRepo } from "./reminders/remind.js";
+import { explain } from "./github/errors.js";
+import { handleRequest } from "./slack/commands.js";
+
+export { ReleaseConfig, RepositoryConfig, DEFAULT_BODY } from "./config.js";
+export type { ReleaseOutcome } from "./release/open-release.js";
+export { escapeMarkdown, preserveEdits, renderReleaseBody, PR_BODY_LIMIT } from "./release/body.js";
+export type { PrItem } from "./release/body.js";
+
+/**
+ * Release PRs on a schedule and on demand (head into base, listing the PRs merged since the last
+ * release), announced in Slack, with reminders to pending reviewers until the PR is approved and a
+ * "released" note once it is merged.
+ */
+export default definePlugin({
+  name: "release",
+  core: "^0.1.0",
+  description: "Scheduled release PRs on GitHub and reminders to pending reviewers.",
+  config: ReleaseConfig,
+  setup(bot, config) {
+    const targets = repoTargets(config);
+    const timezone = config.timezone ?? "UTC";
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: timezone });
+    } catch {
+      throw new Error(`timezone "${timezone}" is not an IANA zone (e.g. "Europe/Paris").`);
+    }
+
+    if (config.schedule !== false) {
+      bot.schedule(config.schedule ?? "0 10,15 * * 1-5", { name: "release", timezone }, async (ctx) => {
+        const outcomes = await releaseAll(startRun(ctx, config, targets, ctx.event.scheduledAt));
+        const failed = outcomes.filter((o) => o.kind === "failed");
+        // Each failure is already logged with its repository; failing the run shows it in the bot's status too.
+        if (failed.length > 0) throw new Error(`release failed for ${failed.length} of ${outcomes.length} repositories: ${failed.map((o) => o.repo).join(", ")}`);
+      });
+    }
+
+    if (config.remindSchedule !== false) {
+      bot.schedule(config.remindSchedule ?? "0 11,14,16 * * 1-5", { name: "remind", timezone }, async (ctx) => {
+        const run = startRun(ctx, config, targets, ctx.event.scheduledAt);
+        const failed: string[] = [];
+        for (const target of targets) {
+          try {
+            await remindRepo(run, target, ctx.event.scheduledAt.toISOString());
+          } catch (error) {
+            ctx.log.error({ repo: target.fullName, err: error }, `reminders failed: ${explain(error, target.fullName)}`);
+            failed.push(target.fullName);
+          }
+        }
+        if (failed.length > 0) throw new Error(`reminders failed for ${failed.join(", ")}`);
+      });
+    }
+
+    if (config.command !== false) {
+      const command = config.command ?? "/release";
+      bot.command(command, (ctx) => handleRequest(startRun(ctx, config, targets), { words: ctx.args, invocation: command }, (text) => ctx.respond(text)));
+    }
+
+    if (config.mention !== false) {
+      const keyword = config.mention ?? "release";
+      bot.mention(keyword, (ctx) =>
+        handleRequest(startRun(ctx, config, targets), { words: ctx.args, invocation: `@bot ${keyword}` }, (text) =>
+          ctx.say({ text, thread_ts: ctx.event.thread_ts ?? ctx.event.ts }),
+        ),
+      );
+    }
+  },
+});

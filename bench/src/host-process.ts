@@ -31,7 +31,7 @@ export class Child {
         if (m) resolve(Number(m[1] ?? m[2]));
       });
       this.process.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.output += chunk));
-      this.process.once("exit", (code) => reject(new Error(`exited with ${code}:\n${this.output}`)));
+      this.process.once("exit", (code) => reject(new Error(`exited with ${code}:\n${this.output.slice(-2_000)}`)));
     });
     this.port.catch(() => {});
   }

@@ -7,7 +7,7 @@ import autocannon from "autocannon";
 import type { ActionRecord, RunInfo } from "@botyard/core";
 import { loadConfig, startHost, type RunningHost } from "@botyard/host";
 import { SlackEmulator, type SlackBotIdentity } from "@botyard/testing";
-import { alternate, median, percentile, type BenchOptions, type BenchResult } from "../bench-result.js";
+import { median, percentile, type BenchOptions, type BenchResult } from "../bench-result.js";
 import { CLI, Child, REPO, until200 } from "../host-process.js";
 // What Datadog posts and sends, shared with the plugin's tests.
 import { datadogAttachments, webhookPayload } from "../../../packages/plugin-dogdata/dist/test-support/datadog-fixtures.js";
@@ -171,16 +171,19 @@ class RunLog {
 
 /**
  * Recoveries accepted (202, committed to the SQLite queue) per second over HTTP, against a bare
- * node:http server that only parses the same JSON; same load generator, same bodies, rounds
- * alternating. The deliveries are real (authenticated, validated, deduplicated, queued) and the
- * worker handles them meanwhile; they name alerts the host has not seen, so handling them is a
- * Store lookup and no Slack call, which keeps the emulator out of the measurement.
+ * node:http server that only parses the same JSON; same load generator, same bodies, sides
+ * alternating round by round. The deliveries are real (authenticated, validated, deduplicated,
+ * queued) and the worker handles them meanwhile; they name alerts the host has not seen, so
+ * handling one is Store lookups and no Slack call, which keeps the emulator out of the figure.
+ * The host's own durable intake with a no-op handler is measured beside them, to show what the
+ * plugin adds and what the host's queue costs.
  */
 async function intake(dir: string, options: BenchOptions): Promise<BenchResult[]> {
   const slack = await SlackEmulator.start({ ackTimeoutMs: 30_000 });
   slack.createChannel("alerts", { id: CHANNEL });
   const config = join(dir, "intake.yaml");
-  writeFileSync(config, botsYaml(slack, "intake.db", { scan: { enabled: false } }, "info"));
+  const noop = `  - id: noop\n    use: ${join(REPO, "bench/dist/fixtures/bench-plugin.js")}\n    config: { channel: ${CHANNEL} }\n`;
+  writeFileSync(config, botsYaml(slack, "intake.db", { scan: { enabled: false } }, "info") + noop);
   const host = new Child([CLI, "start", "--config", config]);
   const bare = new Child([join(REPO, "bench/dist/fixtures/bare-server.js")]);
   try {
@@ -199,17 +202,24 @@ async function intake(dir: string, options: BenchOptions): Promise<BenchResult[]
         // A new Datadog event each time (Re-Triggered of an alert the host has not seen): nothing is a duplicate.
         requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(webhookPayload({ monitorId: String(n % 5000), scope: `host:h-${n}`, name: "CPU high", transition: "Re-Triggered", eventId: `e-${n++}` })) }) }],
       });
-    const rounds = await alternate(options.quick ? 1 : 3, () => load(`${hostUrl}/hooks/dogdata`), () => load(bareUrl));
-    const refused = rounds.a.reduce((sum, r) => sum + r.non2xx, 0);
-    if (refused) throw new Error(`${refused} deliveries were not accepted`);
-    const ours = median(rounds.a.map((r) => r.requests.average));
-    const theirs = median(rounds.b.map((r) => r.requests.average));
-    const ratio = ours / theirs;
+    const ours: number[] = [];
+    const durableNoop: number[] = [];
+    const theirs: number[] = [];
+    for (let round = 0; round < (options.quick ? 1 : 3); round++) {
+      const results = [await load(`${hostUrl}/hooks/dogdata`), await load(`${hostUrl}/hooks/noop/durable`), await load(bareUrl)];
+      const refused = results.reduce((sum, r) => sum + r.non2xx + r.errors, 0);
+      if (refused) throw new Error(`${refused} deliveries were not accepted`);
+      ours.push(results[0]!.requests.average);
+      durableNoop.push(results[1]!.requests.average);
+      theirs.push(results[2]!.requests.average);
+    }
+    const ratio = median(ours) / median(theirs);
     const workload = "Datadog deliveries over HTTP, 16 connections (autocannon), SQLite queue";
     return [
-      { suite: "dogdata", workload, metric: "recoveries accepted/s (median)", value: ours, unit: "req/s", target: ">= 1,000/s", met: ours >= 1_000, note: "202 only once committed to the queue; the worker handles them meanwhile" },
-      { suite: "dogdata", workload: "bare node:http parsing the same JSON, same load", metric: "requests/s (median)", value: theirs, unit: "req/s" },
-      { suite: "dogdata", workload: "dogdata intake / bare node:http, rounds alternating", metric: "throughput ratio", value: ratio, unit: "x", target: ">= 0.5", met: ratio >= 0.5 },
+      { suite: "dogdata", workload, metric: "recoveries accepted/s (median)", value: median(ours), unit: "req/s", target: ">= 1,000/s", met: median(ours) >= 1_000, note: "202 only once committed to the queue; the worker handles them meanwhile" },
+      { suite: "dogdata", workload: "the host's durable intake, no-op handler, same bodies and load", metric: "requests/s (median)", value: median(durableNoop), unit: "req/s", note: `dogdata runs at ${((median(ours) / median(durableNoop)) * 100).toFixed(0)}% of it` },
+      { suite: "dogdata", workload: "bare node:http parsing the same JSON, same load", metric: "requests/s (median)", value: median(theirs), unit: "req/s" },
+      { suite: "dogdata", workload: "dogdata intake / bare node:http, rounds alternating", metric: "throughput ratio", value: ratio, unit: "x", target: ">= 0.5", met: ratio >= 0.5, note: "bounded by the host's durable queue (a SQLite transaction to enqueue, claim and ack each delivery)" },
     ];
   } finally {
     await host.stop();

@@ -4,10 +4,10 @@ import { SlackEmulator } from "@botyard/testing";
 import { median, percentile, type BenchOptions, type BenchResult } from "../bench-result.js";
 import { BENCH_PLUGIN, CLI, Child, REPO, until200, writeConfig } from "../host-process.js";
 
-const slackSection = (slack: SlackEmulator) => `slack:\n  appToken: ${slack.appToken}\n  botToken: ${slack.botToken}\n  apiUrl: ${slack.apiUrl}\nhttp: { port: 0 }\nlog: { level: warn }\n`;
+const slackSection = (slack: SlackEmulator) => `slack:\n  appToken: ${slack.appToken}\n  botToken: ${slack.botToken}\n  apiUrl: ${slack.apiUrl}\nhttp: { port: 0 }\nlog: { level: info }\n`;
 
 function helloBots(n: number): string {
-  return Array.from({ length: n }, (_, i) => `  - id: hello-${i}\n    use: botyard-plugin-hello\n    config: { channel: C${String(i).padStart(6, "0")}, heartbeat: "0 0 * * * *" }\n`).join("");
+  return Array.from({ length: n }, (_, i) => `  - id: hello-${i}\n    use: botyard-plugin-hello\n    config: { channel: C${String(i).padStart(6, "0")}, command: /hello-${i}, heartbeat: "0 0 * * * *" }\n`).join("");
 }
 
 /** Spawn to `/readyz` 200 (Slack connected, store open, every bot started), and peak RSS then. */

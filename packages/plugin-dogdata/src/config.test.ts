@@ -40,5 +40,9 @@ describe("configuration", () => {
     await expect(createTestBot(dogdata, { channels: ["C0ALERTS"] })).rejects.toThrow(/needs `secret` or `basicAuth`/);
     await expect(createTestBot(dogdata, { channels: ["C0ALERTS"], secret: "0123456789abcdef", match: { monitorPattern: "monitors/(\\d+" } })).rejects.toThrow(/match\.monitorPattern is not a valid regular expression/);
     await expect(createTestBot(dogdata, { channels: ["C0ALERTS"], secret: "0123456789abcdef", match: { scopePattern: "group=\\w+" } })).rejects.toThrow(/match\.scopePattern needs a capturing group/);
+    await expect(createTestBot(dogdata, { channels: ["C0ALERTS"], secret: "0123456789abcdef", templates: { update: "{{{title}}}{{{links}}}" } })).rejects.toThrow(
+      /templates\.update uses \{\{\{title\}\}\}, which would put Datadog's text in unescaped/,
+    );
+    await expect(createTestBot(dogdata, { channels: ["C0ALERTS"], secret: "0123456789abcdef", templates: { update: "{{{title}}}{{{links}}}" } })).rejects.toThrow(/templates\.update uses \{\{\{title\}\}\}, which would put Datadog's text in unescaped/);
   });
 });

@@ -97,7 +97,7 @@ export const DogdataConfig = Type.Object(
           alert: Type.Optional(Type.String({ minLength: 1, default: DEFAULT_TEMPLATES.alert, description: "The bot's own alert message (ownPosts)." })),
           standalone: Type.Optional(Type.String({ minLength: 1, default: DEFAULT_TEMPLATES.standalone, description: "A recovery posted on its own (notFound.action: standalone)." })),
         },
-        { additionalProperties: false, default: {}, description: "Message templates ({{name}} is escaped; {{{name}}} is inserted as is)." },
+        { additionalProperties: false, default: {}, description: "Message templates. {{name}} placeholders are escaped for Slack; only the links the bot builds go in as {{{links}}}, {{{datadog_link}}} and {{{original_link}}}." },
       ),
     ),
   },

@@ -41,8 +41,22 @@ export function resolveSettings(config: DogdataConfig): Settings {
     notFound: { action: notFound.action ?? "standalone", afterMs: (notFound.afterSeconds ?? 120) * 1000 },
     reaction: config.reaction ?? "white_check_mark",
     dedupeTtlMs: (config.dedupeTtlHours ?? 24) * HOUR,
-    templates: { ...DEFAULT_TEMPLATES, ...templates },
+    templates: checkTemplates({ ...DEFAULT_TEMPLATES, ...templates }),
   };
+}
+
+// Only the links the bot builds itself may go in unescaped; anything from Datadog is escaped.
+const RAW_PLACEHOLDERS = new Set(["links", "datadog_link", "original_link"]);
+
+function checkTemplates<T extends Record<string, string>>(templates: T): T {
+  for (const [name, template] of Object.entries(templates)) {
+    for (const [, placeholder] of template.matchAll(/\{\{\{\s*([\w.]+)\s*\}\}\}/g)) {
+      if (!RAW_PLACEHOLDERS.has(placeholder!)) {
+        throw new Error(`dogdata: config templates.${name} uses {{{${placeholder}}}}, which would put Datadog's text in unescaped (a title could ping @channel). Write {{${placeholder}}}.`);
+      }
+    }
+  }
+  return templates;
 }
 
 function compile(field: string, source: string): RegExp {

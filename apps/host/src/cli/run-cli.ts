@@ -1,11 +1,6 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isBotyardError } from "@botyard/core";
-import { demoCommand } from "./demo-command.js";
-import { listCommand } from "./list-command.js";
-import { schemaCommand } from "./schema-command.js";
-import { startCommand } from "./start-command.js";
-import { validateCommand } from "./validate-command.js";
 
 const USAGE = `botyard <command> [options]
 
@@ -57,16 +52,17 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
   }
   try {
     switch (command) {
+      // Commands load what they need when they run: `start` must not pay for the demo's emulators.
       case "start":
-        return await startCommand(parsed.values.config, io);
+        return await (await import("./start-command.js")).startCommand(parsed.values.config, io);
       case "validate":
-        return await validateCommand(parsed.values.config, io);
+        return await (await import("./validate-command.js")).validateCommand(parsed.values.config, io);
       case "demo":
-        return await demoCommand(parsed.values.config, parsed.values.scenario, { ...io, stdin: io.stdin ?? process.stdin });
+        return await (await import("./demo-command.js")).demoCommand(parsed.values.config, parsed.values.scenario, { ...io, stdin: io.stdin ?? process.stdin });
       case "list":
-        return await listCommand(parsed.values.config, parsed.values.json, io);
+        return await (await import("./list-command.js")).listCommand(parsed.values.config, parsed.values.json, io);
       case "schema":
-        return await schemaCommand(argv.some((a) => a === "-c" || a.startsWith("--config")) ? parsed.values.config : existsSync(parsed.values.config) ? parsed.values.config : undefined, parsed.values.out, io);
+        return await (await import("./schema-command.js")).schemaCommand(argv.some((a) => a === "-c" || a.startsWith("--config")) ? parsed.values.config : existsSync(parsed.values.config) ? parsed.values.config : undefined, parsed.values.out, io);
       default:
         io.stderr.write(`Unknown command "${command}"${rest.length ? ` ${rest.join(" ")}` : ""}.\n\n${USAGE}`);
         return 2;

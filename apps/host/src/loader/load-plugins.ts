@@ -1,4 +1,7 @@
-import semver from "semver";
+// Only the functions used: the package's main entry loads ~50 modules, all paid at start-up.
+import major from "semver/functions/major.js";
+import satisfies from "semver/functions/satisfies.js";
+import validRange from "semver/ranges/valid.js";
 import {
   CORE_LOCATION,
   CORE_VERSION,
@@ -107,10 +110,10 @@ export async function importPlugin(
     };
   }
   const range = plugin.core;
-  if (!semver.validRange(range)) {
+  if (!validRange(range)) {
     return { code: ErrorCodes.CORE_VERSION_MISMATCH, where, path, message: `plugin "${plugin.name}" declares core: ${JSON.stringify(range)}, which is not a semver range` };
   }
-  if (!semver.satisfies(CORE_VERSION, range, { includePrerelease: true })) {
+  if (!satisfies(CORE_VERSION, range, { includePrerelease: true })) {
     return {
       code: ErrorCodes.CORE_VERSION_MISMATCH,
       where,
@@ -123,7 +126,7 @@ export async function importPlugin(
   if (mark.coreLocation !== CORE_LOCATION) {
     // Plugins are plain data, so a second copy of core works as long as it is compatible; it is
     // still worth a warning, because services and tokens from two copies are easy to confuse.
-    if (semver.major(mark.coreVersion) !== semver.major(CORE_VERSION) || !semver.satisfies(mark.coreVersion, range, { includePrerelease: true })) {
+    if (major(mark.coreVersion) !== major(CORE_VERSION) || !satisfies(mark.coreVersion, range, { includePrerelease: true })) {
       return {
         code: ErrorCodes.CORE_VERSION_MISMATCH,
         where,

@@ -7,6 +7,8 @@ import type { CliIO } from "./run-cli.js";
 export async function startCommand(configPath: string, io: CliIO): Promise<number> {
   const loaded = loadConfig(configPath, io.env);
   const host = await startHost(loaded, { ...pingTimeout(io.env) });
+  // A stray rejection in some bot's code is that bot's failure, not the host's.
+  process.on("unhandledRejection", (reason) => host.log.error({ err: reason }, "unhandled promise rejection (kept running)"));
   return new Promise<number>((resolve) => {
     exitOnSignals(() => host.stop(), host.log, resolve);
   });

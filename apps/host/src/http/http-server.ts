@@ -30,7 +30,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<
  */
 export class HttpServer {
   private servers: Server[] = [];
-  private accepting = true;
+  private refusal: string | undefined;
 
   constructor(private readonly options: HttpServerOptions) {}
 
@@ -46,9 +46,9 @@ export class HttpServer {
     return result;
   }
 
-  /** New webhooks get 503 from now on (health endpoints keep answering). */
-  stopAccepting(): void {
-    this.accepting = false;
+  /** While not accepting, webhooks get 503 with `reason` (health endpoints keep answering). */
+  setAccepting(accepting: boolean, reason = "unavailable"): void {
+    this.refusal = accepting ? undefined : reason;
   }
 
   async close(): Promise<void> {
@@ -123,7 +123,7 @@ export class HttpServer {
     return async (req, res, url) => {
       const match = /^\/hooks\/([^/]+)(\/.*)?$/.exec(url.pathname);
       if (!match) return send(res, { status: 404, body: { ok: false, error: "not_found" } });
-      if (!this.accepting) return send(res, { status: 503, body: { ok: false, error: "shutting_down" } });
+      if (this.refusal) return send(res, { status: 503, headers: { "retry-after": "5" }, body: { ok: false, error: this.refusal } });
       const botId = decodeURIComponent(match[1]!);
       const path = match[2] ?? "/";
       if (req.method !== "POST") return send(res, { status: 405, headers: { allow: "POST" }, body: { ok: false, error: "method_not_allowed" } });

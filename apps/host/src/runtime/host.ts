@@ -17,6 +17,7 @@ import { HttpServer } from "../http/http-server.js";
 import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import { createStore } from "../store/create-store.js";
 import { bootstrap } from "./bootstrap.js";
+import { StoreHealth } from "./store-health.js";
 
 export interface HostOptions {
   /** Where log lines go (stdout by default); every line is scrubbed of interpolated secrets first. */
@@ -25,6 +26,8 @@ export interface HostOptions {
   observers?: EngineObserver[];
   /** Socket Mode ping timeout, which also paces reconnects (tests and the demo use short ones). */
   clientPingTimeoutMs?: number;
+  /** How often the store's health is checked (default 1 s). */
+  storeCheckIntervalMs?: number;
   /** Extra values to scrub from logs (the demo's emulator tokens are not secrets, but tests add some). */
   secrets?: string[];
 }
@@ -74,6 +77,14 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     for (const failure of setupFailures) log.error({ where: failure.where, code: failure.code }, `bot skipped: ${failure.message}`);
 
     let connected = false;
+    const scrubbed = <T>(value: T): T => JSON.parse(scrubber.scrub(JSON.stringify(value))) as T;
+    // One failed bot is reported but does not make the host unready: the others serve.
+    const readiness = async () => ({
+      ready: connected && health.healthy,
+      slack: { connected },
+      store: { kind: store.kind, ...health.status },
+      bots: engine.status().map((b) => ({ id: b.id, state: b.state, ...(b.reason ? { reason: b.reason } : {}) })),
+    });
     const http = new HttpServer({
       engine,
       log: log.child({ component: "http" }),
@@ -86,33 +97,6 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       metrics: () => metrics.render(),
       status: () => scrubbed(engine.status()),
     });
-    const scrubbed = <T>(value: T): T => JSON.parse(scrubber.scrub(JSON.stringify(value))) as T;
-    const readiness = async () => {
-      let storeOk = true;
-      let storeError: string | undefined;
-      try {
-        await store.ping();
-      } catch (error) {
-        storeOk = false;
-        storeError = (error as Error).message;
-      }
-      metrics.storeUp.set(storeOk ? 1 : 0);
-      const bots = engine.status().map((b) => ({ id: b.id, state: b.state, ...(b.reason ? { reason: b.reason } : {}) }));
-      // One failed bot is reported but does not make the host unready: the others serve.
-      return {
-        ready: connected && storeOk,
-        slack: { connected },
-        store: { kind: store.kind, ok: storeOk, ...(storeError ? { error: storeError } : {}) },
-        bots,
-      };
-    };
-    const ports = await http.start();
-    log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
-
-    const identity = await authTest(slack, log);
-    engine.setIdentity(identity);
-    await engine.start();
-
     const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
@@ -126,7 +110,27 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
         metrics.slackConnected.set(isConnected ? 1 : 0);
       },
     });
+    const health = new StoreHealth({
+      store,
+      log,
+      ...(options.storeCheckIntervalMs ? { intervalMs: options.storeCheckIntervalMs } : {}),
+      onChange: (healthy) => {
+        metrics.storeUp.set(healthy ? 1 : 0);
+        if (stopping) return;
+        receiver.setPaused(!healthy);
+        engine.queues.setPaused(!healthy);
+        http.setAccepting(healthy, "store_unavailable");
+      },
+    });
+    metrics.storeUp.set(1);
+
+    const ports = await http.start();
+    log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
+    const identity = await authTest(slack, log);
+    engine.setIdentity(identity);
+    await engine.start();
     await receiver.start();
+    health.start();
     closeStore = false;
 
     const running = engine.status();
@@ -146,7 +150,8 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       stop: () =>
         (stopping ??= (async () => {
           log.info("shutting down");
-          http.stopAccepting();
+          http.setAccepting(false, "shutting_down");
+          health.stop();
           const result = await engine.stop(config.shutdownTimeoutMs ?? 10_000);
           await receiver.stop();
           await http.close();

@@ -108,6 +108,17 @@ export class ScheduleTrigger implements Trigger {
   private async tick(scheduledAt: Date, manual: boolean): Promise<unknown> {
     const rt = this.runtime;
     if (!rt) return undefined;
+    try {
+      return await this.claimAndRun(rt, scheduledAt, manual);
+    } catch (error) {
+      // The store is unreachable (the handler's own errors are caught by the run pipeline): no
+      // claim, no run. Running unclaimed could run the tick twice across replicas.
+      rt.log.error({ err: error, trigger: this.name, scheduledAt: scheduledAt.toISOString() }, "tick skipped: could not claim it in the store");
+      return undefined;
+    }
+  }
+
+  private async claimAndRun(rt: TriggerRuntime, scheduledAt: Date, manual: boolean): Promise<unknown> {
     const at = Math.floor(scheduledAt.getTime() / 1000) * 1000;
     if (!manual) {
       const claimed = await rt.hostStore.setIfAbsent(`tick/${rt.botId}/${this.name}/${at}`, rt.owner, { ttlMs: TICK_KEY_TTL_MS });

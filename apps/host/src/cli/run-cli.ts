@@ -9,6 +9,7 @@ Commands:
   validate   Check bots.yaml and every plugin's config without starting anything
   list       Every bot: plugin, version, state, triggers, next and last runs, last error
   schema     Print the JSON Schema of bots.yaml, plugin configs included (--out <file> to write it)
+  new        Scaffold a plugin package: botyard new plugin <name> [--out <dir>]
   demo       Run bots.yaml against the built-in Slack emulator, with a live transcript
              (--scenario <module> seeds the emulators and scripts a run when stdin is not a terminal)
 
@@ -59,6 +60,8 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
         return await (await import("./validate-command.js")).validateCommand(parsed.values.config, io);
       case "demo":
         return await (await import("./demo-command.js")).demoCommand(parsed.values.config, parsed.values.scenario, { ...io, stdin: io.stdin ?? process.stdin });
+      case "new":
+        return await (await import("./new-command.js")).newCommand(rest, parsed.values.out, io);
       case "list":
         return await (await import("./list-command.js")).listCommand(parsed.values.config, parsed.values.json, io);
       case "schema":

@@ -3,8 +3,8 @@ import { normalizeScope } from "./scope.js";
 import { parseAlertTitle } from "./title.js";
 import { parseTransition, type Transition } from "./transition.js";
 
-/** Where a refused delivery is told to look. */
-export const PAYLOAD_DOCS = "docs/plugins/dogdata.md#the-webhook-payload";
+/** Where a refused delivery is told to look: the payload to paste into Datadog. */
+export const PAYLOAD_DOCS = "https://github.com/botyard/botyard/blob/main/docs/plugins/dogdata.md#the-webhook-payload";
 
 /** One Datadog notification, read from Botyard's documented payload or Datadog's default one. */
 export interface DatadogEvent {

@@ -1,0 +1,137 @@
+/** The files of a new plugin package, as `botyard new plugin <name>` writes them. */
+export function pluginFiles(o: { name: string; packageName: string; coreRange: string; testingRange: string; command: string }): Record<string, string> {
+  const pkg = {
+    name: o.packageName,
+    version: "0.1.0",
+    description: `A Botyard plugin: ${o.name}.`,
+    keywords: ["botyard-plugin", "botyard", "slack"],
+    license: "MIT",
+    type: "module",
+    exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } },
+    files: ["dist", "!dist/**/*.test.*"],
+    engines: { node: ">=20.10" },
+    scripts: { build: "tsc -p tsconfig.json", test: "vitest run", prepublishOnly: "npm run build" },
+    peerDependencies: { "@botyard/core": o.coreRange },
+    devDependencies: {
+      "@botyard/core": o.coreRange,
+      "@botyard/testing": o.testingRange,
+      "@types/node": "^20.19.0",
+      typescript: "5.9.3",
+      vitest: "4.1.12",
+    },
+  };
+  return {
+    "package.json": `${JSON.stringify(pkg, null, 2)}\n`,
+    "tsconfig.json": `${JSON.stringify(
+      {
+        compilerOptions: {
+          target: "ES2023",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          declaration: true,
+          outDir: "dist",
+          rootDir: "src",
+          skipLibCheck: true,
+          types: ["node"],
+        },
+        include: ["src"],
+        exclude: ["src/**/*.test.ts"],
+      },
+      null,
+      2,
+    )}\n`,
+    ".gitignore": "node_modules/\ndist/\n",
+    "src/config.ts": `import { Type, type Static } from "@botyard/core";
+
+/** The bot's settings under \`config:\` in bots.yaml. Types come from here; descriptions become the docs. */
+export const Config = Type.Object(
+  {
+    channel: Type.String({ description: "Channel id the reminder is posted to (C0123...)." }),
+    schedule: Type.Optional(Type.String({ default: "0 0 10 * * 1-5", description: "When to post the reminder (cron, seconds allowed)." })),
+    timezone: Type.Optional(Type.String({ default: "UTC", description: "IANA timezone the schedule is read in." })),
+    text: Type.Optional(Type.String({ default: "Time for ${o.name}!", description: "What the reminder says." })),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof Config>;
+`,
+    "src/index.ts": `import { definePlugin } from "@botyard/core";
+import { Config } from "./config.js";
+
+export { Config };
+
+export default definePlugin({
+  name: ${JSON.stringify(o.name)},
+  core: ${JSON.stringify(o.coreRange)},
+  config: Config,
+  setup(bot, config) {
+    bot.schedule(config.schedule!, { timezone: config.timezone }, async (ctx) => {
+      const sent = ((await ctx.store.get<number>("sent")) ?? 0) + 1;
+      await ctx.store.set("sent", sent);
+      await ctx.slack.chat.postMessage({ channel: config.channel, text: config.text! });
+    });
+
+    bot.command(${JSON.stringify(o.command)}, async (ctx) => {
+      const sent = (await ctx.store.get<number>("sent")) ?? 0;
+      await ctx.respond(\`I have posted \${sent} reminder\${sent === 1 ? "" : "s"} in <#\${config.channel}>.\`);
+    });
+  },
+});
+`,
+    "src/index.test.ts": `import { afterEach, describe, expect, it } from "vitest";
+import { createTestBot, type TestBot } from "@botyard/testing";
+import plugin from "./index.js";
+
+let t: TestBot;
+afterEach(() => t?.close());
+
+describe(${JSON.stringify(o.name)}, () => {
+  it("posts the reminder when its schedule fires", async () => {
+    t = await createTestBot(plugin, { channel: "C0TEAM", text: "Standup in 5" });
+    await t.fireSchedule();
+    expect(t.slack.messages("C0TEAM").map((m) => m.text)).toEqual(["Standup in 5"]);
+  });
+
+  it("answers ${o.command} with how many reminders it posted", async () => {
+    t = await createTestBot(plugin, { channel: "C0TEAM" });
+    await t.fireSchedule();
+    const { responseUrlId } = await t.command(${JSON.stringify(o.command)});
+    expect(t.slack.responses(responseUrlId).map((r) => r.body.text)).toEqual(["I have posted 1 reminder in <#C0TEAM>."]);
+  });
+});
+`,
+    "README.md": `# ${o.packageName}
+
+A [Botyard](https://github.com/botyard/botyard) plugin: posts a reminder on a schedule, and
+answers \`${o.command}\`.
+
+## Install
+
+\`\`\`sh
+npm install ${o.packageName}
+\`\`\`
+
+## bots.yaml
+
+\`\`\`yaml
+bots:
+  - id: ${o.name}
+    use: "${o.packageName}"
+    config:
+      channel: C0123456789
+      schedule: "0 0 10 * * 1-5"
+      timezone: Europe/Paris
+\`\`\`
+
+## Develop
+
+\`\`\`sh
+npm install
+npm test        # runs against @botyard/testing's Slack emulator with the real Slack clients
+npm run build
+\`\`\`
+`,
+  };
+}

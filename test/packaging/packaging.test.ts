@@ -1,0 +1,130 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PagerDutyEmulator, SlackEmulator } from "@botyard/testing";
+
+// Botyard as users get it: tarballs packed with pnpm, installed with one `npm install` into an
+// empty directory outside the workspace (no workspace links), a plugin named by package name in
+// bots.yaml, and a third-party plugin scaffolded, tested and loaded from beside the config.
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const PACKAGES = ["packages/core", "packages/testing", "apps/host", "packages/plugin-oncall"];
+const work = mkdtempSync(join(tmpdir(), "botyard-packaging-"));
+const tarballs = join(work, "tarballs");
+const app = join(work, "app");
+
+function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    return execFileSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}:\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+  }
+}
+
+const tarballOf = (name: string) => join(tarballs, readdirSync(tarballs).find((f) => f.startsWith(name.replace("@", "").replace("/", "-") + "-"))!);
+
+/** Runs `botyard start` in `dir` until `until` resolves, then SIGTERM; resolves with the exit code and output. */
+async function runHost(dir: string, env: NodeJS.ProcessEnv, until: () => Promise<void>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(dir, "node_modules/@botyard/host/dist/cli.js"), "start"], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, ...env, BOTYARD_SOCKET_PING_TIMEOUT_MS: "200" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (output += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (output += c));
+  const exited = new Promise<number | null>((r) => child.once("exit", r));
+  try {
+    const started = Date.now();
+    while (!output.includes('"botyard host ready"')) {
+      if (child.exitCode !== null || Date.now() - started > 30_000) throw new Error(`host did not become ready:\n${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await until();
+  } finally {
+    child.kill("SIGTERM");
+  }
+  return { code: await exited, output };
+}
+
+describe("packages installed from their tarballs, outside the workspace", () => {
+  let slack: SlackEmulator;
+  let pd: PagerDutyEmulator;
+
+  beforeAll(async () => {
+    mkdirSync(tarballs, { recursive: true });
+    for (const pkg of PACKAGES) sh("npx", ["-y", "pnpm@12.4.2", "pack", "--pack-destination", tarballs], join(REPO, pkg));
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "my-bots", private: true, type: "module" }));
+    // One npm install of every tarball: npm resolves the peer dependency on core to the one copy.
+    sh("npm", ["install", "--no-audit", "--no-fund", ...["@botyard/core", "@botyard/testing", "@botyard/host", "@botyard/plugin-oncall"].map(tarballOf)], app);
+
+    slack = await SlackEmulator.start();
+    slack.createChannel("sre", { id: "C0SRE" });
+    slack.addUser({ id: "U0ALICE", name: "alice", email: "alice@example.com" });
+    slack.addUsergroup({ handle: "oncall-sre", name: "SRE on call" });
+    pd = await PagerDutyEmulator.start();
+    const alice = pd.addUser({ name: "Alice Archer", email: "alice@example.com" });
+    pd.addSchedule({ id: "PSRE001", name: "SRE primary" });
+    pd.setOnCall("PSRE001", [{ userId: alice.id, start: new Date(Date.now() - 3_600_000), end: new Date(Date.now() + 8 * 3_600_000) }]);
+  }, 300_000);
+
+  afterAll(async () => {
+    await slack?.close();
+    await pd?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const env = () => ({ SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, PAGERDUTY_TOKEN: pd.token });
+  const slackSection = () => `slack:\n  appToken: \${SLACK_APP_TOKEN}\n  botToken: \${SLACK_BOT_TOKEN}\n  apiUrl: ${slack.apiUrl}\nhttp: { port: 0 }\nstore: { type: sqlite, path: state.db }\n`;
+  const oncallBot = () => `  - id: oncall-sre\n    use: "@botyard/plugin-oncall"\n    config:\n      pagerduty: { token: "\${PAGERDUTY_TOKEN}", baseUrl: "${pd.url}" }\n      syncs:\n        - { usergroup: oncall-sre, name: SRE, schedules: [PSRE001] }\n`;
+
+  it("installed every @botyard package from its tarball, with one copy of core", () => {
+    const tree = JSON.parse(sh("npm", ["ls", "--all", "--json", "--long"], app)) as { dependencies: Record<string, { resolved: string; dependencies?: Record<string, unknown> }> };
+    for (const name of ["@botyard/core", "@botyard/testing", "@botyard/host", "@botyard/plugin-oncall"]) {
+      expect(tree.dependencies[name]?.resolved, name).toMatch(/^file:.*\.tgz$/);
+    }
+    const cores = sh("npm", ["ls", "@botyard/core", "--all", "--parseable"], app).trim().split("\n").filter(Boolean);
+    expect(new Set(cores)).toEqual(new Set([join(app, "node_modules/@botyard/core")]));
+  });
+
+  it("validates and runs a bots.yaml naming the plugin by package name, and the bot answers", async () => {
+    writeFileSync(join(app, "bots.yaml"), `${slackSection()}bots:\n${oncallBot()}`);
+    expect(sh(process.execPath, ["node_modules/@botyard/host/dist/cli.js", "validate"], app, env())).toContain("is valid: 1 bot (oncall-sre: oncall)");
+    const run = await runHost(app, env(), async () => {
+      await slack.waitFor(() => slack.usergroup("oncall-sre")?.users.includes("U0ALICE"), 15_000);
+      const answer = await slack.slashCommand({ command: "/oncall", user: "U0ALICE", channel: "C0SRE" });
+      await slack.waitFor(() => slack.responses(answer.responseUrlId).some((r) => String(r.body.text).includes("Alice Archer")), 10_000);
+    });
+    expect(run.code, run.output).toBe(0);
+  }, 60_000);
+
+  it("scaffolds a third-party plugin whose own test passes against the tarballs, and loads it from beside bots.yaml", async () => {
+    sh(process.execPath, ["node_modules/@botyard/host/dist/cli.js", "new", "plugin", "standup", "--out", join(work, "botyard-plugin-standup")], app);
+    const plugin = join(work, "botyard-plugin-standup");
+    // The scaffold's dev dependencies point at the registry; here they come from the tarballs.
+    const pkg = JSON.parse(readFileSync(join(plugin, "package.json"), "utf8"));
+    pkg.devDependencies["@botyard/core"] = `file:${tarballOf("@botyard/core")}`;
+    pkg.devDependencies["@botyard/testing"] = `file:${tarballOf("@botyard/testing")}`;
+    writeFileSync(join(plugin, "package.json"), JSON.stringify(pkg, null, 2));
+    sh("npm", ["install", "--no-audit", "--no-fund"], plugin);
+    expect(sh("npm", ["test"], plugin)).toMatch(/2 passed/);
+    sh("npm", ["run", "build"], plugin);
+    sh("npm", ["pack", "--pack-destination", tarballs], plugin);
+
+    // Installed beside bots.yaml only: the host does not depend on it.
+    sh("npm", ["install", "--no-audit", "--no-fund", tarballOf("botyard-plugin-standup")], app);
+    const hostDeps = JSON.parse(readFileSync(join(app, "node_modules/@botyard/host/package.json"), "utf8")).dependencies;
+    expect(Object.keys(hostDeps)).not.toContain("botyard-plugin-standup");
+    writeFileSync(join(app, "bots.yaml"), `${slackSection()}bots:\n${oncallBot()}  - id: standup\n    use: botyard-plugin-standup\n    config: { channel: C0SRE }\n`);
+    expect(sh(process.execPath, ["node_modules/@botyard/host/dist/cli.js", "validate"], app, env())).toContain("2 bots");
+    const run = await runHost(app, env(), async () => {
+      const answer = await slack.slashCommand({ command: "/standup", user: "U0ALICE", channel: "C0SRE" });
+      await slack.waitFor(() => slack.responses(answer.responseUrlId).some((r) => r.body.text === "I have posted 0 reminders in <#C0SRE>."), 10_000);
+    });
+    expect(run.code, run.output).toBe(0);
+  }, 240_000);
+});

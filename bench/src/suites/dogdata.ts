@@ -202,6 +202,9 @@ async function intake(dir: string, options: BenchOptions): Promise<BenchResult[]
         // A new Datadog event each time (Re-Triggered of an alert the host has not seen): nothing is a duplicate.
         requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(webhookPayload({ monitorId: String(n % 5000), scope: `host:h-${n}`, name: "CPU high", transition: "Re-Triggered", eventId: `e-${n++}` })) }) }],
       });
+    // Warm-up, unmeasured: JIT and SQLite caches should not count against whichever side goes first.
+    await load(`${hostUrl}/hooks/dogdata`);
+    await load(`${hostUrl}/hooks/noop/durable`);
     const ours: number[] = [];
     const durableNoop: number[] = [];
     const theirs: number[] = [];

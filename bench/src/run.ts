@@ -9,6 +9,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   store: () => import("./suites/store.js"),
   dispatch: () => import("./suites/dispatch.js"),
   host: () => import("./suites/host.js"),
+  dogdata: () => import("./suites/dogdata.js"),
 };
 
 async function main(): Promise<void> {

@@ -12,10 +12,11 @@ export async function createStore(config: StoreConfigValue | undefined, configDi
       const { SqliteStore } = await import("./sqlite-store.js");
       return SqliteStore.open(resolve(configDir, chosen.path ?? ".botyard/state.db"));
     }
-    case "redis":
-      throw new BotyardError(ErrorCodes.CONFIG_INVALID, "The redis store is not available in this version.", {
-        hint: "Use store: { type: sqlite } for one host.",
-      });
+    case "redis": {
+      // Imported on demand, like SQLite: a host on another store never loads ioredis.
+      const { RedisStore } = await import("./redis-store.js");
+      return RedisStore.connect({ url: chosen.url, prefix: chosen.prefix ?? "botyard:" });
+    }
     default:
       throw new BotyardError(ErrorCodes.CONFIG_INVALID, `Unknown store type ${JSON.stringify((chosen as { type: unknown }).type)}.`);
   }

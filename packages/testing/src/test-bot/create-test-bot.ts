@@ -126,7 +126,8 @@ export class TestBot {
   }
 }
 
-const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
+// Slack channel ids: C or G, capitals and digits, with at least one digit (so "CPU" is not one).
+const CHANNEL_ID = /^[CG](?=[A-Z0-9]*\d)[A-Z0-9]+$/;
 
 /**
  * Starts one bot of `plugin` with `config` against the Slack emulator.

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { HostProcess } from "@botyard/testing";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -16,39 +16,9 @@ export function writeConfig(name: string, yaml: string): string {
   return file;
 }
 
-/** A child process that logs JSON lines; resolves its HTTP port from the "HTTP server listening" line. */
-export class Child {
-  readonly process: ChildProcess;
-  readonly port: Promise<number>;
-  private output = "";
-
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.process = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    this.port = new Promise((resolve, reject) => {
-      this.process.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-        this.output += chunk;
-        const m = /"msg":"HTTP server listening"[^\n]*?"port":(\d+)|"port":(\d+)[^\n]*"msg":"HTTP server listening"/.exec(this.output);
-        if (m) resolve(Number(m[1] ?? m[2]));
-      });
-      this.process.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.output += chunk));
-      this.process.once("exit", (code) => reject(new Error(`exited with ${code}:\n${this.output.slice(-2_000)}`)));
-    });
-    this.port.catch(() => {});
-  }
-
-  /** Peak resident set size so far (VmHWM), in MB. */
-  peakRssMb(): number {
-    const status = readFileSync(`/proc/${this.process.pid}/status`, "utf8");
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
-  }
-
-  async stop(): Promise<void> {
-    if (this.process.exitCode !== null) return;
-    const exited = new Promise((r) => this.process.once("exit", r));
-    this.process.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-    if (this.process.exitCode === null) this.process.kill("SIGKILL");
-  }
+/** A Node script (the botyard CLI, the bare baseline server) run as a child, its JSON log lines collected. */
+export function child(script: string, args: string[] = []): HostProcess {
+  return new HostProcess({ script, args });
 }
 
 /** Polls `url` until it answers 200; resolves with the time it took. */

@@ -8,7 +8,7 @@ import type { ActionRecord, RunInfo } from "@botyard/core";
 import { loadConfig, startHost, type RunningHost } from "@botyard/host";
 import { SlackEmulator, type SlackBotIdentity } from "@botyard/testing";
 import { median, percentile, type BenchOptions, type BenchResult } from "../bench-result.js";
-import { CLI, Child, REPO, until200 } from "../host-process.js";
+import { CLI, child, REPO, until200 } from "../host-process.js";
 // What Datadog posts and sends, shared with the plugin's tests.
 import { datadogAttachments, webhookPayload } from "../../../packages/plugin-dogdata/dist/test-support/datadog-fixtures.js";
 
@@ -184,12 +184,12 @@ async function intake(dir: string, options: BenchOptions): Promise<BenchResult[]
   const config = join(dir, "intake.yaml");
   const noop = `  - id: noop\n    use: ${join(REPO, "bench/dist/fixtures/bench-plugin.js")}\n    config: { channel: ${CHANNEL} }\n`;
   writeFileSync(config, botsYaml(slack, "intake.db", { scan: { enabled: false } }, "info") + noop);
-  const host = new Child([CLI, "start", "--config", config]);
-  const bare = new Child([join(REPO, "bench/dist/fixtures/bare-server.js")]);
+  const host = child(CLI, ["start", "--config", config]);
+  const bare = child(join(REPO, "bench/dist/fixtures/bare-server.js"));
   try {
-    const hostUrl = `http://127.0.0.1:${await host.port}`;
+    const hostUrl = `http://127.0.0.1:${await host.port()}`;
     await until200(`${hostUrl}/readyz`);
-    const bareUrl = `http://127.0.0.1:${await bare.port}/`;
+    const bareUrl = `http://127.0.0.1:${await bare.port()}/`;
     const seconds = options.quick ? 1 : 5;
     let n = 0;
     const load = (url: string) =>
@@ -246,9 +246,9 @@ async function indexMemory(dir: string, options: BenchOptions): Promise<BenchRes
   const datadog = slack.addBot({ name: "Datadog" });
   const config = join(dir, "memory.yaml");
   writeFileSync(config, botsYaml(slack, "memory.db", { scan: { enabled: false }, index: { ttlHours: ttlSeconds / 3600 } }, "info"));
-  const host = new Child([CLI, "start", "--config", config]);
+  const host = child(CLI, ["start", "--config", config]);
   try {
-    const url = `http://127.0.0.1:${await host.port}`;
+    const url = `http://127.0.0.1:${await host.port()}`;
     await until200(`${url}/readyz`);
     const started = Date.now();
     for (let i = 0; i < total; i++) {

@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import autocannon from "autocannon";
 import { SlackEmulator } from "@botyard/testing";
 import { median, percentile, type BenchOptions, type BenchResult } from "../bench-result.js";
-import { BENCH_PLUGIN, CLI, Child, REPO, until200, writeConfig } from "../host-process.js";
+import { BENCH_PLUGIN, CLI, child, REPO, until200, writeConfig } from "../host-process.js";
 
 const slackSection = (slack: SlackEmulator) => `slack:\n  appToken: ${slack.appToken}\n  botToken: ${slack.botToken}\n  apiUrl: ${slack.apiUrl}\nhttp: { port: 0 }\nlog: { level: info }\n`;
 
@@ -14,14 +14,14 @@ function helloBots(n: number): string {
 async function coldStart(slack: SlackEmulator, config: string): Promise<{ ms: number; rssMb: number }> {
   rmSync(`${REPO}/examples/demo/.botyard/bench-state.db`, { force: true });
   const started = performance.now();
-  const child = new Child([CLI, "start", "--config", config]);
+  const host = child(CLI, ["start", "--config", config]);
   try {
-    const port = await child.port;
+    const port = await host.port();
     await until200(`http://127.0.0.1:${port}/readyz`);
     const ms = performance.now() - started;
-    return { ms, rssMb: child.peakRssMb() };
+    return { ms, rssMb: host.peakRssMb() };
   } finally {
-    await child.stop();
+    await host.stop();
   }
 }
 
@@ -57,9 +57,9 @@ export default async function hostSuite(options: BenchOptions): Promise<BenchRes
     // --- Socket Mode ack latency under load --------------------------------------------------
     slack.createChannel("bench", { id: "C0BENCH" });
     const ackConfig = writeConfig("bench-ack.yaml", `${slackSection(slack)}store: { type: memory }\nbots:\n  - id: bench\n    use: ${BENCH_PLUGIN}\n    config: { channel: C0BENCH, handlerMs: 50 }\n`);
-    const host = new Child([CLI, "start", "--config", ackConfig]);
+    const host = child(CLI, ["start", "--config", ackConfig]);
     try {
-      await until200(`http://127.0.0.1:${await host.port}/readyz`);
+      await until200(`http://127.0.0.1:${await host.port()}/readyz`);
       const seconds = options.quick ? 1 : 5;
       const before = slack.envelopes.length;
       // 1,000 envelopes a second, sent in batches of 10 every 10 ms.
@@ -85,12 +85,12 @@ export default async function hostSuite(options: BenchOptions): Promise<BenchRes
     // --- Webhook throughput vs bare node:http, and durable intake latency ----------------------
     const hookConfig = writeConfig("bench-hook.yaml", `${slackSection(slack)}store: { type: sqlite, path: bench-hooks.db }\nbots:\n  - id: bench\n    use: ${BENCH_PLUGIN}\n    config: { channel: C0BENCH }\n`);
     rmSync(`${REPO}/examples/demo/.botyard/bench-hooks.db`, { force: true });
-    const botyard = new Child([CLI, "start", "--config", hookConfig]);
-    const bare = new Child([`${REPO}/bench/dist/fixtures/bare-server.js`]);
+    const botyard = child(CLI, ["start", "--config", hookConfig]);
+    const bare = child(`${REPO}/bench/dist/fixtures/bare-server.js`);
     try {
-      const botyardUrl = `http://127.0.0.1:${await botyard.port}`;
+      const botyardUrl = `http://127.0.0.1:${await botyard.port()}`;
       await until200(`${botyardUrl}/readyz`);
-      const bareUrl = `http://127.0.0.1:${await bare.port}/`;
+      const bareUrl = `http://127.0.0.1:${await bare.port()}/`;
       const body = JSON.stringify({ id: "evt", title: "[Recovered] CPU high on web-1", tags: ["env:prod", "service:web"], date: Date.now() });
       const seconds = options.quick ? 1 : 5;
       const rounds2 = options.quick ? 1 : 3;

@@ -3,11 +3,12 @@ import { fileURLToPath } from "node:url";
 import { SlackEmulator } from "@botyard/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // The host's own e2e helpers (the built `botyard` process, a throwaway project beside it).
-import { HostProcess } from "../../../apps/host/dist/test-support/host-process.js";
-import { TempProject } from "../../../apps/host/dist/test-support/temp-project.js";
+import { createRequire } from "node:module";
+import { HostProcess, TempProject } from "@botyard/testing";
 import { datadogAttachments, datadogEventId, webhookPayload } from "./test-support/datadog-fixtures.js";
 
 const PLUGIN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
+const HOST_DIR = dirname(createRequire(import.meta.url).resolve("@botyard/host/package.json"));
 const SECRET = "e2e-secret-0123456789abcdef";
 const ALERTS = "C0ALERTS";
 
@@ -21,8 +22,8 @@ describe("dogdata through the host process", () => {
   beforeEach(async () => {
     slack = await SlackEmulator.start();
     slack.createChannel("alerts", { id: ALERTS });
-    project = new TempProject();
-    project.link("@botyard/plugin-dogdata", PLUGIN_DIR);
+    // A user's project: the host and this plugin installed beside bots.yaml.
+    project = new TempProject({ "@botyard/host": HOST_DIR, "@botyard/plugin-dogdata": PLUGIN_DIR });
   });
 
   afterEach(async () => {
@@ -48,11 +49,11 @@ bots:
       secret: \${DOGDATA_SECRET}
 `,
     );
-    host = new HostProcess(
-      ["start", "--config", "bots.yaml"],
-      { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, DOGDATA_SECRET: SECRET, BOTYARD_SOCKET_PING_TIMEOUT_MS: "200" },
-      project.dir,
-    );
+    host = new HostProcess({
+      args: ["start", "--config", "bots.yaml"],
+      env: { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, DOGDATA_SECRET: SECRET, BOTYARD_SOCKET_PING_TIMEOUT_MS: "200" },
+      cwd: project.dir,
+    });
     const hook = `http://127.0.0.1:${await host.port()}/hooks/dogdata`;
     await host.waitForLine((l) => l.msg === "botyard host ready");
     const post = (body: string, headers: Record<string, string> = { "x-botyard-secret": SECRET }) =>

@@ -15,3 +15,7 @@ export { HttpEmulator } from "./emulator/http-emulator.js";
 export type { RecordedCall, Fault, EmulatorRequest, EmulatorResponse, Router } from "./emulator/http-emulator.js";
 
 export type { DemoKit, DemoScenario } from "./demo/demo-scenario.js";
+
+export { HostProcess } from "./process/host-process.js";
+export type { HostProcessOptions } from "./process/host-process.js";
+export { TempProject } from "./process/temp-project.js";

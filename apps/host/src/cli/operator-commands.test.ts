@@ -1,7 +1,8 @@
+import type { TempProject } from "@botyard/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { run } from "./run-cli.js";
-import { HELLO_PLUGIN_DIR, TempProject } from "../test-support/temp-project.js";
+import { HELLO_PLUGIN_DIR, userProject } from "../test-support/temp-project.js";
 import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
 
 function io(env: NodeJS.ProcessEnv = {}) {
@@ -34,7 +35,7 @@ bots:
 
 describe("botyard schema", () => {
   it("prints the JSON Schema of bots.yaml with the config schema of each plugin the file names, without needing secrets", async () => {
-    project = new TempProject();
+    project = userProject();
     project.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
     const file = project.write("bots.yaml", config);
     const { io: cli, out } = io();
@@ -52,7 +53,7 @@ describe("botyard schema", () => {
   });
 
   it("prints the host's own schema when there is no config", async () => {
-    project = new TempProject();
+    project = userProject();
     const { io: cli, out } = io();
     expect(await run(["schema", "--config", `${project.dir}/none.yaml`], cli)).toBe(1);
     const bare = io();
@@ -70,7 +71,7 @@ describe("botyard schema", () => {
 
 describe("botyard list", () => {
   it("shows what the config would run when no host answers, with the next run of each schedule", async () => {
-    project = new TempProject();
+    project = userProject();
     project.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
     const file = project.write("bots.yaml", config);
     const { io: cli, out } = io();

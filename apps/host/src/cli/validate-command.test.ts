@@ -1,7 +1,8 @@
+import type { TempProject } from "@botyard/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { run } from "./run-cli.js";
-import { HELLO_PLUGIN_DIR, TempProject } from "../test-support/temp-project.js";
+import { HELLO_PLUGIN_DIR, userProject } from "../test-support/temp-project.js";
 
 const env = { SLACK_APP_TOKEN: "xapp-1-abc", SLACK_BOT_TOKEN: "xoxb-abc" };
 const header = `slack: { appToken: "\${SLACK_APP_TOKEN}", botToken: "\${SLACK_BOT_TOKEN}" }\nbots:\n`;
@@ -31,7 +32,7 @@ async function validate(yaml: string) {
 
 describe("botyard validate", () => {
   it("accepts a valid config whose plugin is installed beside bots.yaml (not in the host's dependencies)", async () => {
-    project = new TempProject();
+    project = userProject();
     project.plugin("botyard-plugin-standup", pluginSource("standup", `bot.command("/standup", async () => {});`));
     const result = await validate(`${header}  - id: standup\n    use: botyard-plugin-standup\n    config: { channel: C1 }\n`);
     expect(result.stderr).toBe("");
@@ -40,7 +41,7 @@ describe("botyard validate", () => {
   });
 
   it("accepts a plugin given by a relative path (a directory with package.json)", async () => {
-    project = new TempProject();
+    project = userProject();
     project.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
     const result = await validate(`${header}  - id: hello\n    use: ./node_modules/botyard-plugin-hello\n    config: { channel: C1 }\n`);
     expect(result.stderr).toBe("");
@@ -48,7 +49,7 @@ describe("botyard validate", () => {
   });
 
   it("names an unknown plugin, where it was looked for, and how to install it", async () => {
-    project = new TempProject();
+    project = userProject();
     const result = await validate(`${header}  - id: x\n    use: "@acme/botyard-plugin-nope"\n`);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`bots.yaml:4:10  bots[0].use: cannot find plugin "@acme/botyard-plugin-nope": package "@acme/botyard-plugin-nope" is not installed in ${project.dir}`);
@@ -57,7 +58,7 @@ describe("botyard validate", () => {
   });
 
   it("refuses a plugin whose core range excludes this core", async () => {
-    project = new TempProject();
+    project = userProject();
     project.plugin("botyard-plugin-old", pluginSource("old", "", "^9.0.0"));
     const result = await validate(`${header}  - id: old\n    use: botyard-plugin-old\n    config: { channel: C1 }\n`);
     expect(result.code).toBe(1);
@@ -66,7 +67,7 @@ describe("botyard validate", () => {
   });
 
   it("refuses a plugin that brought its own, incompatible copy of core", async () => {
-    project = new TempProject();
+    project = userProject();
     // The plugin's own node_modules holds core 1.4.0: a second copy, of another major.
     project.write("node_modules/botyard-plugin-bundled/package.json", JSON.stringify({ name: "botyard-plugin-bundled", version: "2.0.0", type: "module", exports: "./index.js" }));
     project.write("node_modules/botyard-plugin-bundled/node_modules/@botyard/core/package.json", JSON.stringify({ name: "@botyard/core", version: "1.4.0", type: "module", exports: "./index.js" }));
@@ -87,7 +88,7 @@ describe("botyard validate", () => {
   });
 
   it("shows each invalid plugin config field with its YAML line", async () => {
-    project = new TempProject();
+    project = userProject();
     project.plugin("botyard-plugin-standup", pluginSource("standup", ""));
     const result = await validate(`${header}  - id: standup\n    use: botyard-plugin-standup\n    config:\n      limit: 0\n      chanel: C1\n`);
     expect(result.code).toBe(1);
@@ -98,7 +99,7 @@ describe("botyard validate", () => {
   });
 
   it("refuses two bots claiming the same slash command, naming both", async () => {
-    project = new TempProject();
+    project = userProject();
     project.plugin("botyard-plugin-standup", pluginSource("standup", `bot.command("/standup", async () => {});`));
     const result = await validate(
       `${header}  - id: sre\n    use: botyard-plugin-standup\n    config: { channel: C1 }\n  - id: web\n    use: botyard-plugin-standup\n    config: { channel: C2 }\n`,
@@ -109,7 +110,7 @@ describe("botyard validate", () => {
   });
 
   it("reports a plugin whose setup throws", async () => {
-    project = new TempProject();
+    project = userProject();
     project.plugin("botyard-plugin-broken", pluginSource("broken", `throw new Error("no channel " + config.channel);`));
     const result = await validate(`${header}  - id: broken\n    use: botyard-plugin-broken\n    config: { channel: C9 }\n`);
     expect(result.code).toBe(1);

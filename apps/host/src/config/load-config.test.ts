@@ -1,8 +1,9 @@
+import type { TempProject } from "@botyard/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCodes } from "@botyard/core";
 import { loadConfig } from "./load-config.js";
 import { ConfigError } from "./config-error.js";
-import { TempProject } from "../test-support/temp-project.js";
+import { userProject } from "../test-support/temp-project.js";
 
 const env = { SLACK_APP_TOKEN: "xapp-1-secret-app", SLACK_BOT_TOKEN: "xoxb-secret-bot" };
 const header = `slack:
@@ -14,7 +15,7 @@ let project: TempProject;
 afterEach(() => project?.remove());
 
 function load(yaml: string, environment: NodeJS.ProcessEnv = env) {
-  project = new TempProject();
+  project = userProject();
   const file = project.write("bots.yaml", yaml);
   return loadConfig(file, environment);
 }
@@ -79,7 +80,7 @@ describe("loadConfig", () => {
   });
 
   it("says what to do when the file is missing", () => {
-    project = new TempProject();
+    project = userProject();
     const error = (() => {
       try {
         loadConfig(`${project.dir}/nope.yaml`, env);

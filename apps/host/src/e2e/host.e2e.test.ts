@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SlackEmulator } from "@botyard/testing";
-import { HostProcess } from "../test-support/host-process.js";
-import { HELLO_PLUGIN_DIR, TempProject } from "../test-support/temp-project.js";
+import { SlackEmulator, type HostProcess, type TempProject } from "@botyard/testing";
+import { HELLO_PLUGIN_DIR, botyard, userProject } from "../test-support/temp-project.js";
 
 // The whole product in one test: the built `botyard start` process, the example plugin from the
 // repo, Slack over Socket Mode, webhooks over HTTP, a schedule, readiness and a graceful exit.
@@ -14,7 +13,7 @@ describe("botyard start (end to end)", () => {
     slack = await SlackEmulator.start();
     slack.createChannel("general", { id: "C0GENERAL" });
     slack.addUser({ id: "U0ALICE", name: "alice", email: "alice@example.com" });
-    project = new TempProject();
+    project = userProject();
     project.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
   });
 
@@ -43,7 +42,11 @@ bots:
     );
     // Slack takes a while to open the socket: /readyz must say not-ready until it has.
     slack.setLatency("apps.connections.open", 1_500);
-    host = new HostProcess(["start", "--config", "bots.yaml"], { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, BOTYARD_SOCKET_PING_TIMEOUT_MS: "200" }, project.dir);
+    host = botyard({
+      args: ["start", "--config", "bots.yaml"],
+      env: { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, BOTYARD_SOCKET_PING_TIMEOUT_MS: "200" },
+      cwd: project.dir,
+    });
     const base = `http://127.0.0.1:${await host.port()}`;
 
     const early = await fetch(`${base}/readyz`);

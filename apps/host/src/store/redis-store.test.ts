@@ -112,31 +112,31 @@ function everythingIn(error: unknown): string {
 
 /**
  * A TCP proxy to the real Redis that a test can take down and bring back on the same port, or
- * make swallow traffic (a Redis that hangs).
+ * hold (a Redis that stops answering for a while, then answers everything it was sent, in order).
  */
 class RedisProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
-  private hung = false;
+  /** Each client connection and its connection to Redis. */
+  private readonly pairs = new Map<Socket, Socket>();
+  private held = false;
   port = 0;
 
   async start(): Promise<void> {
     this.server = createServer((client) => {
-      this.sockets.add(client);
-      client.on("close", () => this.sockets.delete(client));
-      client.on("error", () => client.destroy());
-      if (this.hung) return; // accepted, never answered
       const upstream = netConnect({ host: HOST, port: PORT });
-      this.sockets.add(upstream);
-      upstream.on("close", () => {
-        this.sockets.delete(upstream);
-        client.destroy();
-      });
-      upstream.on("error", () => upstream.destroy());
-      client.on("close", () => upstream.destroy());
-      client.on("data", (chunk) => {
-        if (!this.hung) upstream.write(chunk);
-      });
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on("close", () => {
+          this.sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+        socket.on("error", () => socket.destroy());
+      }
+      this.pairs.set(client, upstream);
+      client.on("close", () => this.pairs.delete(client));
+      if (!this.held) client.pipe(upstream);
       upstream.pipe(client);
     });
     await new Promise<void>((resolve, reject) => {
@@ -154,8 +154,14 @@ class RedisProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  hang(hung: boolean): void {
-    this.hung = hung;
+  /** While held, nothing sent to Redis reaches it (and so nothing is answered); on release it all goes through. */
+  hold(held: boolean): void {
+    this.held = held;
+    // Unpiped, a socket keeps what arrives in its buffer until it is piped again.
+    for (const [client, upstream] of this.pairs) {
+      if (held) client.unpipe(upstream);
+      else client.pipe(upstream);
+    }
   }
 }
 
@@ -411,16 +417,34 @@ describe("RedisStore", () => {
       const proxy = new RedisProxy();
       await proxy.start();
       const store = await open({ url: `redis://${HOST}:${proxy.port}`, commandTimeoutMs: 300 });
-      proxy.hang(true);
+      proxy.hold(true);
       let error!: Error & { code?: string };
       const elapsed = await timed(store.ping().catch((e: Error) => (error = e)));
       expect(elapsed).toBeGreaterThanOrEqual(250);
       expect(elapsed).toBeLessThan(1_500);
       expect(error.code).toBe("BOTYARD_ERR_STORE");
       expect(error.message).toMatch(/no reply within 300 ms/);
-      proxy.hang(false);
-      // The silent connection is dropped (socketTimeout) and replaced.
-      await eventually(() => store.ping(), 15_000);
+      proxy.hold(false);
+      // The late replies arrive in order, and the connection carries on.
+      await eventually(() => store.ping(), 5_000);
+      expect(await store.setIfAbsent(`${randomUUID()}/after-hold`, 1)).toBe(true);
+      await proxy.stop();
+    });
+    it("replaces a connection that stays silent (a half-open TCP connection after a partition)", async () => {
+      const proxy = new RedisProxy();
+      await proxy.start();
+      const name = `botyard-test-${randomUUID().slice(0, 8)}`;
+      const store = await open({ url: `redis://${HOST}:${proxy.port}`, commandTimeoutMs: 300, connectionName: name });
+      const before = await clientId(name);
+      proxy.hold(true);
+      expect(await failure(store.ping())).toMatchObject({ code: "BOTYARD_ERR_STORE" });
+      // Silent for longer than the socket timeout (2 x commandTimeoutMs, at least 1 s): dropped.
+      await eventually(async () => expect(store.isConnected).toBe(false), 3_000);
+      proxy.hold(false);
+      await eventually(() => store.ping(), 10_000);
+      const after = await clientId(name);
+      expect(after).toBeDefined();
+      expect(after).not.toBe(before);
       await proxy.stop();
     });
   });

@@ -351,7 +351,7 @@ export class RedisStore implements StoreBackend {
       commandTimeout,
       // ...and a connection that stays silent this long after a command is treated as dead and
       // replaced (a half-open TCP connection after a network partition would otherwise look alive).
-      socketTimeout: Math.max(5_000, commandTimeout * 2),
+      socketTimeout: Math.max(1_000, commandTimeout * 2),
       connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       // TCP keepalive probes after 10 s idle, so a dead peer is noticed between operations too.
       keepAlive: 10_000,
@@ -575,6 +575,23 @@ export class RedisStore implements StoreBackend {
       if (seen < SWEEP_BATCH) break;
     }
     return removed;
+  }
+
+  /**
+   * Deletes every key under this store's prefix (SCAN and UNLINK in batches, never KEYS), and
+   * returns how many. For tests and benchmarks that borrow a Redis: every replica sharing the
+   * prefix loses its state. Glob characters in the prefix are escaped, so only this prefix matches.
+   */
+  async clear(): Promise<number> {
+    const pattern = `${this.p.replace(/[*?[\]\\]/g, "\\$&")}*`;
+    let cursor = "0";
+    let deleted = 0;
+    do {
+      const [next, keys] = await this.run("clear", () => this.client.scan(cursor, "MATCH", pattern, "COUNT", 1_000));
+      if (keys.length > 0) deleted += await this.run("clear", () => this.client.unlink(...keys));
+      cursor = next;
+    } while (cursor !== "0");
+    return deleted;
   }
 
   private async settle(op: "ack" | "release" | "extend", job: JobRef, ms: number): Promise<boolean> {

@@ -2,7 +2,8 @@ import { Writable } from "node:stream";
 import { SlackEmulator } from "@botyard/testing";
 import { loadConfig } from "../config/load-config.js";
 import { startHost, type HostOptions, type RunningHost } from "../runtime/host.js";
-import { TempProject } from "./temp-project.js";
+import { userProject } from "./temp-project.js";
+import type { TempProject } from "@botyard/testing";
 
 export interface InProcessHost {
   host: RunningHost;
@@ -23,7 +24,7 @@ export async function startInProcessHost(
   options: { env?: NodeJS.ProcessEnv; setup?: (project: TempProject, slack: SlackEmulator) => void; host?: HostOptions } = {},
 ): Promise<InProcessHost> {
   const slack = await SlackEmulator.start();
-  const project = new TempProject();
+  const project = userProject();
   options.setup?.(project, slack);
   const file = project.write(
     "bots.yaml",

@@ -1,45 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { HostProcess, TempProject, type HostProcessOptions } from "@botyard/testing";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+export const HELLO_PLUGIN_DIR = join(REPO_ROOT, "examples/hello-plugin");
+const CLI = join(REPO_ROOT, "apps/host/dist/cli.js");
 
-/**
- * A throwaway directory standing for a user's project: a bots.yaml and whatever plugins they
- * installed beside it. `@botyard/core` is linked in as npm would install it.
- */
-export class TempProject {
-  readonly dir = mkdtempSync(join(tmpdir(), "botyard-test-"));
-
-  constructor() {
-    this.link("@botyard/core", join(repoRoot, "packages/core"));
-  }
-
-  write(relative: string, content: string): string {
-    const path = join(this.dir, relative);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-    return path;
-  }
-
-  /** Installs a package (a directory) as node_modules/<name>. */
-  link(name: string, target: string): void {
-    const path = join(this.dir, "node_modules", name);
-    mkdirSync(dirname(path), { recursive: true });
-    symlinkSync(target, path, "dir");
-  }
-
-  /** Writes node_modules/<name> as a tiny ES module plugin package. */
-  plugin(name: string, source: string, version = "1.2.3"): void {
-    this.write(`node_modules/${name}/package.json`, JSON.stringify({ name, version, type: "module", exports: "./index.js" }));
-    this.write(`node_modules/${name}/index.js`, source);
-  }
-
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
+/** A user's project with this repository's core installed beside it. */
+export function userProject(): TempProject {
+  return new TempProject({ "@botyard/core": join(REPO_ROOT, "packages/core") });
 }
 
-export const HELLO_PLUGIN_DIR = join(repoRoot, "examples/hello-plugin");
-export const REPO_ROOT = repoRoot;
+/** This repository's built `botyard` CLI (the test command builds first). */
+export function botyard(options: Omit<HostProcessOptions, "script">): HostProcess {
+  return new HostProcess({ ...options, script: CLI });
+}

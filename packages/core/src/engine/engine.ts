@@ -249,6 +249,13 @@ export class Engine {
     return active.fire(input);
   }
 
+  /** Resolves once no handler runs and every durable queue is empty (retries in backoff included). */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    await this.idle();
+    await this.queues.drain(timeoutMs);
+    await this.idle();
+  }
+
   /** Resolves once no handler is running (and no queued job is in hand). */
   async idle(): Promise<void> {
     for (;;) {

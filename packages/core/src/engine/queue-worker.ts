@@ -92,6 +92,23 @@ export class QueueWorker implements QueueRunner {
     }));
   }
 
+  /**
+   * Resolves once every consumed queue is empty and no job is in hand: queued work, retries in
+   * backoff included (tests use it to wait for durable processing). Rejects after `timeoutMs`.
+   */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.idle();
+      let waiting = 0;
+      for (const c of this.consumers.values()) waiting += await this.store.queueSize(c.queue);
+      if (waiting === 0 && [...this.consumers.values()].every((c) => c.inflight.size === 0)) return;
+      if (Date.now() > deadline) throw new Error(`queues still hold ${waiting} job(s) after ${timeoutMs} ms`);
+      for (const c of this.consumers.values()) c.wake();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   /** Resolves when no consumer holds a job (tests use it to wait for processing). */
   async idle(): Promise<void> {
     for (;;) {

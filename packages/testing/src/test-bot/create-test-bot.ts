@@ -112,10 +112,13 @@ export class TestBot {
     return result;
   }
 
-  /** Waits until every event delivered so far is acked and every run it caused has finished. */
-  async settle(eventIds?: string[]): Promise<void> {
+  /**
+   * Waits until every event delivered so far is acked and every run it caused has finished,
+   * durable work included (queued deliveries, and retries waiting out their backoff).
+   */
+  async settle(eventIds?: string[], timeoutMs = 10_000): Promise<void> {
     for (const id of eventIds ?? []) await this.slack.waitForAck(id);
-    await this.engine.idle();
+    await this.engine.drain(timeoutMs);
   }
 
   async close(): Promise<void> {

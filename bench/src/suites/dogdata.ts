@@ -10,7 +10,7 @@ import { SlackEmulator, type SlackBotIdentity } from "@botyard/testing";
 import { median, percentile, type BenchOptions, type BenchResult } from "../bench-result.js";
 import { CLI, child, REPO, until200 } from "../host-process.js";
 // What Datadog posts and sends, shared with the plugin's tests.
-import { datadogAttachments, webhookPayload } from "../../../packages/plugin-dogdata/dist/test-support/datadog-fixtures.js";
+import { datadogAttachments, webhookPayload } from "@botyard/testing";
 
 const PLUGIN_DIR = join(REPO, "packages/plugin-dogdata");
 const SECRET = "bench-secret-0123456789abcdef";

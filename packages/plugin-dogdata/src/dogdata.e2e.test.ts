@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // The host's own e2e helpers (the built `botyard` process, a throwaway project beside it).
 import { createRequire } from "node:module";
 import { HostProcess, TempProject } from "@botyard/testing";
-import { datadogAttachments, datadogEventId, webhookPayload } from "./test-support/datadog-fixtures.js";
+import { datadogAttachments, datadogEventId, webhookPayload } from "@botyard/testing";
 
 const PLUGIN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 const HOST_DIR = dirname(createRequire(import.meta.url).resolve("@botyard/host/package.json"));

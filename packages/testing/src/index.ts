@@ -19,3 +19,6 @@ export type { DemoKit, DemoScenario } from "./demo/demo-scenario.js";
 export { HostProcess } from "./process/host-process.js";
 export type { HostProcessOptions } from "./process/host-process.js";
 export { TempProject } from "./process/temp-project.js";
+
+export { datadogAttachments, datadogEventId, defaultPayload, legacyDatadogText, monitorLink, webhookPayload } from "./datadog/datadog-fixtures.js";
+export type { FixtureAlert, FixturePayload } from "./datadog/datadog-fixtures.js";

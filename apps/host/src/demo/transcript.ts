@@ -69,7 +69,7 @@ export class Transcript {
   // What a person reading Slack sees: the text with mentions resolved, else an attachment's title.
   private text(m: SlackMessage): string {
     const attachment = (m.attachments as Array<{ title?: string; text?: string }> | undefined)?.[0];
-    const raw = m.text || [attachment?.title, attachment?.text].filter(Boolean).join(" — ") || "(blocks)";
+    const raw = m.text || attachment?.title || attachment?.text || "(blocks)";
     return raw
       .replace(/<@([A-Z0-9]+)(\|[^>]*)?>/g, (_all, id: string) => `@${this.name(id)}`)
       .replace(/<!subteam\^[A-Z0-9]+\|?([^>]*)>/g, (_all, handle: string) => `@${handle || "group"}`)
@@ -77,7 +77,8 @@ export class Transcript {
       .replace(/<(https?:[^|>]+)\|([^>]+)>/g, "$2")
       .replace(/&lt;/g, "<")
       .replace(/&gt;/g, ">")
-      .replace(/&amp;/g, "&");
+      .replace(/&amp;/g, "&")
+      .replace(/\n/g, "\n           ");
   }
 
   private excerpt(channel: string, ts: string): string {

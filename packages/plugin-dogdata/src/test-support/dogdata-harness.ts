@@ -1,7 +1,7 @@
 import type { StoreBackend, WebhookResponse } from "@botyard/core";
 import { createTestBot, SlackEmulator, type SlackBotIdentity, type SlackMessage, type TestBot } from "@botyard/testing";
 import dogdata from "../plugin.js";
-import { datadogAttachments, legacyDatadogText, type FixtureAlert } from "./datadog-fixtures.js";
+import { datadogAttachments, legacyDatadogText, type FixtureAlert } from "@botyard/testing";
 
 export const SECRET = "test-secret-0123456789";
 export const ALERTS = "C0ALERTS";

@@ -9,6 +9,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   store: () => import("./suites/store.js"),
   dispatch: () => import("./suites/dispatch.js"),
   host: () => import("./suites/host.js"),
+  redis: () => import("./suites/redis.js"),
   dogdata: () => import("./suites/dogdata.js"),
 };
 

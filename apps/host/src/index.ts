@@ -13,3 +13,6 @@ export { configurationReference, withReference, updateDoc } from "./docs/write-d
 export { schemaReference } from "./docs/schema-reference.js";
 export type { JsonSchema } from "./docs/schema-reference.js";
 export { botsYamlSchema } from "./schema/bots-schema.js";
+export { SqliteStore } from "./store/sqlite-store.js";
+export { RedisStore } from "./store/redis-store.js";
+export type { RedisStoreOptions } from "./store/redis-store.js";

@@ -12,6 +12,7 @@ import {
   type StoreBackend,
 } from "@botyard/core";
 import { ConfigError } from "../config/config-error.js";
+import type { HostConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { HttpServer } from "../http/http-server.js";
 import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
@@ -51,7 +52,7 @@ export interface RunningHost {
 export async function startHost(loaded: LoadedConfig, options: HostOptions = {}): Promise<RunningHost> {
   const { config } = loaded;
   const scrubber = new SecretScrubber();
-  for (const secret of [...loaded.secrets, ...(options.secrets ?? [])]) scrubber.add(secret);
+  for (const secret of [...loaded.secrets, ...(options.secrets ?? []), ...urlPasswords(config.store)]) scrubber.add(secret);
   const log = createLogger({
     level: config.log?.level ?? "info",
     scrubber,
@@ -68,7 +69,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     observer: { slackCall: (method, outcome) => observers.forEach((o) => o.slackCall?.(method, outcome)) },
   });
 
-  const store = metrics.instrument(await createStore(config.store, loaded.dir));
+  const store = metrics.instrument(await createStore(config.store, loaded.dir, log.child({ component: "store" })));
   let closeStore = true;
   try {
     const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -189,5 +190,16 @@ async function authTest(slack: ReturnType<typeof createSlackClient>, log: Logger
       hint: "Check slack.botToken (xoxb-...) and, for GovSlack or an emulator, slack.apiUrl.",
       cause,
     });
+  }
+}
+
+// A store URL's password can surface alone (a client's debug output), not only inside the URL.
+function urlPasswords(store: HostConfig["store"]): string[] {
+  if (store?.type !== "redis") return [];
+  try {
+    const password = decodeURIComponent(new URL(store.url).password);
+    return password ? [password] : [];
+  } catch {
+    return [];
   }
 }

@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
-import { BotyardError, ErrorCodes, MemoryStore, type StoreBackend } from "@botyard/core";
+import { BotyardError, ErrorCodes, MemoryStore, type Logger, type StoreBackend } from "@botyard/core";
 import type { StoreConfigValue } from "../config/config-schema.js";
 
 /** The store bots.yaml asks for; relative paths resolve from the config's directory. */
-export async function createStore(config: StoreConfigValue | undefined, configDir: string): Promise<StoreBackend> {
+export async function createStore(config: StoreConfigValue | undefined, configDir: string, logger?: Logger): Promise<StoreBackend> {
   const chosen = config ?? { type: "sqlite" as const, path: ".botyard/state.db" };
   switch (chosen.type) {
     case "memory":
@@ -15,7 +15,7 @@ export async function createStore(config: StoreConfigValue | undefined, configDi
     case "redis": {
       // Imported on demand, like SQLite: a host on another store never loads ioredis.
       const { RedisStore } = await import("./redis-store.js");
-      return RedisStore.connect({ url: chosen.url, prefix: chosen.prefix ?? "botyard:" });
+      return RedisStore.connect({ url: chosen.url, prefix: chosen.prefix ?? "botyard:", ...(logger ? { logger } : {}) });
     }
     default:
       throw new BotyardError(ErrorCodes.CONFIG_INVALID, `Unknown store type ${JSON.stringify((chosen as { type: unknown }).type)}.`);

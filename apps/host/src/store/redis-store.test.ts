@@ -480,6 +480,21 @@ describe("RedisStore", () => {
     expect(await store.compareAndSet(key, 1, 3)).toBe(true);
   });
 
+  it("clear deletes everything under its own prefix only, glob characters included", async () => {
+    const mine = await open({ prefix: `${RUN_PREFIX}g*[ab]?\\:` });
+    // Matched by the prefix taken as an unescaped glob pattern.
+    const other = await open({ prefix: `${RUN_PREFIX}gXa!:` });
+    await mine.set("k", 1, { ttlMs: 60_000 });
+    await mine.enqueue("q", 1, { dedupeKey: "d" });
+    await mine.acquireLease("l", "me", 60_000);
+    await other.set("k", 2);
+    expect(await mine.clear()).toBe(8); // kv:k, kv-index, kv-expiry, q:q, job:<id>, job-seq, dedupe, lease
+    expect(await mine.get("k")).toBeUndefined();
+    expect(await mine.queueSize("q")).toBe(0);
+    expect(await admin.keys(`${RUN_PREFIX}g\\*\\[ab\\]\\?\\\\:*`)).toEqual([]);
+    expect(await other.get("k")).toBe(2);
+  });
+
   it("answers ping until closed, and close is idempotent", async () => {
     const store = await RedisStore.connect({ url: REDIS_URL, prefix: RUN_PREFIX });
     await expect(store.ping()).resolves.toBeUndefined();

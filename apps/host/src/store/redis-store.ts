@@ -31,7 +31,11 @@ import { Redis, type RedisOptions } from "ioredis";
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
   url: string;
-  /** Prepended to every key, so that several deployments can share one Redis (`botyard:`). */
+  /**
+   * Prepended to every key, so that several deployments can share one Redis (`botyard:`). End it
+   * with a separator, and never give one deployment a prefix that starts with another's (`a:` and
+   * `a:b:`): their keys could meet.
+   */
   prefix: string;
   /**
    * When true (the default), `connect` waits for the first connection and rejects with
@@ -625,17 +629,17 @@ export class RedisStore implements StoreBackend {
     if (this.closed) {
       throw new BotyardError(ErrorCodes.STORE, `The Redis store at ${this.target.display} is closed (${op}).`, { details: { op, url: this.target.display } });
     }
-    if (this.client.status !== "ready") throw this.unreachable(op, this.lastError ?? `connection ${this.client.status}`);
+    if (this.client.status !== "ready") throw this.unreachable(op, this.lastError ?? `connection ${this.client.status}`, false);
     try {
       return await call();
     } catch (cause) {
       if (isBotyardError(cause)) throw cause;
       const message = messageOf(cause);
       if (/timed out|Socket timeout/i.test(message)) {
-        throw this.unreachable(op, `no reply within ${this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS} ms`, cause);
+        throw this.unreachable(op, `no reply within ${this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS} ms`, true, cause);
       }
       if (this.client.status !== "ready" || /Connection is closed|Stream isn't writeable|ECONN|EPIPE|ETIMEDOUT/.test(message)) {
-        throw this.unreachable(op, this.lastError ?? message, cause);
+        throw this.unreachable(op, this.lastError ?? message, true, cause);
       }
       throw new BotyardError(ErrorCodes.STORE, `Redis store ${op} failed at ${this.target.display}: ${this.target.redact(message)}`, {
         cause: sanitized(cause, this.target.redact),
@@ -644,11 +648,16 @@ export class RedisStore implements StoreBackend {
     }
   }
 
-  private unreachable(op: string, reason: string, cause?: unknown): BotyardError {
+  /**
+   * `sent`: whether the command had gone out. If it had, Redis may have run it before the
+   * connection failed, so a write may or may not have happened (`details.outcome: "unknown"`);
+   * otherwise it certainly did not (`"not sent"`).
+   */
+  private unreachable(op: string, reason: string, sent: boolean, cause?: unknown): BotyardError {
     return new BotyardError(ErrorCodes.STORE, `The Redis store at ${this.target.display} is unreachable (${op}): ${this.target.redact(reason)}.`, {
       cause: cause === undefined ? undefined : sanitized(cause, this.target.redact),
-      details: { op, url: this.target.display, connected: false },
-      hint: "The operation may or may not have been applied. The client reconnects by itself; check that Redis is running and reachable.",
+      details: { op, url: this.target.display, outcome: sent ? "unknown" : "not sent" },
+      hint: `${sent ? "The operation may or may not have been applied. " : ""}The client reconnects by itself; check that Redis is running and reachable from this host.`,
     });
   }
 }
@@ -664,7 +673,8 @@ function describeUrl(url: string): UrlInfo {
   let display = "(unparseable Redis URL)";
   const secrets: string[] = [];
   try {
-    const parsed = new URL(url);
+    // ioredis reads "host:port" as redis://host:port.
+    const parsed = new URL(url.includes("://") ? url : `redis://${url}`);
     if (parsed.password) {
       secrets.push(parsed.password, decodeURIComponentSafe(parsed.password));
       parsed.password = "***";

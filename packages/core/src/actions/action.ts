@@ -1,4 +1,5 @@
 import type { BaseContext } from "../context/context.js";
+import { actionContext } from "../context/create-context.js";
 
 /** One side effect as tests and operators see it. */
 export interface ActionRecord {
@@ -32,7 +33,7 @@ export function defineAction<A, R>(
   const action = (ctx: BaseContext<unknown>, args: A): Promise<R> => {
     const dry = options.dryRunResult;
     const dryRunResult = typeof dry === "function" ? (dry as (a: A) => R)(args) : dry;
-    return ctx.act(name, args, () => perform(ctx, args), dryRunResult === undefined ? {} : { dryRunResult });
+    return ctx.act(name, args, () => perform(actionContext(ctx), args), dryRunResult === undefined ? {} : { dryRunResult });
   };
   Object.defineProperty(action, "name", { value: name });
   return action;

@@ -3,7 +3,7 @@ import type { ActionRecord } from "../actions/action.js";
 import type { Container } from "../di/container.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import type { Logger } from "../logging/logger.js";
-import { runScope, type RunScope } from "../engine/run-scope.js";
+import { scopedSlackClient } from "../slack/scoped-client.js";
 import type { Store } from "../store/store.js";
 import type { BaseContext, BotInfo, ContextExtras, OnceResult, RespondMessage, SayMessage } from "./context.js";
 
@@ -23,9 +23,6 @@ export interface ContextParts<E> {
   onAction: (record: ActionRecord) => void;
 }
 
-// Inside an action, nested calls (the Slack client under a defineAction) are part of it, not actions of their own.
-const passthrough: RunScope = { act: (_name, _args, perform) => perform() };
-
 export function createContext<E>(p: ContextParts<E>): BaseContext<E> {
   const dryRun = p.bot.dryRun || p.hostDryRun;
 
@@ -38,7 +35,7 @@ export function createContext<E>(p: ContextParts<E>): BaseContext<E> {
       return options?.dryRunResult as T;
     }
     try {
-      const value = await runScope.run(passthrough, perform);
+      const value = await perform();
       const durationMs = performance.now() - started;
       p.log.info({ action: name, ms: Math.round(durationMs) }, "action");
       p.onAction({ ...base, dryRun: false, ok: true, durationMs });
@@ -59,7 +56,7 @@ export function createContext<E>(p: ContextParts<E>): BaseContext<E> {
       });
     }
     const thread = m.thread_ts ?? p.extras.threadTs;
-    const result = await p.slack.chat.postMessage({ ...m, channel, ...(thread ? { thread_ts: thread } : {}) } as never);
+    const result = await ctx.slack.chat.postMessage({ ...m, channel, ...(thread ? { thread_ts: thread } : {}) } as never);
     return { channel: (result.channel as string | undefined) ?? channel, ts: result.ts as string };
   };
 
@@ -98,12 +95,15 @@ export function createContext<E>(p: ContextParts<E>): BaseContext<E> {
     }
   };
 
-  return {
+  let slack: WebClient | undefined;
+  const ctx: BaseContext<E> = {
     bot: p.bot,
     trigger: p.trigger,
     runId: p.runId,
     event: p.event,
-    slack: p.slack,
+    get slack() {
+      return (slack ??= scopedSlackClient(p.slack, act));
+    },
     store: p.store,
     log: p.log,
     actor: p.extras.actor,
@@ -115,4 +115,16 @@ export function createContext<E>(p: ContextParts<E>): BaseContext<E> {
     act,
     once,
   };
+  // Inside a defineAction, Slack calls are part of that action, not actions of their own.
+  // Enumerable, so that triggers' `{ ...ctx, match }` keep it.
+  Object.defineProperty(ctx, UNRECORDED, { value: () => ({ ...ctx, slack: p.slack }), enumerable: true });
+  return ctx;
+}
+
+const UNRECORDED = Symbol.for("botyard:context.unrecorded");
+
+/** The context an action's body runs with: the same, but its Slack calls are not separate actions. */
+export function actionContext<C extends BaseContext<unknown>>(ctx: C): C {
+  const make = (ctx as unknown as Record<symbol, (() => C) | undefined>)[UNRECORDED];
+  return make ? make() : ctx;
 }

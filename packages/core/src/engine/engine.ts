@@ -14,7 +14,6 @@ import type { ActiveTrigger, RunOutcome, Trigger, TriggerRuntime, WebhookRequest
 import type { BotState, EngineObserver } from "./observer.js";
 import { findTriggerConflicts, prepareBot, type BotSpec, type PreparedBot } from "./prepare-bot.js";
 import { QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
-import { runScope } from "./run-scope.js";
 import { SlackRouter } from "./slack-router.js";
 
 export interface EngineOptions {
@@ -396,7 +395,7 @@ export class Engine {
     this.emit((o) => o.runStarted?.(info));
     const promise = (async (): Promise<RunOutcome<R>> => {
       try {
-        const value = await runScope.run({ act: ctx.act }, () => handler(ctx));
+        const value = await handler(ctx);
         const durationMs = performance.now() - started;
         stats.runs++;
         stats.lastRun = entry.lastRun = Date.now();

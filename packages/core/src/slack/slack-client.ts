@@ -1,6 +1,5 @@
 import slackWebApi, { type WebAPICallResult, type WebClientOptions } from "@slack/web-api";
 import type { Logger } from "../logging/logger.js";
-import { runScope } from "../engine/run-scope.js";
 import { toSlackLogger } from "../logging/slack-logger.js";
 
 // @slack/web-api is CommonJS: named imports type-check but some fail at run time (see toolchain notes).
@@ -28,27 +27,22 @@ export interface SlackClientOptions {
 }
 
 /**
- * The host's one WebClient. Inside a run, write methods become actions of that run (logged with the
- * run id, counted, skipped under dry-run); every call is counted per method, 429s included.
+ * The host's one WebClient: every call is counted per method, 429s included. Runs see it through
+ * `scopedSlackClient`, which turns its write methods into actions of the run.
  */
 export function createSlackClient(options: SlackClientOptions): InstanceType<typeof WebClient> {
   const observer = options.observer;
 
   class BotyardWebClient extends WebClient {
     override async apiCall(method: string, args: Record<string, unknown> = {}): Promise<WebAPICallResult> {
-      const scope = runScope.getStore();
-      const call = async () => {
-        try {
-          const result = await super.apiCall(method, args);
-          observer?.slackCall(method, "ok");
-          return result;
-        } catch (error) {
-          observer?.slackCall(method, "error");
-          throw error;
-        }
-      };
-      if (!scope || !isSlackWriteMethod(method)) return call();
-      return scope.act(`slack.${method}`, args, call, { dryRunResult: dryRunResult(method, args) });
+      try {
+        const result = await super.apiCall(method, args);
+        observer?.slackCall(method, "ok");
+        return result;
+      } catch (error) {
+        observer?.slackCall(method, "error");
+        throw error;
+      }
     }
   }
 
@@ -63,8 +57,3 @@ export function createSlackClient(options: SlackClientOptions): InstanceType<typ
   return client;
 }
 
-// What a dry-run write answers: enough for the usual follow-ups (threading under `ts`) to work.
-function dryRunResult(method: string, args: Record<string, unknown>): WebAPICallResult {
-  const ts = `${Math.floor(Date.now() / 1000)}.000000`;
-  return { ok: true, dry_run: true, method, channel: args.channel, ts } as WebAPICallResult;
-}

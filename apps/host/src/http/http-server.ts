@@ -155,23 +155,30 @@ export class HttpServer {
 }
 
 /** Reads the body up to `limit` bytes; `undefined` when it is larger (the rest is not buffered). */
-async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    return undefined;
+    return Promise.resolve(undefined);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  // Plain stream events: an async iterator over the request costs several times more per request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(over ? undefined : chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
 }
 
 function parseBody(contentType: string | undefined, raw: string): { ok: true; body: unknown } | { ok: false; message: string } {
@@ -190,8 +197,11 @@ function parseBody(contentType: string | undefined, raw: string): { ok: true; bo
 
 function send(res: ServerResponse, answer: WebhookResponse): void {
   const payload = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+  // An explicit length: without it Node answers with chunked encoding, which costs the sender and
+  // every client an extra write per response.
   res.writeHead(answer.status, {
     ...(payload ? { "content-type": typeof answer.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8" } : {}),
+    "content-length": Buffer.byteLength(payload),
     ...answer.headers,
   });
   res.end(payload);

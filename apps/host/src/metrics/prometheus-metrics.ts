@@ -23,6 +23,7 @@ export class PrometheusMetrics {
   readonly slackConnected: Gauge;
   readonly storeUp: Gauge;
   private readonly botStates = new Map<string, string>();
+  private readonly children = new Map<string, { inc(): void; observe(v: number): void }>();
 
   constructor() {
     const registers = [this.registry];
@@ -62,11 +63,17 @@ export class PrometheusMetrics {
   /** The engine observer that feeds these metrics. */
   observer(): EngineObserver {
     return {
-      received: (source, type) => this.received.inc({ source, type }),
+      received: (source, type) => this.cached(`r\u0000${source}\u0000${type}`, () => this.received.labels(source, type)).inc(),
       runFinished: (run) => {
-        this.runs.inc({ bot: run.bot, trigger: run.trigger, outcome: run.ok ? "ok" : "error" });
-        if (!run.ok) this.errors.inc({ bot: run.bot, trigger: run.trigger });
-        this.duration.observe({ plugin: run.plugin, kind: run.kind }, run.durationMs / 1000);
+        // Label children are looked up once per series and kept: prom-client hashes label objects
+        // on every call otherwise, which shows on a host handling thousands of runs a second.
+        const key = `${run.bot}\u0000${run.trigger}`;
+        if (run.ok) this.cached(`ok\u0000${key}`, () => this.runs.labels(run.bot, run.trigger, "ok")).inc();
+        else {
+          this.cached(`err\u0000${key}`, () => this.runs.labels(run.bot, run.trigger, "error")).inc();
+          this.cached(`e\u0000${key}`, () => this.errors.labels(run.bot, run.trigger)).inc();
+        }
+        this.cached(`d\u0000${run.plugin}\u0000${run.kind}`, () => this.duration.labels(run.plugin, run.kind)).observe(run.durationMs / 1000);
       },
       action: (a) => this.actions.inc({ bot: a.bot, action: a.name, outcome: a.dryRun ? "dry_run" : a.ok ? "ok" : "error" }),
       slackCall: (method, outcome) => {
@@ -82,6 +89,12 @@ export class PrometheusMetrics {
         for (const [s, n] of counts) this.bots.set({ state: s }, n);
       },
     };
+  }
+
+  private cached<T>(key: string, make: () => T): { inc(): void; observe(v: number): void } {
+    let child = this.children.get(key);
+    if (!child) this.children.set(key, (child = make() as never));
+    return child;
   }
 
   /** Wraps a store so each operation's latency (and failure) is measured. */

@@ -4,6 +4,7 @@ import type { Container } from "../di/container.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import type { Logger } from "../logging/logger.js";
 import { scopedSlackClient } from "../slack/scoped-client.js";
+import type { Actor } from "../slack/slack-types.js";
 import type { Store } from "../store/store.js";
 import type { BaseContext, BotInfo, ContextExtras, OnceResult, RespondMessage, SayMessage } from "./context.js";
 
@@ -17,27 +18,74 @@ export interface ContextParts<E> {
   extras: ContextExtras;
   slack: WebClient;
   store: Store;
-  log: Logger;
+  /** The bot's logger; the run's child (with trigger and run id) is made on first use. */
+  botLog: Logger;
   signal: AbortSignal;
   container: Container;
   onAction: (record: ActionRecord) => void;
 }
 
-export function createContext<E>(p: ContextParts<E>): BaseContext<E> {
-  const dryRun = p.bot.dryRun || p.hostDryRun;
+const RAW_SLACK = Symbol.for("botyard:context.rawSlack");
 
-  const act = async <T>(name: string, args: unknown, perform: () => Promise<T>, options?: { dryRunResult?: T }): Promise<T> => {
+/**
+ * One run's context. A class with its behaviour on the prototype and its logger and Slack client
+ * made on first use: a host runs thousands of these a second, most of them touching neither.
+ * Triggers add their fields with `Object.assign(ctx, ...)` (a spread would drop the prototype).
+ */
+class RunContext<E> implements BaseContext<E> {
+  readonly bot: BotInfo;
+  readonly trigger: { readonly kind: string; readonly name: string };
+  readonly runId: string;
+  readonly event: E;
+  readonly store: Store;
+  readonly actor: Actor | undefined;
+  readonly channel: string | undefined;
+  readonly signal: AbortSignal;
+  readonly container: Container;
+  private scopedSlack: WebClient | undefined;
+  private runLog: Logger | undefined;
+
+  constructor(private readonly p: ContextParts<E>) {
+    this.bot = p.bot;
+    this.trigger = p.trigger;
+    this.runId = p.runId;
+    this.event = p.event;
+    this.store = p.store;
+    this.actor = p.extras.actor;
+    this.channel = p.extras.channel;
+    this.signal = p.signal;
+    this.container = p.container;
+    // Handlers pass methods around (`.then(ctx.say)`): keep them bound.
+    this.act = this.act.bind(this);
+    this.say = this.say.bind(this);
+  }
+
+  get slack(): WebClient {
+    return (this.scopedSlack ??= scopedSlackClient(this.p.slack, this.act));
+  }
+
+  get log(): Logger {
+    return (this.runLog ??= this.p.botLog.child({ trigger: this.trigger.name, run: this.runId }));
+  }
+
+  /** The Slack client without action recording: for the body of an action, which is recorded itself. */
+  [RAW_SLACK](): WebClient {
+    return this.p.slack;
+  }
+
+  async act<T>(name: string, args: unknown, perform: () => Promise<T>, options?: { dryRunResult?: T }): Promise<T> {
+    const p = this.p;
     const started = performance.now();
     const base = { bot: p.bot.id, trigger: p.trigger.name, runId: p.runId, name, args };
-    if (dryRun) {
-      p.log.info({ action: name, args }, "dry run: action skipped");
+    if (p.bot.dryRun || p.hostDryRun) {
+      this.log.info({ action: name, args }, "dry run: action skipped");
       p.onAction({ ...base, dryRun: true, ok: true, durationMs: 0 });
       return options?.dryRunResult as T;
     }
     try {
       const value = await perform();
       const durationMs = performance.now() - started;
-      p.log.info({ action: name, ms: Math.round(durationMs) }, "action");
+      this.log.info({ action: name, ms: Math.round(durationMs) }, "action");
       p.onAction({ ...base, dryRun: false, ok: true, durationMs });
       return value;
     } catch (error) {
@@ -45,86 +93,66 @@ export function createContext<E>(p: ContextParts<E>): BaseContext<E> {
       p.onAction({ ...base, dryRun: false, ok: false, error: (error as Error)?.message ?? String(error), durationMs });
       throw error;
     }
-  };
+  }
 
-  const say = async (message: string | SayMessage) => {
+  async say(message: string | SayMessage): Promise<{ channel: string; ts: string }> {
     const m: SayMessage = typeof message === "string" ? { text: message } : message;
-    const channel = m.channel ?? p.extras.channel;
+    const channel = m.channel ?? this.p.extras.channel;
     if (!channel) {
-      throw new BotyardError(ErrorCodes.NO_CHANNEL, `ctx.say has no channel to post to in a ${p.trigger.kind} trigger.`, {
+      throw new BotyardError(ErrorCodes.NO_CHANNEL, `ctx.say has no channel to post to in a ${this.trigger.kind} trigger.`, {
         hint: "Pass one: ctx.say({ channel: 'C123', text }), or use ctx.slack.chat.postMessage.",
       });
     }
-    const thread = m.thread_ts ?? p.extras.threadTs;
-    const result = await ctx.slack.chat.postMessage({ ...m, channel, ...(thread ? { thread_ts: thread } : {}) } as never);
+    const thread = m.thread_ts ?? this.p.extras.threadTs;
+    const result = await this.slack.chat.postMessage({ ...m, channel, ...(thread ? { thread_ts: thread } : {}) } as never);
     return { channel: (result.channel as string | undefined) ?? channel, ts: result.ts as string };
-  };
+  }
 
-  const respond = async (message: string | RespondMessage) => {
-    const url = p.extras.responseUrl;
+  async respond(message: string | RespondMessage): Promise<void> {
+    const url = this.p.extras.responseUrl;
     if (!url) {
-      throw new BotyardError(ErrorCodes.NO_RESPONSE_URL, `ctx.respond needs a response_url, which a ${p.trigger.kind} trigger does not have.`, {
+      throw new BotyardError(ErrorCodes.NO_RESPONSE_URL, `ctx.respond needs a response_url, which a ${this.trigger.kind} trigger does not have.`, {
         hint: "Use ctx.respond in slash commands and block actions; elsewhere use ctx.say.",
       });
     }
     const body: RespondMessage = typeof message === "string" ? { text: message } : message;
-    await act("slack.respond", body, async () => {
+    await this.act("slack.respond", body, async () => {
       const res = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ response_type: "ephemeral", ...body }),
-        signal: p.signal,
+        signal: this.signal,
       });
       if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
     });
-  };
+  }
 
-  const once = async <T>(key: string, effect: () => Promise<T>, options?: { ttlMs?: number }): Promise<OnceResult<T>> => {
+  async once<T>(key: string, effect: () => Promise<T>, options?: { ttlMs?: number }): Promise<OnceResult<T>> {
     const doneKey = `once/${key}`;
-    if ((await p.store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
+    if ((await this.store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
     // The lease keeps two concurrent runs (two replicas, a retry racing the original) from both acting.
     const lease = `once/${key}`;
-    if (!(await p.store.acquireLease(lease, p.runId, 60_000))) return { ran: false, reason: "busy" };
+    if (!(await this.store.acquireLease(lease, this.runId, 60_000))) return { ran: false, reason: "busy" };
     try {
-      if ((await p.store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
+      if ((await this.store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
       const value = await effect();
-      await p.store.set(doneKey, { at: Date.now(), run: p.runId }, options?.ttlMs ? { ttlMs: options.ttlMs } : undefined);
+      await this.store.set(doneKey, { at: Date.now(), run: this.runId }, options?.ttlMs ? { ttlMs: options.ttlMs } : undefined);
       return { ran: true, value };
     } finally {
-      await p.store.releaseLease(lease, p.runId).catch(() => false);
+      await this.store.releaseLease(lease, this.runId).catch(() => false);
     }
-  };
-
-  let slack: WebClient | undefined;
-  const ctx: BaseContext<E> = {
-    bot: p.bot,
-    trigger: p.trigger,
-    runId: p.runId,
-    event: p.event,
-    get slack() {
-      return (slack ??= scopedSlackClient(p.slack, act));
-    },
-    store: p.store,
-    log: p.log,
-    actor: p.extras.actor,
-    channel: p.extras.channel,
-    signal: p.signal,
-    container: p.container,
-    say,
-    respond,
-    act,
-    once,
-  };
-  // Inside a defineAction, Slack calls are part of that action, not actions of their own.
-  // Enumerable, so that triggers' `{ ...ctx, match }` keep it.
-  Object.defineProperty(ctx, UNRECORDED, { value: () => ({ ...ctx, slack: p.slack }), enumerable: true });
-  return ctx;
+  }
 }
 
-const UNRECORDED = Symbol.for("botyard:context.unrecorded");
+export function createContext<E>(parts: ContextParts<E>): BaseContext<E> {
+  return new RunContext(parts);
+}
 
 /** The context an action's body runs with: the same, but its Slack calls are not separate actions. */
 export function actionContext<C extends BaseContext<unknown>>(ctx: C): C {
-  const make = (ctx as unknown as Record<symbol, (() => C) | undefined>)[UNRECORDED];
-  return make ? make() : ctx;
+  const raw = (ctx as unknown as Record<symbol, (() => WebClient) | undefined>)[RAW_SLACK];
+  if (typeof raw !== "function") return ctx;
+  const inner = Object.create(ctx) as C;
+  Object.defineProperty(inner, "slack", { value: raw.call(ctx) });
+  return inner;
 }

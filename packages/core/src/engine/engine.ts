@@ -11,7 +11,7 @@ import type { SlackEnvelope } from "../slack/slack-types.js";
 import { namespaced } from "../store/namespaced-store.js";
 import type { Store, StoreBackend } from "../store/store.js";
 import type { ActiveTrigger, RunOutcome, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "../triggers/trigger.js";
-import type { BotState, EngineObserver } from "./observer.js";
+import type { BotState, EngineObserver, RunInfo } from "./observer.js";
 import { findTriggerConflicts, prepareBot, type BotSpec, type PreparedBot } from "./prepare-bot.js";
 import { QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
 import { SlackRouter } from "./slack-router.js";
@@ -90,9 +90,13 @@ export class Engine {
   readonly queues: QueueWorker;
   private started = false;
   private stopping = false;
+  private runSeq = 0;
+  private readonly runPrefix: string;
+  private readonly onAction = (record: ActionRecord) => this.emit((o) => o.action?.(record));
 
   constructor(private readonly options: EngineOptions) {
     this.owner = options.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.runPrefix = `${randomUUID().slice(0, 6)}-`;
     this.hostStore = namespaced(options.store, "host");
     this.observers = [...(options.observers ?? [])];
     this.container = options.container ?? createContainer();
@@ -369,54 +373,61 @@ export class Engine {
     duringShutdown = false,
   ): Promise<RunOutcome<R>> {
     const prepared = entry.prepared!;
-    const runId = randomUUID().slice(0, 13);
+    // Unique per process (the owner) and cheap: this runs on every event.
+    const runId = `${this.runPrefix}${(++this.runSeq).toString(36)}`;
     if ((this.stopping && !duringShutdown) || !prepared) {
       return Promise.resolve({ ok: false, error: new Error("host is stopping"), runId });
     }
-    const log = prepared.log.child({ trigger: trigger.name, run: runId });
-    const info = { bot: entry.id, plugin: prepared.info.plugin, trigger: trigger.name, kind: trigger.kind, runId };
     const ctx = createContext<E>({
       bot: prepared.info,
       hostDryRun: this.options.dryRun ?? false,
-      trigger: { kind: trigger.kind, name: trigger.name },
+      trigger,
       runId,
       event,
       extras,
       slack: this.options.slack,
       store: entry.store,
-      log,
+      botLog: prepared.log,
       signal: this.abort.signal,
       container: prepared.container,
-      onAction: (record: ActionRecord) => this.emit((o) => o.action?.(record)),
+      onAction: this.onAction,
     });
-    const started = performance.now();
-    const stats = entry.stats.get(trigger.name) ?? { runs: 0, errors: 0 };
-    entry.stats.set(trigger.name, stats);
-    this.emit((o) => o.runStarted?.(info));
-    const promise = (async (): Promise<RunOutcome<R>> => {
-      try {
-        const value = await handler(ctx);
-        const durationMs = performance.now() - started;
-        stats.runs++;
-        stats.lastRun = entry.lastRun = Date.now();
-        log.debug({ ms: Math.round(durationMs) }, "run finished");
-        this.emit((o) => o.runFinished?.({ ...info, ok: true, durationMs }));
-        return { ok: true, value, runId };
-      } catch (error) {
-        const durationMs = performance.now() - started;
-        const message = (error as Error)?.message ?? String(error);
-        stats.runs++;
-        stats.errors++;
-        stats.lastRun = entry.lastRun = Date.now();
-        stats.lastError = entry.lastError = message;
-        log.error({ err: error }, `handler failed: ${message}`);
-        this.emit((o) => o.runFinished?.({ ...info, ok: false, durationMs, error }));
-        return { ok: false, error, runId };
-      }
-    })();
+    let stats = entry.stats.get(trigger.name);
+    if (!stats) entry.stats.set(trigger.name, (stats = { runs: 0, errors: 0 }));
+    const info: RunInfo = { bot: entry.id, plugin: prepared.info.plugin, trigger: trigger.name, kind: trigger.kind, runId };
+    for (const o of this.observers) o.runStarted?.(info);
+    const promise = this.execute(entry, stats, info, ctx, handler);
     this.inflight.add(promise);
-    void promise.finally(() => this.inflight.delete(promise));
+    promise.then(() => this.inflight.delete(promise));
     return promise;
+  }
+
+  private async execute<E, R>(
+    entry: BotEntry,
+    stats: { runs: number; errors: number; lastRun?: number; lastError?: string },
+    info: RunInfo,
+    ctx: BaseContext<E>,
+    handler: (ctx: BaseContext<E>) => R | Promise<R>,
+  ): Promise<RunOutcome<R>> {
+    const started = performance.now();
+    try {
+      const value = await handler(ctx);
+      const durationMs = performance.now() - started;
+      stats.runs++;
+      stats.lastRun = entry.lastRun = Date.now();
+      for (const o of this.observers) o.runFinished?.({ ...info, ok: true, durationMs });
+      return { ok: true, value, runId: info.runId };
+    } catch (error) {
+      const durationMs = performance.now() - started;
+      const message = (error as Error)?.message ?? String(error);
+      stats.runs++;
+      stats.errors++;
+      stats.lastRun = entry.lastRun = Date.now();
+      stats.lastError = entry.lastError = message;
+      ctx.log.error({ err: error }, `handler failed: ${message}`);
+      for (const o of this.observers) o.runFinished?.({ ...info, ok: false, durationMs, error });
+      return { ok: false, error, runId: info.runId };
+    }
   }
 
   private async deactivate(entry: BotEntry): Promise<void> {

@@ -31,7 +31,7 @@ export class BlockActionTrigger implements Trigger {
         const hit = typeof this.actionId === "string" ? action.action_id === this.actionId : this.actionId.test(action.action_id);
         if (!hit) continue;
         const threadTs = payload.message?.thread_ts;
-        void rt.run(payload, (ctx) => this.handler({ ...ctx, action }), {
+        void rt.run(payload, (ctx) => this.handler(Object.assign(ctx, { action })), {
           ...(payload.channel?.id ? { channel: payload.channel.id } : {}),
           ...(threadTs ? { threadTs } : {}),
           actor: { slackUserId: payload.user.id, ...(payload.user.username ? { slackUserName: payload.user.username } : {}) },

@@ -101,7 +101,7 @@ export class MessageTrigger implements Trigger {
     // The match is taken again at handling time: a regex result cannot go through the queue.
     const delivery = deliveryFor<MessageEvent>(rt, this.name, this.options.durable, (event, extras) => {
       const match = matchText(this.pattern, event.text ?? "") ?? ([] as unknown as RegExpMatchArray);
-      return rt.run(event, (ctx) => this.handler({ ...ctx, match }), extras);
+      return rt.run(event, (ctx) => this.handler(Object.assign(ctx, { match })), extras);
     });
     const off = rt.slack.onEvent("message", this.options.channel, (raw) => {
       const event = raw as MessageEvent;
@@ -148,7 +148,7 @@ export class MentionTrigger implements Trigger {
     };
     const delivery = deliveryFor<AppMentionEvent>(rt, this.name, this.options.durable, (event, extras) => {
       const parsed = parse(event)!;
-      return rt.run(event, (ctx) => this.handler({ ...ctx, ...parsed }), extras);
+      return rt.run(event, (ctx) => this.handler(Object.assign(ctx, { ...parsed })), extras);
     });
     const listener = (raw: Record<string, unknown>) => {
       const event = raw as AppMentionEvent;

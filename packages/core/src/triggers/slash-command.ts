@@ -43,7 +43,7 @@ export class SlashCommandTrigger implements Trigger {
     const off = rt.slack.onCommand(this.command, (payload) => {
       const command = payload as SlashCommand;
       const text = (command.text ?? "").trim();
-      void rt.run(command, (ctx) => this.handler({ ...ctx, text, args: text.split(/\s+/).filter(Boolean) }), {
+      void rt.run(command, (ctx) => this.handler(Object.assign(ctx, { text, args: text.split(/\s+/).filter(Boolean) })), {
         channel: command.channel_id,
         actor: { slackUserId: command.user_id, ...(command.user_name ? { slackUserName: command.user_name } : {}), teamId: command.team_id },
         responseUrl: command.response_url,

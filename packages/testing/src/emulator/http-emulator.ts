@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ConformanceChecker } from "../conformance/exchange.js";
 
 /** One request an emulator received, as tests see it. */
 export interface RecordedCall {
@@ -65,6 +66,8 @@ export class HttpEmulator {
   constructor(
     readonly name: string,
     private readonly router: Router,
+    /** In conformance mode: checks every request and answer against the provider's API description. */
+    private readonly conformance?: ConformanceChecker,
   ) {}
 
   get url(): string {
@@ -79,6 +82,7 @@ export class HttpEmulator {
   }
 
   async start(port = 0): Promise<string> {
+    this.conformance?.prepare?.();
     const server = createServer((req, res) => void this.onRequest(req, res));
     server.keepAliveTimeout = 1_000;
     this.server = server;
@@ -159,6 +163,7 @@ export class HttpEmulator {
     const fault = this.takeFault(operation);
     if (fault?.drop) {
       this.record(request, operation, 0, undefined);
+      this.conformance?.check({ operation, request, status: 0, body: undefined, headers: {}, injected: true });
       req.socket.destroy();
       return;
     }
@@ -169,10 +174,19 @@ export class HttpEmulator {
         answer = await route.handle();
       } catch (error) {
         answer = { status: 500, body: { message: `${this.name} emulator error: ${(error as Error).message}` } };
+        this.conformance?.crashed?.(operation, error as Error);
       }
     }
 
     this.record(request, operation, answer.status, answer.body);
+    this.conformance?.check({
+      operation,
+      request,
+      status: answer.status,
+      body: answer.body,
+      headers: lowerCaseHeaders(answer.headers),
+      injected: fault !== undefined,
+    });
     const payload = answer.body === undefined ? "" : JSON.stringify(answer.body);
     res.writeHead(answer.status, {
       ...(payload ? { "content-type": "application/json; charset=utf-8" } : {}),
@@ -196,6 +210,12 @@ export class HttpEmulator {
     this.calls.push(call);
     for (const listener of this.listeners) listener(call);
   }
+}
+
+function lowerCaseHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k.toLowerCase()] = v;
+  return out;
 }
 
 function addField(target: Record<string, string | string[]>, key: string, value: string): void {

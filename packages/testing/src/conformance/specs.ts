@@ -1,0 +1,316 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
+import formatsModule from "ajv-formats";
+import { applyPatch, escapePointerToken, getPointer, type PatchOperation } from "./json-patch.js";
+
+const Ajv = AjvModule.default;
+const addFormats = formatsModule.default;
+
+/** The providers' API descriptions the emulators are checked against. */
+export type SpecName = "slack-web-api" | "slack-events-api" | "slack-event-wrapper" | "pagerduty-rest" | "github-rest";
+
+export interface SpecInfo {
+  name: SpecName;
+  title: string;
+  /** Where the description comes from (a repository file or an npm package). */
+  origin: string;
+  /** A file in packages/testing/specs, or a file of an npm package. */
+  file: string;
+  npm?: string;
+}
+
+export const SPECS: Record<SpecName, SpecInfo> = {
+  "slack-web-api": {
+    name: "slack-web-api",
+    title: "Slack Web API (OpenAPI 2.0)",
+    origin: "https://github.com/slackapi/slack-api-specs/blob/master/web-api/slack_web_openapi_v2_without_examples.json",
+    file: "slack-web-api.openapi-v2.json",
+  },
+  "slack-events-api": {
+    name: "slack-events-api",
+    title: "Slack Events API (AsyncAPI 1.2)",
+    origin: "https://github.com/slackapi/slack-api-specs/tree/master/events-api",
+    file: "slack-events-api.asyncapi-v1.json",
+  },
+  "slack-event-wrapper": {
+    name: "slack-event-wrapper",
+    title: "Slack Events API event wrapper (JSON Schema)",
+    origin: "https://github.com/slackapi/slack-api-specs/tree/master/events-api",
+    file: "slack-event-wrapper.schema.json",
+  },
+  "pagerduty-rest": {
+    name: "pagerduty-rest",
+    title: "PagerDuty REST API v2 (OpenAPI 3.0)",
+    origin: "https://github.com/PagerDuty/api-schema/blob/main/reference/REST/openapiv3.json",
+    file: "pagerduty-rest.openapi-v3.json",
+  },
+  "github-rest": {
+    name: "github-rest",
+    title: "GitHub REST API, api.github.com (OpenAPI 3.0)",
+    origin: "https://www.npmjs.com/package/@octokit/openapi (GitHub's official description, github/rest-api-description)",
+    file: "generated/api.github.com.json",
+    npm: "@octokit/openapi",
+  },
+};
+
+/** packages/testing/specs, from src/conformance or dist/conformance alike. */
+export const SPECS_DIR = fileURLToPath(new URL("../../specs/", import.meta.url));
+export const ERRATA_FILE = `${SPECS_DIR}errata.json`;
+
+export interface Erratum {
+  id: string;
+  spec: SpecName;
+  /** The provider's current documentation page the correction comes from. */
+  source: string;
+  /** What the description gets wrong, and what the provider actually does. */
+  why: string;
+  patch: PatchOperation[];
+}
+
+export interface ErrataFile {
+  description?: string;
+  errata: Erratum[];
+}
+
+const require = createRequire(import.meta.url);
+
+/** Where a description's file is; throws a clear error when an optional package is missing. */
+export function specPath(name: SpecName): string {
+  const info = SPECS[name];
+  if (!info.npm) return `${SPECS_DIR}${info.file}`;
+  try {
+    return require.resolve(`${info.npm}/${info.file}`);
+  } catch {
+    throw new Error(
+      `Conformance checks of the GitHub emulator need GitHub's OpenAPI description, the ${info.npm} package, which is not installed. ` +
+        `Install it beside @botyard/testing (npm install --save-dev ${info.npm}), or turn conformance mode off (BOTYARD_CONFORMANCE=0).`,
+    );
+  }
+}
+
+/** The version of the npm package a description comes from (for the fidelity report). */
+export function specVersion(name: SpecName): string | undefined {
+  const info = SPECS[name];
+  if (!info.npm) return undefined;
+  try {
+    return (JSON.parse(readFileSync(require.resolve(`${info.npm}/package.json`), "utf8")) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readErrata(): ErrataFile {
+  return JSON.parse(readFileSync(ERRATA_FILE, "utf8")) as ErrataFile;
+}
+
+/** A description as published, unpatched. */
+export function readRawSpec(name: SpecName): Record<string, unknown> {
+  return JSON.parse(readFileSync(specPath(name), "utf8")) as Record<string, unknown>;
+}
+
+/** Apply the errata for one description (throws naming the erratum that does not apply cleanly). */
+export function applyErrata(name: SpecName, doc: Record<string, unknown>, errata: readonly Erratum[] = readErrata().errata): void {
+  for (const erratum of errata) {
+    if (erratum.spec !== name) continue;
+    try {
+      applyPatch(doc, erratum.patch);
+    } catch (error) {
+      throw new Error(`Erratum "${erratum.id}" does not apply to ${name}: ${(error as Error).message}`);
+    }
+  }
+}
+
+const KNOWN_FORMATS = new Set([
+  "date",
+  "time",
+  "date-time",
+  "duration",
+  "uri",
+  "uri-reference",
+  "uri-template",
+  "url",
+  "email",
+  "hostname",
+  "ipv4",
+  "ipv6",
+  "regex",
+  "uuid",
+  "json-pointer",
+  "json-pointer-uri-fragment",
+  "relative-json-pointer",
+  "byte",
+  "int32",
+  "int64",
+  "float",
+  "double",
+  "password",
+  "binary",
+]);
+
+/**
+ * Turn OpenAPI 3.0 schema dialect into JSON Schema Ajv understands, in place: `nullable: true`
+ * becomes a `null` type (or an `anyOf` with `null` beside `$ref`/`allOf`), draft-04 boolean
+ * `exclusiveMinimum`/`exclusiveMaximum` become numbers. Returns the `format` names used.
+ */
+export function normalizeOpenApiSchemas(node: unknown, formats = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) {
+    for (const item of node) normalizeOpenApiSchemas(item, formats);
+    return formats;
+  }
+  if (!node || typeof node !== "object") return formats;
+  const o = node as Record<string, unknown>;
+  for (const value of Object.values(o)) normalizeOpenApiSchemas(value, formats);
+  if (typeof o.format === "string" && (typeof o.type === "string" || Array.isArray(o.type))) formats.add(o.format);
+  if (typeof o.exclusiveMinimum === "boolean") {
+    if (o.exclusiveMinimum && typeof o.minimum === "number") {
+      o.exclusiveMinimum = o.minimum;
+      delete o.minimum;
+    } else delete o.exclusiveMinimum;
+  }
+  if (typeof o.exclusiveMaximum === "boolean") {
+    if (o.exclusiveMaximum && typeof o.maximum === "number") {
+      o.exclusiveMaximum = o.maximum;
+      delete o.maximum;
+    } else delete o.exclusiveMaximum;
+  }
+  if (o.nullable === true) {
+    delete o.nullable;
+    if (typeof o.type === "string") {
+      o.type = [o.type, "null"];
+      if (Array.isArray(o.enum) && !o.enum.includes(null)) o.enum = [...o.enum, null];
+    } else if (o.type === undefined) {
+      const copy = { ...o };
+      for (const key of Object.keys(o)) delete o[key];
+      o.anyOf = [copy, { type: "null" }];
+    }
+  } else if (o.nullable === false) {
+    delete o.nullable;
+  }
+  return formats;
+}
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface LoadedSpec {
+  name: SpecName;
+  doc: Record<string, unknown>;
+  /** Compiled validator for the schema at a JSON pointer into the (patched) description; cached. */
+  validator(pointer: string): ValidateFunction;
+  /** The value at a JSON pointer, following a `$ref` at that spot (and at the result) within the description. */
+  resolve<T = Record<string, unknown>>(pointerOrRef: string): T | undefined;
+}
+
+interface CacheHolder {
+  specs: Map<SpecName, LoadedSpec>;
+}
+
+// Per process (and shared by module copies, like the registry): the descriptions are large.
+const CACHE_KEY = Symbol.for("botyard:conformance:specs");
+
+function cache(): CacheHolder {
+  const holder = globalThis as unknown as Record<symbol, CacheHolder | undefined>;
+  return (holder[CACHE_KEY] ??= { specs: new Map() });
+}
+
+/**
+ * A description with its errata applied, ready to validate against. Loaded once per process, on
+ * first use; validators are compiled on first use and cached per JSON pointer.
+ */
+export function loadSpec(name: SpecName): LoadedSpec {
+  const cached = cache().specs.get(name);
+  if (cached) return cached;
+  const doc = readRawSpec(name);
+  applyErrata(name, doc);
+  const formats = normalizeOpenApiSchemas(doc);
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, logger: false });
+  addFormats(ajv);
+  ajv.addFormat("url", ajv.formats.uri!);
+  ajv.addFormat("tzinfo", { type: "string", validate: isTimeZone });
+  for (const format of formats) {
+    // Formats that no standard defines (`repo.nwo`, `activesupport-time-zone`...) are annotations.
+    if (!KNOWN_FORMATS.has(format) && format !== "tzinfo") ajv.addFormat(format, true);
+  }
+  for (const format of ["int32", "int64", "float", "double", "byte", "binary", "password"]) {
+    if (!ajv.formats[format]) ajv.addFormat(format, true);
+  }
+  // Drop `$schema`/`$id` at the root: the descriptions are documents, not schemas.
+  const { $schema: _schema, $id: _id, ...body } = doc;
+  ajv.addSchema(body, name);
+  const validators = new Map<string, ValidateFunction>();
+  const loaded: LoadedSpec = {
+    name,
+    doc,
+    validator(pointer) {
+      let v = validators.get(pointer);
+      if (!v) {
+        v = ajv.compile({ $ref: `${name}#${encodeFragment(pointer)}` });
+        validators.set(pointer, v);
+      }
+      return v;
+    },
+    resolve<T>(pointerOrRef: string): T | undefined {
+      let pointer = pointerOrRef.startsWith("#") ? pointerOrRef.slice(1) : pointerOrRef;
+      for (let hops = 0; hops < 10; hops++) {
+        const value = getPointer(doc, pointer) as Record<string, unknown> | undefined;
+        if (value && typeof value === "object" && typeof value.$ref === "string" && value.$ref.startsWith("#")) {
+          pointer = value.$ref.slice(1);
+          continue;
+        }
+        return value as T | undefined;
+      }
+      return undefined;
+    },
+  };
+  cache().specs.set(name, loaded);
+  return loaded;
+}
+
+/** The JSON pointer (in the patched description) a `$ref`-or-inline object was reached at, following `$ref`s. */
+export function derefPointer(spec: LoadedSpec, pointer: string): string {
+  for (let hops = 0; hops < 10; hops++) {
+    const value = getPointer(spec.doc, pointer) as Record<string, unknown> | undefined;
+    if (value && typeof value === "object" && typeof value.$ref === "string" && value.$ref.startsWith("#")) {
+      pointer = value.$ref.slice(1);
+      continue;
+    }
+    return pointer;
+  }
+  return pointer;
+}
+
+export function pointerOf(...tokens: string[]): string {
+  return tokens.map((t) => `/${escapePointerToken(t)}`).join("");
+}
+
+function encodeFragment(pointer: string): string {
+  return pointer
+    .split("/")
+    .map((part) => encodeURIComponent(part).replace(/%7B/g, "{").replace(/%7D/g, "}").replace(/%24/g, "$"))
+    .join("/");
+}
+
+/** Ajv's errors as one line each: `/messages/0/ts must match pattern "..."`. */
+export function describeErrors(errors: readonly ErrorObject[] | null | undefined, limit = 20): string[] {
+  if (!errors) return [];
+  const lines = new Set<string>();
+  for (const e of errors) {
+    const where = e.instancePath || "(root)";
+    let detail = e.message ?? e.keyword;
+    const params = e.params as Record<string, unknown>;
+    if (e.keyword === "additionalProperties") detail = `has property "${String(params.additionalProperty)}" the description does not allow`;
+    else if (e.keyword === "enum") detail = `must be one of the description's values (${(params.allowedValues as unknown[]).slice(0, 12).map((v) => JSON.stringify(v)).join(", ")}${(params.allowedValues as unknown[]).length > 12 ? ", ..." : ""})`;
+    else if (e.keyword === "type") detail = `must be ${String(params.type)}`;
+    lines.add(`${where} ${detail}`);
+    if (lines.size >= limit) break;
+  }
+  return [...lines];
+}

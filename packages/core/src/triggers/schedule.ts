@@ -20,11 +20,15 @@ export interface ScheduleOptions {
   timezone?: string;
   /** Skip a tick while the previous run of this trigger is still going (default true). */
   protect?: boolean;
-  /** How long a run may hold the overrun lease without renewing it (default 60 s; renewed while running). */
+  /** How long a run may hold the overrun lease without renewing it (default 1.5 s; renewed every fifth of it while running). */
   leaseMs?: number;
 }
 
 const TICK_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+// Short and renewed often (every fifth of it) while a run lasts, so a replica that dies mid-run
+// holds a trigger back for at most this long.
+const DEFAULT_LEASE_MS = 1_500;
+const LEASE_POLL_MS = 100;
 
 /**
  * A cron schedule (croner: seconds, timezone) or a one-shot date. croner waits in steps of at most
@@ -118,6 +122,23 @@ export class ScheduleTrigger implements Trigger {
     }
   }
 
+  /**
+   * Takes the trigger's running lease. While another run holds it, keeps trying until just before
+   * the next planned tick: a holder that is still running renews it and this tick is skipped
+   * (overrun protection), but a holder that died stops renewing, the lease expires within
+   * `leaseMs`, and this tick runs, late rather than lost.
+   */
+  private async acquireRunning(rt: TriggerRuntime, lease: string, holder: string, leaseMs: number, manual: boolean): Promise<boolean> {
+    if (await rt.hostStore.acquireLease(lease, holder, leaseMs)) return true;
+    const next = manual ? undefined : this.cron?.nextRun();
+    const deadline = (next ? next.getTime() : Date.now() + leaseMs) - 50;
+    while (Date.now() + LEASE_POLL_MS < deadline && this.runtime) {
+      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
+      if (await rt.hostStore.acquireLease(lease, holder, leaseMs)) return true;
+    }
+    return false;
+  }
+
   private async claimAndRun(rt: TriggerRuntime, scheduledAt: Date, manual: boolean): Promise<unknown> {
     const at = Math.floor(scheduledAt.getTime() / 1000) * 1000;
     if (!manual) {
@@ -128,16 +149,16 @@ export class ScheduleTrigger implements Trigger {
       }
     }
     const protect = this.options.protect ?? true;
-    const leaseMs = this.options.leaseMs ?? 60_000;
+    const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
     const lease = `running/${rt.botId}/${this.name}`;
     // Each tick holds the lease under its own name: a later tick of this same process must not
     // count as the holder renewing it.
     const holder = `${rt.owner}/${at}`;
-    if (protect && !(await rt.hostStore.acquireLease(lease, holder, leaseMs))) {
+    if (protect && !(await this.acquireRunning(rt, lease, holder, leaseMs, manual))) {
       rt.log.warn({ trigger: this.name, scheduledAt: new Date(at).toISOString() }, "skipped tick: the previous run is still going");
       return undefined;
     }
-    const renew = protect ? setInterval(() => void rt.hostStore.renewLease(lease, holder, leaseMs), Math.max(leaseMs / 3, 50)) : undefined;
+    const renew = protect ? setInterval(() => void rt.hostStore.renewLease(lease, holder, leaseMs).catch(() => false), Math.max(leaseMs / 5, 50)) : undefined;
     renew?.unref();
     try {
       const outcome = await rt.run<ScheduleEvent, unknown>({ scheduledAt: new Date(at), manual }, this.handler);

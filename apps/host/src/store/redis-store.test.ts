@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "@botyard/core";
 import { describeStoreContract } from "@botyard/testing/store-contract";
+import { TcpProxy } from "@botyard/testing";
 import { createStore } from "./create-store.js";
 import { RedisStore, type RedisStoreOptions } from "./redis-store.js";
 
@@ -108,61 +109,6 @@ async function timed<T>(promise: Promise<T>): Promise<number> {
 /** Everything a test can see of an error: message, cause, details, as printed and as JSON. */
 function everythingIn(error: unknown): string {
   return `${inspect(error, { depth: 10 })}\n${JSON.stringify(error)}\n${String((error as Error).message)}`;
-}
-
-/**
- * A TCP proxy to the real Redis that a test can take down and bring back on the same port, or
- * hold (a Redis that stops answering for a while, then answers everything it was sent, in order).
- */
-class RedisProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  /** Each client connection and its connection to Redis. */
-  private readonly pairs = new Map<Socket, Socket>();
-  private held = false;
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = netConnect({ host: HOST, port: PORT });
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on("close", () => {
-          this.sockets.delete(socket);
-          client.destroy();
-          upstream.destroy();
-        });
-        socket.on("error", () => socket.destroy());
-      }
-      this.pairs.set(client, upstream);
-      client.on("close", () => this.pairs.delete(client));
-      if (!this.held) client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once("error", reject);
-      this.server!.listen(this.port, HOST, () => resolve());
-    });
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  /** Redis "goes away": the port refuses connections and every open connection drops. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  /** While held, nothing sent to Redis reaches it (and so nothing is answered); on release it all goes through. */
-  hold(held: boolean): void {
-    this.held = held;
-    // Unpiped, a socket keeps what arrives in its buffer until it is piped again.
-    for (const [client, upstream] of this.pairs) {
-      if (held) client.unpipe(upstream);
-      else client.pipe(upstream);
-    }
-  }
 }
 
 function fakeLogger() {
@@ -388,7 +334,7 @@ describe("RedisStore", () => {
     });
 
     it("fails fast while Redis is gone and works again, with the same data, when it returns", async () => {
-      const proxy = new RedisProxy();
+      const proxy = new TcpProxy({ host: HOST, port: PORT });
       await proxy.start();
       const { lines, logger } = fakeLogger();
       const changes: boolean[] = [];
@@ -414,7 +360,7 @@ describe("RedisStore", () => {
     });
 
     it("fails an operation after commandTimeoutMs when Redis stops answering, and recovers", async () => {
-      const proxy = new RedisProxy();
+      const proxy = new TcpProxy({ host: HOST, port: PORT });
       await proxy.start();
       const store = await open({ url: `redis://${HOST}:${proxy.port}`, commandTimeoutMs: 300 });
       proxy.hold(true);
@@ -431,7 +377,7 @@ describe("RedisStore", () => {
       await proxy.stop();
     });
     it("replaces a connection that stays silent (a half-open TCP connection after a partition)", async () => {
-      const proxy = new RedisProxy();
+      const proxy = new TcpProxy({ host: HOST, port: PORT });
       await proxy.start();
       const name = `botyard-test-${randomUUID().slice(0, 8)}`;
       const store = await open({ url: `redis://${HOST}:${proxy.port}`, commandTimeoutMs: 300, connectionName: name });

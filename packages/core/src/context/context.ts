@@ -1,4 +1,4 @@
-import type { WebClient, ChatPostMessageArguments } from "@slack/web-api";
+import type { WebClient } from "@slack/web-api";
 import type { Container } from "../di/container.js";
 import type { Logger } from "../logging/logger.js";
 import type { Store } from "../store/store.js";
@@ -56,7 +56,21 @@ export interface BaseContext<E = unknown> {
 
 export type OnceResult<T> = { ran: true; value: T } | { ran: false; reason: "done" | "busy" };
 
-export type SayMessage = Omit<ChatPostMessageArguments, "channel"> & { channel?: string; text?: string };
+/** What `ctx.say` posts: chat.postMessage's arguments, the channel defaulting to the implied one. */
+export interface SayMessage {
+  channel?: string;
+  text?: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  thread_ts?: string;
+  reply_broadcast?: boolean;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  mrkdwn?: boolean;
+  unfurl_links?: boolean;
+  unfurl_media?: boolean;
+  /** Any other chat.postMessage argument. */
+  [argument: string]: unknown;
+}
 
 export interface RespondMessage {
   text?: string;

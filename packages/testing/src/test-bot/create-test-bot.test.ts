@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { definePlugin, ErrorCodes, Type, type Timer } from "@botyard/core";
+import { createTestBot, type TestBot } from "./create-test-bot.js";
+
+// Every kind of trigger, end to end: the real WebClient and SocketModeClient against the Slack
+// emulator, through the same engine the host runs.
+const CHANNEL = "C0TRIGGERS";
+let timer: Timer;
+
+const everything = definePlugin({
+  name: "everything",
+  core: "^0.1.0",
+  config: Type.Object({ channel: Type.String() }),
+  setup(bot, config) {
+    bot.mention("deploy", async (ctx) => {
+      await ctx.say(`deploying ${ctx.args.join(" ")} for <@${ctx.actor!.slackUserId}>`);
+    });
+    bot.reaction("eyes", async (ctx) => {
+      await ctx.slack.chat.postMessage({ channel: ctx.event.item.channel, thread_ts: ctx.event.item.ts, text: "someone is looking" });
+    });
+    bot.event("channel_created", async (ctx) => {
+      const created = ctx.event.channel as { name: string };
+      await ctx.slack.chat.postMessage({ channel: config.channel, text: `new channel #${created.name}` });
+    });
+    bot.command("/approve", async (ctx) => {
+      await ctx.say({
+        text: "Approve the release?",
+        blocks: [
+          { type: "section", text: { type: "mrkdwn", text: "Approve the release?" } },
+          { type: "actions", elements: [{ type: "button", action_id: "approve", text: { type: "plain_text", text: "Approve" }, value: ctx.text }] },
+        ],
+      });
+    });
+    bot.blockAction("approve", async (ctx) => {
+      await ctx.respond({ text: `approved ${ctx.action.value} by <@${ctx.actor!.slackUserId}>`, replace_original: true });
+    });
+    timer = bot.timer("later", async (ctx) => {
+      await ctx.slack.chat.postMessage({ channel: config.channel, text: "timer fired" });
+    });
+    bot.webhook("/arm", async () => {
+      timer.set(new Date(Date.now() + 50));
+      return { status: 202 };
+    });
+    bot.webhook("/no-channel", async (ctx) => {
+      await ctx.say("nowhere");
+    });
+  },
+});
+
+let t: TestBot;
+afterEach(() => t?.close());
+
+describe("createTestBot runs every trigger kind against the emulator", () => {
+  it("answers a mention keyword, in the channel, with the words after it", async () => {
+    t = await createTestBot(everything, { channel: CHANNEL });
+    const posted = await t.slack.sendMessage({ channel: CHANNEL, user: t.user, text: `<@${t.slack.botUserId}> deploy web now` });
+    await t.settle(posted.events.map((e) => e.eventId));
+    expect(t.slack.messages(CHANNEL).at(-1)?.text).toBe(`deploying web now for <@${t.user}>`);
+  });
+
+  it("reacts to a reaction in the message's thread", async () => {
+    t = await createTestBot(everything, { channel: CHANNEL });
+    const message = await t.send("look at this");
+    const { eventId } = await t.slack.addReaction({ channel: CHANNEL, ts: message.ts, user: t.user, name: "eyes" });
+    await t.settle([eventId!]);
+    expect(t.slack.replies(CHANNEL, message.ts).map((m) => m.text)).toEqual(["someone is looking"]);
+  });
+
+  it("handles any Events API event type", async () => {
+    t = await createTestBot(everything, { channel: CHANNEL });
+    const { eventId } = await t.slack.deliverEvent({ type: "channel_created", channel: { id: "C0NEWCHAN1", name: "incident-42", created: 1, creator: t.user } });
+    await t.settle([eventId]);
+    expect(t.slack.messages(CHANNEL).map((m) => m.text)).toEqual(["new channel #incident-42"]);
+  });
+
+  it("runs a slash command, then a button click answered through its response_url", async () => {
+    t = await createTestBot(everything, { channel: CHANNEL });
+    await t.command("/approve", "v1.4.2");
+    const prompt = t.slack.messages(CHANNEL).at(-1)!;
+    expect(prompt.text).toBe("Approve the release?");
+    const click = await t.slack.clickButton({ user: t.user, channel: CHANNEL, messageTs: prompt.ts, actionId: "approve" });
+    await t.settle();
+    expect(t.slack.responses(click.responseUrlId).map((r) => [r.body.text, r.outcome])).toEqual([[`approved v1.4.2 by <@${t.user}>`, "replaced"]]);
+    expect(t.slack.message(CHANNEL, prompt.ts)?.text).toBe(`approved v1.4.2 by <@${t.user}>`);
+  });
+
+  it("fires a one-shot timer set from a handler", async () => {
+    t = await createTestBot(everything, { channel: CHANNEL });
+    expect((await t.webhook("/arm", {})).status).toBe(202);
+    await t.slack.waitFor(() => t.slack.messages(CHANNEL).some((m) => m.text === "timer fired"), 5_000);
+    expect(timer.next).toBeUndefined();
+  });
+
+  it("fails a run that says where there is no channel, with a code and a hint", async () => {
+    t = await createTestBot(everything, { channel: CHANNEL });
+    expect((await t.webhook("/no-channel", {})).status).toBe(500);
+    const failed = t.logs.find((l) => l.msg === "handler failed: ctx.say has no channel to post to in a webhook trigger.\n  hint: Pass one: ctx.say({ channel: 'C123', text }), or use ctx.slack.chat.postMessage.");
+    expect((failed?.err as { code?: string })?.code).toBe(ErrorCodes.NO_CHANNEL);
+  });
+
+  it("refuses a bot whose config does not match its plugin's schema", async () => {
+    await expect(createTestBot(everything, { chanel: CHANNEL })).rejects.toMatchObject({ code: ErrorCodes.PLUGIN_CONFIG_INVALID });
+  });
+});

@@ -1,7 +1,10 @@
-import { MemoryStore, createSlackClient, silentLogger, type BotStatus } from "@botyard/core";
+import { MemoryStore, createSlackClient, silentLogger, type BotState, type BotStatus } from "@botyard/core";
 import { loadConfig } from "../config/load-config.js";
 import { bootstrap } from "../runtime/bootstrap.js";
 import type { CliIO } from "./run-cli.js";
+
+/** A bot as listed: what a running host reports, or what the config would run. */
+type ListedBot = Omit<BotStatus, "state"> & { state: BotState | "not running" | "disabled" };
 
 /**
  * `botyard list`: every bot with its plugin and version, state, triggers, the next run of each
@@ -13,12 +16,12 @@ export async function listCommand(configPath: string, json: boolean, io: CliIO):
   const http = loaded.config.http ?? {};
   const host = !http.host || http.host === "0.0.0.0" || http.host === "::" ? "127.0.0.1" : http.host;
   const port = http.adminPort ?? http.port ?? 3000;
-  let bots: BotStatus[] | undefined;
+  let bots: ListedBot[] | undefined;
   let source = `host at ${host}:${port}`;
   if (port !== 0) {
     try {
       const res = await fetch(`http://${host}:${port}/status`, { signal: AbortSignal.timeout(1_500) });
-      if (res.ok) bots = ((await res.json()) as { bots: BotStatus[] }).bots;
+      if (res.ok) bots = ((await res.json()) as { bots: ListedBot[] }).bots;
     } catch {
       bots = undefined;
     }
@@ -28,9 +31,10 @@ export async function listCommand(configPath: string, json: boolean, io: CliIO):
     const log = silentLogger();
     const slack = createSlackClient({ token: "xoxb-list", logger: log });
     const { engine } = await bootstrap(loaded, { slack, store: new MemoryStore(), log });
-    bots = engine.status().map((b) => ({ ...b, state: b.state === "loaded" ? ("not running" as never) : b.state }));
+    const listed: ListedBot[] = engine.status().map((b) => ({ ...b, state: b.state === "loaded" ? "not running" : b.state }));
     const disabled = loaded.config.bots.filter((b) => b.enabled === false);
-    for (const b of disabled) bots.push({ id: b.id, plugin: b.use, state: "disabled" as never, dryRun: b.dryRun ?? false, triggers: [] });
+    for (const b of disabled) listed.push({ id: b.id, plugin: b.use, state: "disabled", dryRun: b.dryRun ?? false, triggers: [] });
+    bots = listed;
   }
   if (json) {
     io.stdout.write(`${JSON.stringify({ source, bots }, null, 2)}\n`);

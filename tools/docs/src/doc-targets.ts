@@ -1,6 +1,10 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { configurationReference, schemaReference, type JsonSchema } from "@botyard/host";
+import { botsYamlSchema, configurationReference, schemaReference, type JsonSchema } from "@botyard/host";
+import hello from "botyard-plugin-hello";
+import dogdata from "@botyard/plugin-dogdata";
+import oncall from "@botyard/plugin-oncall";
+import release from "@botyard/plugin-release";
 import { DogdataConfig } from "@botyard/plugin-dogdata";
 import { OncallConfig } from "@botyard/plugin-oncall";
 import { ReleaseConfig } from "@botyard/plugin-release";
@@ -17,4 +21,15 @@ export function docTargets(): Array<{ file: string; reference: string }> {
     { file: join(REPO, "docs/plugins/oncall.md"), reference: reference(OncallConfig) },
     { file: join(REPO, "docs/plugins/dogdata.md"), reference: reference(DogdataConfig) },
   ];
+}
+
+/** Generated whole files: the demo's bots.schema.json, which its bots.yaml names for editors. */
+export function fileTargets(): Array<{ file: string; content: string }> {
+  const schema = botsYamlSchema([
+    { use: "botyard-plugin-hello", plugin: hello },
+    { use: "@botyard/plugin-dogdata", plugin: dogdata },
+    { use: "@botyard/plugin-release", plugin: release },
+    { use: "@botyard/plugin-oncall", plugin: oncall },
+  ]);
+  return [{ file: join(REPO, "examples/demo/bots.schema.json"), content: `${JSON.stringify(schema, null, 2)}\n` }];
 }

@@ -21,14 +21,14 @@ export interface InProcessHost {
  */
 export async function startInProcessHost(
   botsYaml: string,
-  options: { env?: NodeJS.ProcessEnv; setup?: (project: TempProject, slack: SlackEmulator) => void; host?: HostOptions; store?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; setup?: (project: TempProject, slack: SlackEmulator) => void; host?: HostOptions; store?: string; httpExtra?: string } = {},
 ): Promise<InProcessHost> {
   const slack = await SlackEmulator.start();
   const project = userProject();
   options.setup?.(project, slack);
   const file = project.write(
     "bots.yaml",
-    `slack:\n  appToken: \${SLACK_APP_TOKEN}\n  botToken: \${SLACK_BOT_TOKEN}\n  apiUrl: ${slack.apiUrl}\nhttp: { port: 0, bodyLimitBytes: 1024 }\nstore: ${options.store ?? "{ type: memory }"}\n${botsYaml}`,
+    `slack:\n  appToken: \${SLACK_APP_TOKEN}\n  botToken: \${SLACK_BOT_TOKEN}\n  apiUrl: ${slack.apiUrl}\nhttp: { port: 0, bodyLimitBytes: 1024${options.httpExtra ? `, ${options.httpExtra}` : ""} }\nstore: ${options.store ?? "{ type: memory }"}\n${botsYaml}`,
   );
   const raw: string[] = [];
   const destination = new Writable({

@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
+import { HELLO_PLUGIN_DIR } from "../test-support/temp-project.js";
+
+let h: InProcessHost | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("readiness and the admin port", () => {
+  it("follows the Socket Mode connection: not ready while Slack is away, ready again once reconnected", async () => {
+    h = await startInProcessHost("bots: []\n");
+    const ready = async () => (await fetch(`${h!.url}/readyz`)).status;
+    expect(await ready()).toBe(200);
+    // Slack drops the socket; the client reconnects through apps.connections.open.
+    h.slack.setLatency("apps.connections.open", 500);
+    h.slack.dropConnections();
+    await expect.poll(ready, { timeout: 5_000, interval: 20 }).toBe(503);
+    await expect.poll(ready, { timeout: 10_000 }).toBe(200);
+    expect(h.raw.some((l) => l.includes("Socket Mode connection lost; reconnecting"))).toBe(true);
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+  });
+
+  it("serves health, readiness, metrics and status on the admin port only, webhooks on the public one", async () => {
+    h = await startInProcessHost("bots:\n  - id: hello\n    use: botyard-plugin-hello\n    config: { channel: C0GENERAL1 }\n", {
+      httpExtra: "adminPort: 0",
+      setup: (project, slack) => {
+        slack.createChannel("general", { id: "C0GENERAL1" });
+        project.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
+      },
+    });
+    const admin = `http://127.0.0.1:${h.host.adminPort}`;
+    for (const path of ["/healthz", "/readyz", "/metrics", "/status"]) {
+      expect((await fetch(`${admin}${path}`)).status, path).toBe(200);
+      expect((await fetch(`${h.url}${path}`)).status, path).toBe(404);
+    }
+    const hook = await fetch(`${h.url}/hooks/hello/notify`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text":"hi"}' });
+    expect(hook.status).toBe(200);
+    expect((await fetch(`${admin}/hooks/hello/notify`, { method: "POST", body: "{}" })).status).toBe(404);
+  });
+});

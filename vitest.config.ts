@@ -7,5 +7,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Conformance mode (issue 10): every Slack, GitHub and PagerDuty emulator checks what it receives
+    // and sends against the providers' API descriptions; a test fails when anything it caused does
+    // not conform (see packages/testing/src/conformance and docs/testing/emulator-fidelity.md).
+    env: { BOTYARD_CONFORMANCE: "1" },
+    setupFiles: ["packages/testing/src/conformance/vitest-setup.ts"],
   },
 });

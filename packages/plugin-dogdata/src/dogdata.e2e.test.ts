@@ -10,7 +10,7 @@ import { datadogAttachments, datadogEventId, webhookPayload } from "@botyard/tes
 const PLUGIN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 const HOST_DIR = dirname(createRequire(import.meta.url).resolve("@botyard/host/package.json"));
 const SECRET = "e2e-secret-0123456789abcdef";
-const ALERTS = "C0ALERTS";
+const ALERTS = "C00ALERTS";
 
 // The plugin as users run it: installed beside bots.yaml, loaded by the built `botyard start`,
 // Datadog's alert over Socket Mode, its webhook over HTTP, state in SQLite.

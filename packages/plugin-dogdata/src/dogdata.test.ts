@@ -28,7 +28,7 @@ describe("threading a recovery under its alert", () => {
     expect(response.status).toBe(202);
     expect(h.calls()).toEqual(["chat.postMessage", "reactions.add"]);
     expect(h.replies(alert)).toEqual([
-      `:white_check_mark: *Recovered* after 2m 5s: CPU high on web on {env:prod, host:web-1} · <https://app.datadoghq.com/event/event?id=${recovered}|View in Datadog> · <https://botyard.slack.com/archives/C0ALERTS/p${alert.replace(".", "")}|alert message>`,
+      `:white_check_mark: *Recovered* after 2m 5s: CPU high on web on {env:prod, host:web-1} · <https://app.datadoghq.com/event/event?id=${recovered}|View in Datadog> · <https://botyard.slack.com/archives/C00ALERTS/p${alert.replace(".", "")}|alert message>`,
     ]);
     expect(h.checked(alert)).toBe(true);
     expect(h.slack.messages(ALERTS)).toHaveLength(1);

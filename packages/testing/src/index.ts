@@ -22,3 +22,17 @@ export { TempProject } from "./process/temp-project.js";
 
 export { datadogAttachments, datadogEventId, defaultPayload, legacyDatadogText, monitorLink, webhookPayload } from "./datadog/datadog-fixtures.js";
 export type { FixtureAlert, FixturePayload } from "./datadog/datadog-fixtures.js";
+
+export {
+  CONFORMANCE_ENV,
+  ConformanceError,
+  conformanceEnabled,
+  conformanceViolations,
+  enableConformance,
+  expectConformance,
+  formatViolations,
+  takeViolations,
+  validatedOperations,
+} from "./conformance/index.js";
+export type { ConformanceDirection, ConformanceProvider, ConformanceViolation, ValidatedOperation, ViolationFilter } from "./conformance/index.js";
+export { TcpProxy } from "./process/tcp-proxy.js";

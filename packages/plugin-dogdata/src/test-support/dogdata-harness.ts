@@ -4,7 +4,7 @@ import dogdata from "../plugin.js";
 import { datadogAttachments, legacyDatadogText, type FixtureAlert } from "@botyard/testing";
 
 export const SECRET = "test-secret-0123456789";
-export const ALERTS = "C0ALERTS";
+export const ALERTS = "C00ALERTS";
 export const BOT_ID = "dogdata";
 /** The host-store queue durable webhook deliveries wait in (core's naming: deliveries/<bot>/<trigger>). */
 export const DELIVERY_QUEUE = `host/deliveries/${BOT_ID}/webhook:/`;

@@ -8,7 +8,7 @@ export const HOUR = 3_600_000;
 export const at = (offsetMs: number) => new Date(T0.getTime() + offsetMs);
 
 export const ANNOUNCE = "C0ANNOUNCE";
-export const TOPIC = "C0TOPIC";
+export const TOPIC = "C000TOPIC";
 
 export interface Person {
   pd: PdUser;

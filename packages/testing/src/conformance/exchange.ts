@@ -21,16 +21,6 @@ export interface ConformanceChecker {
   crashed?(operation: string, error: Error): void;
 }
 
-/** Lower-case header names, single values. */
-export function headerMap(headers: Record<string, string | string[] | undefined> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
-  }
-  return out;
-}
-
 export function violation(
   provider: ConformanceProvider,
   operation: string,

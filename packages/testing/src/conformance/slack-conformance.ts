@@ -28,7 +28,7 @@ export class SlackWebApiConformance implements ConformanceChecker {
 
   constructor(
     /** Whether the emulator implements a method (unknown ones answer `unknown_method`). */
-    private readonly implements: (method: string) => boolean,
+    private readonly isImplemented: (method: string) => boolean,
   ) {}
 
   prepare(): void {
@@ -51,7 +51,7 @@ export class SlackWebApiConformance implements ConformanceChecker {
       violation("slack", method, "coverage", `${exchange.request.method} ${exchange.request.path} is not a Slack endpoint the emulator serves`);
       return;
     }
-    if (!this.implements(method)) {
+    if (!this.isImplemented(method)) {
       violation("slack", method, "coverage", `the Slack emulator does not implement ${method}: a test (or the code it runs) called a method the emulator cannot answer faithfully`);
       return;
     }
@@ -102,7 +102,7 @@ export class SlackWebApiConformance implements ConformanceChecker {
         if (!bearer && args.token === undefined) errors.push("no token (neither an Authorization: Bearer header nor a token argument)");
         continue;
       }
-      if (args[param.name] === undefined || args[param.name] === "") errors.push(`required argument "${param.name}" is missing`);
+      if (args[param.name] === undefined) errors.push(`required argument "${param.name}" is missing`);
     }
     if (errors.length) violation("slack", method, "request", `the call to ${method} does not match the method's arguments`, errors);
     else noteValidated("slack", method, { request: true });

@@ -1,5 +1,6 @@
 import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { takeViolations } from "../conformance/registry.js";
 import { GitHubEmulator } from "./github-emulator.js";
 import type { GitHubRepo } from "./repo-model.js";
 
@@ -445,6 +446,8 @@ describe("auth, rate limits, unknown routes", () => {
     const err = await failure(octokit.request("GET /repos/{owner}/{repo}/nothing-here", { owner: "acme", repo: "web" }));
     expect(err.status).toBe(404);
     expect(err.response.data).toMatchObject({ message: "Not Found", documentation_url: "https://docs.github.com/rest" });
+    // In conformance mode an endpoint the emulator does not implement is a coverage violation.
+    expect(takeViolations({ provider: "github", direction: "coverage" }).map((v) => v.operation)).toEqual(["GET /repos/acme/web/nothing-here"]);
     expect(gh.callsTo("GET /repos/{owner}/{repo}/compare/{basehead}").length).toBeGreaterThan(3);
     expect(gh.callsTo("GET /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers").length).toBe(2);
   });

@@ -6,6 +6,9 @@ import {
   type Fault,
   type RecordedCall,
 } from "../emulator/http-emulator.js";
+import type { AnswerRule } from "../conformance/openapi-conformance.js";
+import { OpenApiConformance } from "../conformance/openapi-conformance.js";
+import { conformanceEnabled } from "../conformance/registry.js";
 import {
   commitJson,
   fileJson,
@@ -42,6 +45,12 @@ export interface GitHubEmulatorOptions {
   now?: () => Date;
   /** Primary rate limit per token and hour (default 5000; anonymous callers get 60). */
   rateLimitPerHour?: number;
+  /**
+   * Check every request and answer against GitHub's OpenAPI description (`@octokit/openapi`),
+   * recording violations (see `expectConformance`). Default: on in conformance mode
+   * (`BOTYARD_CONFORMANCE=1` or `enableConformance()`).
+   */
+  conformance?: boolean;
 }
 
 export interface GitHubTokenInit {
@@ -123,6 +132,29 @@ const SECONDARY_DOCS =
 /** Route parameters that may span several path segments (branch names with slashes, `a...b`). */
 const MULTI_SEGMENT = new Set(["basehead", "branch"]);
 
+const RATE_LIMIT_HEADERS = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset", "x-ratelimit-resource"];
+
+/** What GitHub documents for every answer beyond the OpenAPI description: its rate-limit headers and rate-limited answers. */
+const GITHUB_RULES: AnswerRule[] = [
+  ({ status, headers }) => {
+    if (status === 0 || status >= 500) return undefined;
+    const missing = RATE_LIMIT_HEADERS.filter((h) => !/^\S+$/.test(headers[h] ?? ""));
+    return missing.length ? { message: `GitHub sends its rate-limit headers on every answer (${PRIMARY_DOCS})`, errors: missing.map((h) => `missing ${h}`) } : undefined;
+  },
+  ({ status, headers, body }) => {
+    const message = (body as { message?: unknown } | undefined)?.message;
+    if ((status !== 403 && status !== 429) || typeof message !== "string" || !/rate limit/i.test(message)) return undefined;
+    const primary = /API rate limit exceeded/.test(message);
+    const ok = primary ? headers["x-ratelimit-remaining"] === "0" : /^\d+$/.test(headers["retry-after"] ?? "");
+    return ok
+      ? undefined
+      : {
+          message: `a rate-limited answer carries ${primary ? "x-ratelimit-remaining: 0 (primary limit)" : "retry-after (secondary limit)"} (${PRIMARY_DOCS})`,
+          errors: [`headers: ${JSON.stringify(headers)}`],
+        };
+  },
+];
+
 /**
  * A GitHub REST API emulator that the real `@octokit/rest` talks to unchanged
  * (`new Octokit({ baseUrl: gh.url, auth: token })`). Commits form a real DAG, so compare,
@@ -144,7 +176,20 @@ export class GitHubEmulator {
     this.htmlUrl = (options.htmlUrl ?? "https://github.com").replace(/\/+$/, "");
     this.defaultLimit = options.rateLimitPerHour ?? 5000;
     this.routes = this.buildRoutes();
-    this.http = new HttpEmulator("GitHub", (req) => this.route(req));
+    const operations = this.routes.map((r) => `${r.method} ${r.template}`);
+    const conformance = options.conformance ?? conformanceEnabled();
+    this.http = new HttpEmulator(
+      "GitHub",
+      (req) => this.route(req),
+      conformance
+        ? new OpenApiConformance({ provider: "github", spec: "github-rest", operations: () => operations, multiSegment: MULTI_SEGMENT, rules: GITHUB_RULES })
+        : undefined,
+    );
+  }
+
+  /** The REST operations the emulator implements, as `METHOD /path/{template}` (GitHub's OpenAPI paths). */
+  static implementedOperations(): string[] {
+    return new GitHubEmulator({ conformance: false }).routes.map((r) => `${r.method} ${r.template}`);
   }
 
   static async start(options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {
@@ -175,9 +220,20 @@ export class GitHubEmulator {
     return this.http.onCall(listener);
   }
 
-  /** Script a raw failure (status/body/headers, or a dropped connection) for an operation. */
+  /**
+   * Script a raw answer (status/body/headers, or a dropped connection) for an operation. It carries
+   * GitHub's rate-limit headers, as every GitHub answer does, unless the fault sets its own.
+   */
   inject(fault: Fault): void {
-    this.http.inject(fault);
+    const b = this.bucket(undefined);
+    const headers = {
+      "x-ratelimit-limit": String(this.defaultLimit),
+      "x-ratelimit-remaining": String(this.defaultLimit),
+      "x-ratelimit-reset": String(b.reset),
+      "x-ratelimit-used": "0",
+      "x-ratelimit-resource": "core",
+    };
+    this.http.inject({ ...fault, headers: { ...headers, ...fault.headers } });
   }
 
   setLatency(operation: string, ms: number): void {
@@ -711,8 +767,11 @@ export class GitHubEmulator {
       const states = { APPROVE: "APPROVED", REQUEST_CHANGES: "CHANGES_REQUESTED", COMMENT: "COMMENTED" } as const;
       const event = typeof body.event === "string" ? body.event : undefined;
       // A review without `event` stays PENDING on GitHub; the model only holds submitted reviews.
+      // GitHub answers this endpoint's 422s in the simple form (`errors` as strings).
       if (!event || !(event in states))
-        throw new GitHubValidationError("Validation Failed", [{ resource: "PullRequestReview", field: "event", code: "invalid" }]);
+        throw new ApiError(422, "Unprocessable Entity", {
+          errors: [event ? `Variable $event of type PullRequestReviewEvent was provided invalid value` : "Pending reviews (no event) are not emulated"],
+        });
       const text = typeof body.body === "string" ? body.body : "";
       if (event !== "APPROVE" && !text) throw new ApiError(422, "Unprocessable Entity", { errors: ["Body is required"] });
       if (pr.state !== "open") throw new ApiError(422, "Unprocessable Entity", { errors: ["Can not review a closed pull request"] });

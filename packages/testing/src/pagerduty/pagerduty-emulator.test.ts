@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { takeViolations } from "../conformance/registry.js";
 import { PagerDutyEmulator } from "./pagerduty-emulator.js";
 
 const NOW = new Date("2030-03-10T12:00:00Z");
@@ -187,6 +188,8 @@ describe("PagerDutyEmulator GET /oncalls", () => {
     const backwards = await api(`/oncalls?since=${encodeURIComponent(at(DAY).toISOString())}&until=${encodeURIComponent(NOW.toISOString())}`);
     expect(backwards.status).toBe(400);
     expect((await api(`/oncalls?since=yesterday`)).status).toBe(400);
+    // A deliberately malformed request: conformance mode records it against the description.
+    expect(takeViolations({ operation: "GET /oncalls", direction: "request" }).flatMap((v) => v.errors)).toEqual([expect.stringMatching(/since.*date-time/)]);
   });
 
   it("reports permanent on-calls with null start, end and schedule", async () => {
@@ -248,6 +251,7 @@ describe("PagerDutyEmulator auth and outages", () => {
     }
     expect((await api("/oncalls", { accept: "application/json" })).status).toBe(200);
     expect((await api("/nowhere")).body).toEqual({ error: { message: "Not Found", code: 2100 } });
+    expect(takeViolations({ provider: "pagerduty", direction: "coverage" }).map((v) => v.operation)).toEqual(["GET /nowhere"]);
 
     pd.outage({ status: 401 });
     expect((await api("/users")).status).toBe(401);

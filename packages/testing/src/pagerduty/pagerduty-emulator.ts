@@ -7,6 +7,8 @@ import {
   type RecordedCall,
   type Router,
 } from "../emulator/http-emulator.js";
+import { OpenApiConformance } from "../conformance/openapi-conformance.js";
+import { conformanceEnabled } from "../conformance/registry.js";
 import {
   PagerDutyAccount,
   formatTime,
@@ -44,6 +46,12 @@ export interface PagerDutyEmulatorOptions {
   timeZone?: string;
   /** Subdomain in `html_url` links (`https://<subdomain>.pagerduty.com/...`). */
   subdomain?: string;
+  /**
+   * Check every request and answer against PagerDuty's OpenAPI description, recording violations
+   * (see `expectConformance`). Default: on in conformance mode (`BOTYARD_CONFORMANCE=1` or
+   * `enableConformance()`).
+   */
+  conformance?: boolean;
 }
 
 /** What `setOnCall` targets: a schedule or an escalation policy (an id, or the object `add*` returned). */
@@ -134,7 +142,18 @@ export class PagerDutyEmulator {
     this.clock = options.now ?? (() => new Date());
     this.htmlBase = `https://${options.subdomain ?? "botyard-test"}.pagerduty.com`;
     this.account = new PagerDutyAccount(timeZone);
-    this.http = new HttpEmulator("PagerDuty", this.router);
+    const operations = this.routes.map((r) => r.operation);
+    const conformance = options.conformance ?? conformanceEnabled();
+    this.http = new HttpEmulator(
+      "PagerDuty",
+      this.router,
+      conformance ? new OpenApiConformance({ provider: "pagerduty", spec: "pagerduty-rest", operations: () => operations, checkHeaders: true }) : undefined,
+    );
+  }
+
+  /** The REST operations the emulator implements (`GET /oncalls`, `GET /users/{id}`...). */
+  static implementedOperations(): string[] {
+    return new PagerDutyEmulator({ conformance: false }).routes.map((r) => r.operation);
   }
 
   static async start(options: PagerDutyEmulatorOptions = {}): Promise<PagerDutyEmulator> {

@@ -1,4 +1,5 @@
 import { SocketModeClient } from "@slack/socket-mode";
+import { takeViolations } from "../conformance/registry.js";
 import {
   type ConversationsHistoryResponse,
   type ConversationsListResponse,
@@ -95,6 +96,9 @@ describe("Web API", () => {
     expect(await platformError(web(slack.appToken).auth.test())).toBe("not_allowed_token_type");
     expect(await platformError(web().apps.connections.open())).toBe("not_allowed_token_type");
     expect(await platformError(web().apiCall("chat.doesNotExist"))).toBe("unknown_method");
+    // Conformance mode notices both: a call without a token, and a method the emulator does not implement.
+    expect(takeViolations({ operation: "auth.test", direction: "request" }).map((v) => v.errors)).toEqual([[expect.stringMatching(/no token/)]]);
+    expect(takeViolations({ operation: "chat.doesNotExist" }).map((v) => v.direction)).toEqual(["coverage"]);
   });
 
   it("threads replies under their parent and keeps the thread summary up to date", async () => {

@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
 // See socket-mode.ts: the emulator keeps real time even when a test fakes the global timers.
 import { clearInterval, clearTimeout, setInterval, setTimeout } from "node:timers";
+import { SlackEventsConformance } from "../conformance/events-conformance.js";
+import { conformanceEnabled } from "../conformance/registry.js";
+import { SlackWebApiConformance } from "../conformance/slack-conformance.js";
 import { type EmulatorRequest, type EmulatorResponse, type Fault, HttpEmulator, type RecordedCall } from "../emulator/http-emulator.js";
-import { eventCallback, eventsFor, newEventId, richTextBlock, triggerId, verificationToken } from "./events.js";
+import { channelType, eventCallback, eventsFor, newEventId, richTextBlock, triggerId, verificationToken } from "./events.js";
 import { type ResponseUrlPost, ResponseUrls } from "./response-urls.js";
 import { type SocketModeEnvelope, SocketModeServer } from "./socket-mode.js";
 import {
@@ -56,6 +59,12 @@ export interface SlackEmulatorOptions {
   botUserId?: string;
   botId?: string;
   appId?: string;
+  /**
+   * Check every Web API call, answer and Events API payload against Slack's published API
+   * descriptions, recording violations (see `expectConformance`). Default: on in conformance mode
+   * (`BOTYARD_CONFORMANCE=1` or `enableConformance()`).
+   */
+  conformance?: boolean;
 }
 
 /** A recorded Web API call, with its arguments decoded (JSON-string fields such as `blocks` parsed). */
@@ -208,7 +217,10 @@ export class SlackEmulator {
       botUserId: this.botUserId,
       botName: options.botName ?? "botyard",
     });
+    const conformance = options.conformance ?? conformanceEnabled();
+    const events = conformance ? new SlackEventsConformance() : undefined;
     this.socket = new SocketModeServer({
+      ...(events ? { onSend: (type, payload) => events.check(type, payload), prepare: () => events.prepare() } : {}),
       appId: this.appId,
       ackTimeoutMs: options.ackTimeoutMs ?? 3_000,
       maxRetries: options.maxRetries ?? 3,
@@ -224,8 +236,17 @@ export class SlackEmulator {
       socketUrl: () => this.socket.issueUrl(this.url),
     };
     this.responseUrls = new ResponseUrls(this.ws, (activities) => void this.publish(activities), () => this.botFields());
-    this.http = new HttpEmulator("Slack", (req) => this.route(req));
+    this.http = new HttpEmulator(
+      "Slack",
+      (req) => this.route(req),
+      conformance ? new SlackWebApiConformance((method) => WEB_API_METHODS.includes(method)) : undefined,
+    );
     this.http.onCall(() => this.changed());
+  }
+
+  /** The Web API methods the emulator implements. */
+  static get implementedMethods(): readonly string[] {
+    return WEB_API_METHODS;
   }
 
   /** Start an emulator on 127.0.0.1. */
@@ -548,13 +569,17 @@ export class SlackEmulator {
 
   /**
    * Deliver any Events API event (wrapped in `event_callback`). Pass `eventId` and `retryAttempt`
-   * to replay a delivery as Slack's retries do. `event_ts` is filled in when missing.
+   * to replay a delivery as Slack's retries do. `event_ts` (and a message event's `channel_type`) is
+   * filled in when missing.
    */
   async deliverEvent(
     event: Record<string, unknown> & { type: string },
     options: { eventId?: string; retryAttempt?: number; retryReason?: string } = {},
   ): Promise<DeliveredEvent> {
-    return this.deliver({ event_ts: this.ws.nextTs(), ...event }, options);
+    // Message events always carry channel_type (`channel`, `group`, `im`) when they come from Slack.
+    const channel = event.type === "message" && typeof event.channel === "string" ? this.ws.channels.get(event.channel) : undefined;
+    const filled = channel && event.channel_type === undefined ? { channel_type: channelType(channel) } : {};
+    return this.deliver({ event_ts: this.ws.nextTs(), ...filled, ...event }, options);
   }
 
   // ---- waiting ---------------------------------------------------------------------------------

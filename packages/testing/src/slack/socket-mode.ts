@@ -36,6 +36,10 @@ export interface SocketModeServerOptions {
   maxRetries: number;
   /** Server pings; 0 disables them. */
   pingIntervalMs: number;
+  /** Called with every envelope queued for delivery (conformance checks of the payload). */
+  onSend?: (type: SocketModeEnvelope["type"], payload: Record<string, unknown>) => void;
+  /** Called once when the server is attached (loads what `onSend` needs). */
+  prepare?: () => void;
 }
 
 interface Connection {
@@ -72,6 +76,7 @@ export class SocketModeServer {
   constructor(private readonly options: SocketModeServerOptions) {}
 
   attach(server: Server): void {
+    this.options.prepare?.();
     this.server = server;
     server.on("upgrade", this.onUpgrade);
   }
@@ -102,6 +107,7 @@ export class SocketModeServer {
     payload: Record<string, unknown>,
     extra: { eventId?: string; retryAttempt?: number; retryReason?: string } = {},
   ): SocketModeEnvelope {
+    this.options.onSend?.(type, payload);
     const envelope: SocketModeEnvelope = {
       envelopeId: randomUUID(),
       type,

@@ -252,7 +252,8 @@ export class Workspace {
     for (;;) {
       const n = (this.counters.get(prefix) ?? 0) + 1;
       this.counters.set(prefix, n);
-      const id = `${prefix}${String(n).padStart(7, "0")}`;
+      // Slack ids are a type letter and at least 8 more characters (C0123ABCD); its descriptions check that.
+      const id = `${prefix}${String(n).padStart(8, "0")}`;
       if (!taken(id)) return id;
     }
   }
@@ -456,12 +457,13 @@ export class Workspace {
       // in any thread. Store it the same way (reachable only via replies(channel, thatTs)) so a bot
       // that threads under a reply's ts or a made-up ts fails its assertions instead of passing here.
       if (parent && isThreadRoot(parent)) {
-        message.parent_user_id = parent.user ?? parent.bot_id ?? "";
+        // A user id, so absent under a classic integration's post (which has no user; a bot id is not one).
+        if (parent.user) message.parent_user_id = parent.user;
         if (options.broadcast) message.subtype = "thread_broadcast";
         channel.messages.push(message);
         this.refreshThreadSummary(channel, parent);
       } else {
-        if (parent) message.parent_user_id = parent.user ?? "";
+        if (parent?.user) message.parent_user_id = parent.user;
         channel.messages.push(message);
       }
     } else {

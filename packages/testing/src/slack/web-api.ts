@@ -711,7 +711,7 @@ const METHODS: Record<string, Method> = {
       // A group can never be emptied through the API; disable it instead.
       if (users.length === 0) throw apiError("no_users_provided");
       const unknown = users.filter((u) => !ctx.ws.users.get(u) || ctx.ws.users.get(u)!.deleted);
-      if (unknown.length) throw apiError("invalid_users", { invalid_users: unknown });
+      if (unknown.length) throw apiError("invalid_users");
       if (users.some((u) => ctx.ws.users.get(u)!.isBot || ctx.ws.users.get(u)!.isRestricted)) throw apiError("invalid_user");
       ctx.publish(ctx.ws.setUsergroupUsers(group, users, ctx.ws.identity.botUserId));
       return { usergroup: ctx.ws.apiUsergroup(group, { includeUsers: true, includeCount: args.bool("include_count") }) };

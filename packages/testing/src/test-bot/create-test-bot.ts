@@ -25,7 +25,7 @@ export interface TestBotOptions {
   store?: StoreBackend;
   /**
    * Channels to create in the emulator (ids). Channel ids found in the config (strings such as
-   * `C0123ABC`) are created too, so `createTestBot(plugin, { channel: "C1" })` just works.
+   * `C0123ABCD`) are created too, so `createTestBot(plugin, { channel: "C0123ABCD" })` just works.
    */
   channels?: string[];
   /** Log level of the captured logs (default `debug`; all lines land in `t.logs`). */
@@ -136,9 +136,9 @@ const CHANNEL_ID = /^[CG](?=[A-Z0-9]*\d)[A-Z0-9]+$/;
  * Starts one bot of `plugin` with `config` against the Slack emulator.
  *
  * ```ts
- * const t = await createTestBot(standup, { channel: "C1" });
+ * const t = await createTestBot(standup, { channel: "C0123ABCD" });
  * await t.fireSchedule();
- * expect(t.slack.messages("C1").map((m) => m.text)).toEqual(["Standup time!"]);
+ * expect(t.slack.messages("C0123ABCD").map((m) => m.text)).toEqual(["Standup time!"]);
  * await t.close();
  * ```
  */

@@ -33,11 +33,13 @@ export type {
   SlashCommand,
 } from "./slack/slack-types.js";
 
+export { escapeSlack, renderTemplate, slackDate, truncate } from "./slack/format.js";
+export { retry, backoffDelay, sleep } from "./retry/retry.js";
+export type { RetryOptions } from "./retry/retry.js";
+
 export { defineAction } from "./actions/action.js";
 export type { ActionRecord } from "./actions/action.js";
 
-export { retry, backoffDelay, sleep } from "./retry/retry.js";
-export type { RetryOptions } from "./retry/retry.js";
 
 export type { Store, StoreBackend, Entry, Job, JobRef, EnqueueOptions, EnqueueResult, SetOptions, ListOptions, ClaimOptions } from "./store/store.js";
 export { encodeValue, DEFAULT_DEDUPE_TTL_MS } from "./store/store.js";
@@ -96,4 +98,3 @@ export type { SlackClientOptions, SlackCallObserver } from "./slack/slack-client
 export { SocketModeReceiver } from "./slack/socket-mode-receiver.js";
 export type { SocketModeReceiverOptions } from "./slack/socket-mode-receiver.js";
 export { CORE_VERSION, CORE_LOCATION } from "./version.js";
-export { escapeSlack, renderTemplate, slackDate, truncate } from "./slack/format.js";

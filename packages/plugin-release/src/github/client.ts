@@ -1,7 +1,7 @@
 import { Octokit } from "@octokit/rest";
-import type { Logger } from "@botyard/core";
+import { sleep, type Logger } from "@botyard/core";
 import type { ReleaseConfig } from "../config.js";
-import { rateLimitWait, sleep } from "./rate-limit.js";
+import { rateLimitWait } from "./rate-limit.js";
 
 export type GitHub = Octokit;
 

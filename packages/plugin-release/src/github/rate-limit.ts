@@ -44,18 +44,3 @@ export function rateLimitWait(error: unknown, now = Date.now()): RateLimitWait |
   return undefined;
 }
 
-/** Resolves after `ms`, or rejects at once when `signal` aborts (the host is shutting down). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason ?? new Error("aborted"));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}

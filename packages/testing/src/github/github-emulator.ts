@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { HttpBackedEmulator } from "../emulator/http-backed-emulator.js";
 import {
   HttpEmulator,
   type EmulatorRequest,
@@ -161,9 +162,9 @@ const GITHUB_RULES: AnswerRule[] = [
  * merge-base and the PRs associated with a commit behave as on GitHub across merge, squash and
  * rebase merges. Responses follow the shapes of GitHub's OpenAPI description.
  */
-export class GitHubEmulator {
+export class GitHubEmulator extends HttpBackedEmulator {
   readonly world: GitHubWorld;
-  private readonly http: HttpEmulator;
+  readonly http: HttpEmulator;
   private readonly routes: Route[];
   private readonly tokens = new Map<string, TokenRecord>();
   private readonly buckets = new Map<string, Bucket>();
@@ -172,6 +173,7 @@ export class GitHubEmulator {
   private readonly defaultLimit: number;
 
   private constructor(options: GitHubEmulatorOptions) {
+    super();
     this.world = new GitHubWorld(options.now);
     this.htmlUrl = (options.htmlUrl ?? "https://github.com").replace(/\/+$/, "");
     this.defaultLimit = options.rateLimitPerHour ?? 5000;
@@ -198,33 +200,11 @@ export class GitHubEmulator {
     return gh;
   }
 
-  /** The `baseUrl` to give Octokit. */
-  get url(): string {
-    return this.http.url;
-  }
-
-  get calls(): RecordedCall[] {
-    return this.http.calls;
-  }
-
-  /** Calls to one operation, named `METHOD /route/{template}` as in GitHub's OpenAPI paths. */
-  callsTo(operation: string): RecordedCall[] {
-    return this.http.callsTo(operation);
-  }
-
-  clearCalls(): void {
-    this.http.clearCalls();
-  }
-
-  onCall(listener: (call: RecordedCall) => void): () => void {
-    return this.http.onCall(listener);
-  }
-
   /**
    * Script a raw answer (status/body/headers, or a dropped connection) for an operation. It carries
    * GitHub's rate-limit headers, as every GitHub answer does, unless the fault sets its own.
    */
-  inject(fault: Fault): void {
+  override inject(fault: Fault): void {
     const b = this.bucket(undefined);
     const headers = {
       "x-ratelimit-limit": String(this.defaultLimit),
@@ -234,14 +214,6 @@ export class GitHubEmulator {
       "x-ratelimit-resource": "core",
     };
     this.http.inject({ ...fault, headers: { ...headers, ...fault.headers } });
-  }
-
-  setLatency(operation: string, ms: number): void {
-    this.http.setLatency(operation, ms);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
   }
 
   // ------------------------------------------------------------------ world setup

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { HttpBackedEmulator } from "../emulator/http-backed-emulator.js";
 import {
   HttpEmulator,
   type EmulatorRequest,
@@ -126,8 +127,7 @@ type Query = Record<string, string | string[]>;
  * await fetch(`${pd.url}/oncalls?schedule_ids[]=${primary.id}`, { headers: { Authorization: `Token token=${pd.token}` } });
  * ```
  */
-export class PagerDutyEmulator {
-  /** The shared HTTP plumbing (call record, faults, latency). */
+export class PagerDutyEmulator extends HttpBackedEmulator {
   readonly http: HttpEmulator;
   readonly token: string;
   /** The account behind the API; tests normally use the methods below instead. */
@@ -136,6 +136,7 @@ export class PagerDutyEmulator {
   private readonly htmlBase: string;
 
   constructor(options: Omit<PagerDutyEmulatorOptions, "port"> = {}) {
+    super();
     const timeZone = options.timeZone ?? "Etc/UTC";
     if (!isTimeZone(timeZone)) throw new Error(`PagerDuty emulator: unknown time zone ${timeZone}`);
     this.token = options.token ?? DEFAULT_PAGERDUTY_TOKEN;
@@ -160,33 +161,6 @@ export class PagerDutyEmulator {
     const pd = new PagerDutyEmulator(options);
     await pd.http.start(options.port ?? 0);
     return pd;
-  }
-
-  /** API base URL (`http://127.0.0.1:<port>`), in place of `https://api.pagerduty.com`. */
-  get url(): string {
-    return this.http.url;
-  }
-
-  get calls(): RecordedCall[] {
-    return this.http.calls;
-  }
-
-  /** Calls to one operation: `"GET /oncalls"`, `"GET /users/{id}"`, `"GET /users"`, `"GET /schedules/{id}"`... */
-  callsTo(operation: string): RecordedCall[] {
-    return this.http.callsTo(operation);
-  }
-
-  clearCalls(): void {
-    this.http.clearCalls();
-  }
-
-  /** Delay answers to `operation` (`"*"` for all) by `ms`. */
-  setLatency(operation: string, ms: number): void {
-    this.http.setLatency(operation, ms);
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 
   now(): Date {

@@ -65,7 +65,7 @@ export class HttpServer {
   }
 
   private async listen(port: number, handler: Handler): Promise<Server> {
-    const server = createServer((req, res) => {
+    const server = createServer({ noDelay: true }, (req, res) => {
       const url = new URL(req.url ?? "/", "http://localhost");
       handler(req, res, url).catch((error: unknown) => {
         this.options.log.error({ err: error, path: url.pathname }, "HTTP request failed");

@@ -29,6 +29,17 @@ const TICK_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 // holds a trigger back for at most this long.
 const DEFAULT_LEASE_MS = 1_500;
 const LEASE_POLL_MS = 100;
+const MAX_WAIT_MS = 30_000;
+
+// croner keeps about 80 KB per pattern object (a year table among others): a host with thousands
+// of bots on a handful of patterns shares one, used only to compute next run times.
+const patterns = new Map<string, Cron>();
+function patternFor(pattern: string, timezone: string | undefined): Cron {
+  const key = `${pattern}\u0000${timezone ?? ""}`;
+  let cron = patterns.get(key);
+  if (!cron) patterns.set(key, (cron = new Cron(pattern, { timezone, paused: true })));
+  return cron;
+}
 
 /**
  * A cron schedule (croner: seconds, timezone) or a one-shot date. croner waits in steps of at most
@@ -42,7 +53,9 @@ export class ScheduleTrigger implements Trigger {
   readonly kind = "schedule";
   readonly name: string;
   private when: string | Date | undefined;
-  private cron: Cron | undefined;
+  /** The next planned run while active. */
+  private planned: Date | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private runtime: TriggerRuntime | undefined;
 
   constructor(
@@ -62,13 +75,10 @@ export class ScheduleTrigger implements Trigger {
   }
 
   nextRun(): Date | undefined {
-    if (this.cron) return this.cron.nextRun() ?? undefined;
+    if (this.runtime) return this.planned;
     if (this.when instanceof Date) return this.when.getTime() > Date.now() ? this.when : undefined;
     if (this.when === undefined) return undefined;
-    const probe = new Cron(this.when, { timezone: this.options.timezone, paused: true });
-    const next = probe.nextRun() ?? undefined;
-    probe.stop();
-    return next;
+    return patternFor(this.when, this.options.timezone).nextRun() ?? undefined;
   }
 
   activate(runtime: TriggerRuntime): ActiveTrigger {
@@ -76,10 +86,11 @@ export class ScheduleTrigger implements Trigger {
     this.arm();
     return {
       stop: () => {
-        this.cron?.stop();
+        clearTimeout(this.timer);
+        this.planned = undefined;
         this.runtime = undefined;
       },
-      nextRun: () => this.cron?.nextRun() ?? undefined,
+      nextRun: () => this.planned,
       fire: () => this.tick(new Date(), true),
     };
   }
@@ -92,21 +103,36 @@ export class ScheduleTrigger implements Trigger {
   }
 
   get pending(): Date | undefined {
-    return this.cron?.nextRun() ?? undefined;
+    return this.planned;
   }
 
   private arm(): void {
-    this.cron?.stop();
-    this.cron = undefined;
+    clearTimeout(this.timer);
+    this.planned = undefined;
     if (this.when === undefined) return;
-    // A one-shot in the past fires at once rather than never (a handoff time that just passed).
-    const target = this.when instanceof Date && this.when.getTime() <= Date.now() ? new Date(Date.now() + 10) : this.when;
-    const cron: Cron = new Cron(target, { timezone: this.options.timezone, catch: true }, () => {
-      // The planned time, not the moment the timer woke: every replica must compute the same key.
-      const planned = cron.previousRuns(1, new Date(Date.now() + 1))[0] ?? new Date();
+    if (this.when instanceof Date) {
+      // A one-shot in the past fires at once rather than never (a handoff time that just passed).
+      this.planned = this.when.getTime() <= Date.now() ? new Date(Date.now()) : this.when;
+    } else {
+      this.planned = patternFor(this.when, this.options.timezone).nextRun() ?? undefined;
+    }
+    this.wait();
+  }
+
+  // Waits in steps of at most 30 s, so a date weeks ahead fires on time (a single setTimeout
+  // overflows after 24.8 days) and a suspended machine catches up on wake.
+  private wait(): void {
+    const planned = this.planned;
+    if (!planned || !this.runtime) return;
+    const delay = planned.getTime() - Date.now();
+    this.timer = setTimeout(() => {
+      if (Date.now() < planned.getTime()) return this.wait();
+      // The planned time, not the moment the timer woke: every replica computes the same tick key.
       void this.tick(planned, false);
-    });
-    this.cron = cron;
+      this.planned = typeof this.when === "string" ? (patternFor(this.when, this.options.timezone).nextRun(new Date(Math.max(Date.now(), planned.getTime()))) ?? undefined) : undefined;
+      this.wait();
+    }, Math.max(0, Math.min(delay, MAX_WAIT_MS)));
+    this.timer.unref?.();
   }
 
   private async tick(scheduledAt: Date, manual: boolean): Promise<unknown> {
@@ -130,7 +156,7 @@ export class ScheduleTrigger implements Trigger {
    */
   private async acquireRunning(rt: TriggerRuntime, lease: string, holder: string, leaseMs: number, manual: boolean): Promise<boolean> {
     if (await rt.hostStore.acquireLease(lease, holder, leaseMs)) return true;
-    const next = manual ? undefined : this.cron?.nextRun();
+    const next = manual ? undefined : this.planned;
     const deadline = (next ? next.getTime() : Date.now() + leaseMs) - 50;
     while (Date.now() + LEASE_POLL_MS < deadline && this.runtime) {
       await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
@@ -177,7 +203,7 @@ function validate(when: string | Date, timezone: string | undefined): void {
       if (Number.isNaN(when.getTime())) throw new Error("the date is invalid");
       return;
     }
-    new Cron(when, { timezone, paused: true }).stop();
+    patternFor(when, timezone);
   } catch (cause) {
     throw new BotyardError(ErrorCodes.TRIGGER_INVALID, `Invalid schedule ${JSON.stringify(String(when))}: ${(cause as Error).message}`, {
       hint: 'Use a cron pattern with 5 or 6 fields ("0 10 * * 1-5", "*/30 * * * * *") and an IANA timezone ("Europe/Paris").',

@@ -21,7 +21,13 @@ export interface HttpServerOptions {
   status?: () => unknown;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+/** The request target split once: path and raw query (parsed only by handlers that need it). */
+interface Target {
+  pathname: string;
+  search: string;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, target: Target) => Promise<void>;
 
 /**
  * Webhooks at `POST /hooks/<bot id>[/<path>]`, plus `/healthz`, `/readyz` and `/metrics`. Requests
@@ -66,9 +72,12 @@ export class HttpServer {
 
   private async listen(port: number, handler: Handler): Promise<Server> {
     const server = createServer({ noDelay: true }, (req, res) => {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      handler(req, res, url).catch((error: unknown) => {
-        this.options.log.error({ err: error, path: url.pathname }, "HTTP request failed");
+      // A plain split rather than `new URL`: this runs for every webhook.
+      const raw = req.url ?? "/";
+      const q = raw.indexOf("?");
+      const target: Target = q < 0 ? { pathname: raw, search: "" } : { pathname: raw.slice(0, q), search: raw.slice(q + 1) };
+      handler(req, res, target).catch((error: unknown) => {
+        this.options.log.error({ err: error, path: target.pathname }, "HTTP request failed");
         if (!res.headersSent) send(res, { status: 500, body: { ok: false, error: "internal_error" } });
         else res.destroy();
       });
@@ -138,9 +147,11 @@ export class HttpServer {
       const parsed = parseBody(req.headers["content-type"], raw);
       if (!parsed.ok) return send(res, { status: 400, body: { ok: false, error: "invalid_body", message: parsed.message } });
       const query: Record<string, string | string[]> = {};
-      for (const [k, v] of url.searchParams) {
-        const prev = query[k];
-        query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      if (url.search) {
+        for (const [k, v] of new URLSearchParams(url.search)) {
+          const prev = query[k];
+          query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+        }
       }
       const answer = await this.options.engine.handleWebhook(botId, path, {
         method: req.method,
@@ -199,10 +210,9 @@ function send(res: ServerResponse, answer: WebhookResponse): void {
   const payload = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
   // An explicit length: without it Node answers with chunked encoding, which costs the sender and
   // every client an extra write per response.
-  res.writeHead(answer.status, {
-    ...(payload ? { "content-type": typeof answer.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8" } : {}),
-    "content-length": Buffer.byteLength(payload),
-    ...answer.headers,
-  });
+  res.statusCode = answer.status;
+  if (payload) res.setHeader("content-type", typeof answer.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8");
+  res.setHeader("content-length", Buffer.byteLength(payload));
+  if (answer.headers) for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
   res.end(payload);
 }

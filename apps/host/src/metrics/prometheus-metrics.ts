@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EngineObserver, StoreBackend } from "@botyard/core";
+import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
 /**
  * Prometheus metrics for the host. Label sets stay bounded with thousands of bots: counters carry
@@ -9,10 +10,10 @@ import type { EngineObserver, StoreBackend } from "@botyard/core";
  */
 export class PrometheusMetrics {
   readonly registry = new Registry();
-  private readonly received: Counter<"source" | "type">;
-  private readonly runs: Counter<"bot" | "trigger" | "outcome">;
-  private readonly errors: Counter<"bot" | "trigger">;
-  private readonly duration: Histogram<"plugin" | "kind">;
+  private readonly received: FastCounter;
+  private readonly runs: FastCounter;
+  private readonly errors: FastCounter;
+  private readonly duration: FastHistogram;
   private readonly actions: Counter<"bot" | "action" | "outcome">;
   private readonly slackCalls: Counter<"method" | "outcome">;
   private readonly slackRateLimited: Counter<"method">;
@@ -23,21 +24,21 @@ export class PrometheusMetrics {
   readonly slackConnected: Gauge;
   readonly storeUp: Gauge;
   private readonly botStates = new Map<string, string>();
-  private readonly children = new Map<string, { inc(): void; observe(v: number): void }>();
 
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "botyard_process_" });
-    this.received = new Counter({ name: "botyard_events_received_total", help: "Slack envelopes and webhook requests received, before routing.", labelNames: ["source", "type"], registers });
-    this.runs = new Counter({ name: "botyard_runs_total", help: "Handler runs by bot, trigger and outcome (ok, error).", labelNames: ["bot", "trigger", "outcome"], registers });
-    this.errors = new Counter({ name: "botyard_handler_errors_total", help: "Handler runs that threw.", labelNames: ["bot", "trigger"], registers });
-    this.duration = new Histogram({
-      name: "botyard_run_duration_seconds",
-      help: "Handler run duration by plugin and trigger kind.",
-      labelNames: ["plugin", "kind"],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
+    // The per-event metrics avoid prom-client's per-call label hashing (see fast-metrics.ts).
+    this.received = new FastCounter("botyard_events_received_total", "Slack envelopes and webhook requests received, before routing.", ["source", "type"], this.registry);
+    this.runs = new FastCounter("botyard_runs_total", "Handler runs by bot, trigger and outcome (ok, error).", ["bot", "trigger", "outcome"], this.registry);
+    this.errors = new FastCounter("botyard_handler_errors_total", "Handler runs that threw.", ["bot", "trigger"], this.registry);
+    this.duration = new FastHistogram(
+      "botyard_run_duration_seconds",
+      "Handler run duration by plugin and trigger kind.",
+      ["plugin", "kind"],
+      [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      this.registry,
+    );
     this.actions = new Counter({ name: "botyard_actions_total", help: "Side effects run through actions, by outcome (ok, error, dry_run).", labelNames: ["bot", "action", "outcome"], registers });
     this.slackCalls = new Counter({ name: "botyard_slack_api_calls_total", help: "Slack Web API calls by method and outcome (ok, error, rate_limited).", labelNames: ["method", "outcome"], registers });
     this.slackRateLimited = new Counter({ name: "botyard_slack_rate_limited_total", help: "Slack 429 answers by method.", labelNames: ["method"], registers });
@@ -63,17 +64,15 @@ export class PrometheusMetrics {
   /** The engine observer that feeds these metrics. */
   observer(): EngineObserver {
     return {
-      received: (source, type) => this.cached(`r\u0000${source}\u0000${type}`, () => this.received.labels(source, type)).inc(),
+      received: (source, type) => this.received.inc(`${source}\u0000${type}`, () => [source, type]),
       runFinished: (run) => {
-        // Label children are looked up once per series and kept: prom-client hashes label objects
-        // on every call otherwise, which shows on a host handling thousands of runs a second.
         const key = `${run.bot}\u0000${run.trigger}`;
-        if (run.ok) this.cached(`ok\u0000${key}`, () => this.runs.labels(run.bot, run.trigger, "ok")).inc();
+        if (run.ok) this.runs.inc(`${key}\u0000ok`, () => [run.bot, run.trigger, "ok"]);
         else {
-          this.cached(`err\u0000${key}`, () => this.runs.labels(run.bot, run.trigger, "error")).inc();
-          this.cached(`e\u0000${key}`, () => this.errors.labels(run.bot, run.trigger)).inc();
+          this.runs.inc(`${key}\u0000error`, () => [run.bot, run.trigger, "error"]);
+          this.errors.inc(key, () => [run.bot, run.trigger]);
         }
-        this.cached(`d\u0000${run.plugin}\u0000${run.kind}`, () => this.duration.labels(run.plugin, run.kind)).observe(run.durationMs / 1000);
+        this.duration.observe(`${run.plugin}\u0000${run.kind}`, () => [run.plugin, run.kind], run.durationMs / 1000);
       },
       action: (a) => this.actions.inc({ bot: a.bot, action: a.name, outcome: a.dryRun ? "dry_run" : a.ok ? "ok" : "error" }),
       slackCall: (method, outcome) => {
@@ -89,12 +88,6 @@ export class PrometheusMetrics {
         for (const [s, n] of counts) this.bots.set({ state: s }, n);
       },
     };
-  }
-
-  private cached<T>(key: string, make: () => T): { inc(): void; observe(v: number): void } {
-    let child = this.children.get(key);
-    if (!child) this.children.set(key, (child = make() as never));
-    return child;
   }
 
   /** Wraps a store so each operation's latency (and failure) is measured. */

@@ -463,6 +463,8 @@ export class Engine {
 
 function normalisePath(path: string): string {
   if (!path || path === "/") return "/";
+  // The common case, already normal, costs no regex: this runs for every webhook request.
+  if (path.charCodeAt(0) === 47 && path.charCodeAt(path.length - 1) !== 47) return path;
   const withSlash = path.startsWith("/") ? path : `/${path}`;
   return withSlash.replace(/\/+$/, "") || "/";
 }

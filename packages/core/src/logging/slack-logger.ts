@@ -6,8 +6,9 @@ export function toSlackLogger(log: Logger): SlackLogger {
   let level = "info" as LogLevel;
   const fmt = (msg: unknown[]) => msg.map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" ");
   return {
-    debug: (...msg: unknown[]) => log.debug(fmt(msg)),
-    info: (...msg: unknown[]) => log.info(fmt(msg)),
+    // The Slack clients log every frame at debug: format nothing unless the level is on.
+    debug: (...msg: unknown[]) => log.isLevelEnabled("debug") && log.debug(fmt(msg)),
+    info: (...msg: unknown[]) => log.isLevelEnabled("info") && log.info(fmt(msg)),
     warn: (...msg: unknown[]) => log.warn(fmt(msg)),
     error: (...msg: unknown[]) => log.error(fmt(msg)),
     setLevel: (l: LogLevel) => {

@@ -20,6 +20,7 @@ import {
   type PdEscalationPolicy,
   type PdSchedule,
   type PdUser,
+  type ScheduleInit,
   type TimeInput,
 } from "./schedule-model.js";
 
@@ -31,6 +32,7 @@ export type {
   PdSchedule,
   PdScheduleLink,
   PdUser,
+  ScheduleInit,
   TimeInput,
 } from "./schedule-model.js";
 
@@ -178,14 +180,7 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
    * 1); without, the first `setOnCall` creates a policy "<name> Escalation Policy" for it, since
    * PagerDuty only reports on-calls through escalation policies.
    */
-  addSchedule(input: {
-    id?: string;
-    name: string;
-    timeZone?: string;
-    description?: string;
-    escalationPolicyId?: string;
-    escalationLevel?: number;
-  }): PdSchedule {
+  addSchedule(input: ScheduleInit): PdSchedule {
     return this.account.addSchedule(input);
   }
 

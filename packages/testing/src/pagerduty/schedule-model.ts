@@ -146,14 +146,7 @@ export class PagerDutyAccount {
     return policy;
   }
 
-  addSchedule(input: {
-    id?: string;
-    name: string;
-    timeZone?: string;
-    description?: string;
-    escalationPolicyId?: string;
-    escalationLevel?: number;
-  }): PdSchedule {
+  addSchedule(input: ScheduleInit): PdSchedule {
     assertTimeZone(input.timeZone);
     if (input.escalationPolicyId !== undefined) this.policy(input.escalationPolicyId);
     const schedule: PdSchedule = {
@@ -457,4 +450,14 @@ export function formatTime(ms: number, timeZone: string): string {
   const offset = zone === "" ? "Z" : zone.length === 3 ? `${zone}:00` : zone;
   const year = get("year").padStart(4, "0");
   return `${year}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}:${get("second")}${offset === "+00:00" ? "Z" : offset}`;
+}
+
+/** A schedule to add (see `PagerDutyEmulator.addSchedule`). */
+export interface ScheduleInit {
+  id?: string;
+  name: string;
+  timeZone?: string;
+  description?: string;
+  escalationPolicyId?: string;
+  escalationLevel?: number;
 }

@@ -127,9 +127,14 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
 
     const ports = await http.start();
     log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
-    const identity = await authTest(slack, log);
-    engine.setIdentity(identity);
-    await engine.start();
+    // Checking the bot token and starting the bots (their start hooks may do I/O) overlap; Slack
+    // events only flow once the socket opens, after both, with the app's identity known.
+    const [auth, started] = await Promise.allSettled([authTest(slack, log), engine.start()]);
+    if (auth.status === "rejected" || started.status === "rejected") {
+      await engine.stop(0);
+      throw auth.status === "rejected" ? auth.reason : (started as PromiseRejectedResult).reason;
+    }
+    engine.setIdentity(auth.value);
     await receiver.start();
     health.start();
     closeStore = false;

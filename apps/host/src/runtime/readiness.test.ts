@@ -39,4 +39,11 @@ describe("readiness and the admin port", () => {
     expect(hook.status).toBe(200);
     expect((await fetch(`${admin}/hooks/hello/notify`, { method: "POST", body: "{}" })).status).toBe(404);
   });
+
+  it("refuses to start when Slack rejects the bot token, saying what to check", async () => {
+    await expect(startInProcessHost("bots: []\n", { env: { SLACK_BOT_TOKEN: "xoxb-not-a-real-token" } })).rejects.toMatchObject({
+      code: "BOTYARD_ERR_HOST_START",
+      message: expect.stringContaining("Slack refused the bot token (invalid_auth)"),
+    });
+  });
 });

@@ -38,7 +38,14 @@ export async function startInProcessHost(
     },
   });
   const loaded = loadConfig(file, { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, ...options.env });
-  const host = await startHost(loaded, { logDestination: destination, clientPingTimeoutMs: 200, ...options.host });
+  let host: RunningHost;
+  try {
+    host = await startHost(loaded, { logDestination: destination, clientPingTimeoutMs: 200, ...options.host });
+  } catch (error) {
+    await slack.close();
+    project.remove();
+    throw error;
+  }
   return {
     host,
     slack,

@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "@botyard/core";
 import { describeStoreContract } from "@botyard/testing/store-contract";
+import { failure } from "../test-support/failure.js";
 import { TcpProxy } from "@botyard/testing";
 import { createStore } from "./create-store.js";
 import { RedisStore, type RedisStoreOptions } from "./redis-store.js";
@@ -70,15 +71,6 @@ afterAll(async () => {
 });
 
 describeStoreContract("redis", () => RedisStore.connect({ url: REDIS_URL, prefix: RUN_PREFIX }));
-
-async function failure(promise: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error("expected a failure");
-}
 
 async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

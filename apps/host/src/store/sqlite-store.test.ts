@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { describeStoreContract } from "@botyard/testing/store-contract";
+import { failure } from "../test-support/failure.js";
 import { SqliteStore, prefixUpperBound } from "./sqlite-store.js";
 
 const HOST_DIR = fileURLToPath(new URL("../../", import.meta.url));
@@ -45,15 +46,6 @@ function runChild(mode: "hold" | "try", file: string) {
 
 async function tryOpenInChild(file: string): Promise<{ opened?: true; code?: string; message?: string }> {
   return JSON.parse(await runChild("try", file).firstLine) as { opened?: true; code?: string; message?: string };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error("expected a failure");
 }
 
 describe("SqliteStore", () => {

@@ -216,20 +216,7 @@ export class Workspace {
   private lastTsMicros = 0;
 
   constructor(readonly identity: WorkspaceIdentity) {
-    this.users.set(identity.botUserId, {
-      id: identity.botUserId,
-      name: identity.botName,
-      realName: identity.botName,
-      displayName: "",
-      tz: DEFAULT_TZ,
-      isBot: true,
-      isAdmin: false,
-      isRestricted: false,
-      deleted: false,
-      botId: identity.botId,
-      appId: identity.appId,
-      updated: nowSec(),
-    });
+    this.users.set(identity.botUserId, botUser(identity.botUserId, identity.botName, identity.botName, identity.botId, identity.appId));
     this.bots.set(identity.botId, {
       botId: identity.botId,
       userId: identity.botUserId,
@@ -319,20 +306,7 @@ export class Workspace {
     const appId = options.appId ?? this.newId("A", () => false);
     const userId = options.userId ?? this.newId("U", (i) => this.users.has(i));
     if (!this.users.has(userId)) {
-      this.users.set(userId, {
-        id: userId,
-        name: options.name.toLowerCase().replace(/[^a-z0-9._-]+/g, "_"),
-        realName: options.name,
-        displayName: "",
-        tz: DEFAULT_TZ,
-        isBot: true,
-        isAdmin: false,
-        isRestricted: false,
-        deleted: false,
-        botId,
-        appId,
-        updated: nowSec(),
-      });
+      this.users.set(userId, botUser(userId, options.name.toLowerCase().replace(/[^a-z0-9._-]+/g, "_"), options.name, botId, appId));
     }
     const bot: SlackBotIdentity = { botId, userId, appId, name: options.name, icons: options.icons ?? botIcons(botId) };
     this.bots.set(botId, bot);
@@ -824,4 +798,22 @@ function tzInfo(tz: string): { label: string; offsetSec: number } {
 /** Ids Slack-style clients attach to messages people type (`client_msg_id`). */
 export function clientMsgId(): string {
   return randomUUID();
+}
+
+/** The user record Slack keeps for an app's bot (this app's, or another app's such as Datadog). */
+function botUser(id: string, name: string, realName: string, botId: string, appId: string): UserRecord {
+  return {
+    id,
+    name,
+    realName,
+    displayName: "",
+    tz: DEFAULT_TZ,
+    isBot: true,
+    isAdmin: false,
+    isRestricted: false,
+    deleted: false,
+    botId,
+    appId,
+    updated: nowSec(),
+  };
 }

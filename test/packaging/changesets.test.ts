@@ -42,6 +42,21 @@ describe("changesets", () => {
     expect(changelog).toContain("Fix the schedule's next run after a DST change.");
   });
 
+  it("releases a core feature as a core minor without bumping the plugins (their ^1 peer range still holds)", () => {
+    workspaceCopy(`---\n"@botyard/core": minor\n---\n\nA new trigger kind.\n`);
+    const [major, minor] = original("packages/core").split(".").map(Number);
+    expect(major).toBeGreaterThanOrEqual(1);
+    expect(version("packages/core")).toBe(`${major}.${minor! + 1}.0`);
+    for (const pkg of ["packages/plugin-release", "packages/plugin-oncall", "packages/plugin-dogdata", "packages/testing"]) expect(version(pkg)).toBe(original(pkg));
+  });
+
+  it("bumps the plugins when a core major leaves their peer range", () => {
+    workspaceCopy(`---\n"@botyard/core": major\n---\n\nThe Store contract changes.\n`);
+    const [major] = original("packages/core").split(".").map(Number);
+    expect(version("packages/core")).toBe(`${major! + 1}.0.0`);
+    for (const plugin of ["packages/plugin-release", "packages/plugin-oncall", "packages/plugin-dogdata"]) expect(version(plugin)).not.toBe(original(plugin));
+  });
+
   it("versions each package independently and never the private ones", () => {
     workspaceCopy(`---\n"@botyard/plugin-oncall": minor\n---\n\nAnnounce handoffs in threads.\n`);
     const [major, minor] = original("packages/plugin-oncall").split(".").map(Number);

@@ -3,7 +3,7 @@ import { median, type BenchOptions, type BenchResult } from "../bench-result.js"
 
 const plugin = definePlugin({
   name: "listener",
-  core: "^0.1.0",
+  core: "^1.0.0",
   config: Type.Object({ channel: Type.String() }),
   setup(bot, config) {
     bot.message(/^deploy/, async () => {}, { channel: config.channel });

@@ -13,7 +13,7 @@ export const HelloConfig = Type.Object(
 /** The example plugin: one screen, every kind of trigger a newcomer meets first. */
 export default definePlugin({
   name: "hello",
-  core: "^0.1.0",
+  core: "^1.0.0",
   config: HelloConfig,
   setup(bot, config) {
     bot.message(/^hello\b/i, async (ctx) => {

@@ -12,7 +12,7 @@ const MAX_ATTEMPTS = 10;
 /** Datadog recoveries threaded under the original alert, with a green check. */
 export default definePlugin({
   name: "dogdata",
-  core: "^0.1.0",
+  core: "^1.0.0",
   description: "Threads Datadog recoveries under the original alert message and marks it with a check.",
   config: DogdataConfig,
   setup(bot, config) {

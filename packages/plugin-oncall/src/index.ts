@@ -23,7 +23,7 @@ export const SHIFT_END_TIMER = "shift-end";
  */
 export default definePlugin({
   name: "oncall",
-  core: "^0.1.0",
+  core: "^1.0.0",
   description: "Slack user groups that always hold who is on call in PagerDuty.",
   config: OncallConfig,
   setup(bot, config) {

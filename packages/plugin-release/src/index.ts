@@ -19,7 +19,7 @@ export type { PrItem } from "./release/body.js";
  */
 export default definePlugin({
   name: "release",
-  core: "^0.1.0",
+  core: "^1.0.0",
   description: "Scheduled release PRs on GitHub and reminders to pending reviewers.",
   config: ReleaseConfig,
   setup(bot, config) {

@@ -96,7 +96,7 @@ describe("botyard list", () => {
           slack.createChannel("general", { id: "C0GENERAL" });
           p.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
           p.plugin("botyard-plugin-broken", `import { definePlugin, Type } from "@botyard/core";
-            export default definePlugin({ name: "broken", core: "^0.1.0", config: Type.Object({}), setup() { throw new Error("needs a token"); } });`);
+            export default definePlugin({ name: "broken", core: "^1.0.0", config: Type.Object({}), setup() { throw new Error("needs a token"); } });`);
         },
       },
     );

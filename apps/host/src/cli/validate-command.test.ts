@@ -8,7 +8,7 @@ const env = { SLACK_APP_TOKEN: "xapp-1-abc", SLACK_BOT_TOKEN: "xoxb-abc" };
 const header = `slack: { appToken: "\${SLACK_APP_TOKEN}", botToken: "\${SLACK_BOT_TOKEN}" }\nbots:\n`;
 
 // A plugin as a third party would publish it: ESM, importing the core installed beside it.
-const pluginSource = (name: string, setup: string, core = "^0.1.0") => `
+const pluginSource = (name: string, setup: string, core = "^1.0.0") => `
 import { definePlugin, Type } from "@botyard/core";
 export default definePlugin({
   name: ${JSON.stringify(name)},
@@ -62,19 +62,19 @@ describe("botyard validate", () => {
     project.plugin("botyard-plugin-old", pluginSource("old", "", "^9.0.0"));
     const result = await validate(`${header}  - id: old\n    use: botyard-plugin-old\n    config: { channel: C1 }\n`);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/plugin "old" supports @botyard\/core \^9\.0\.0, but this host runs core 0\.1\.\d+/);
+    expect(result.stderr).toMatch(/plugin "old" supports @botyard\/core \^9\.0\.0, but this host runs core 1\.\d+\.\d+/);
     expect(result.stderr).toContain("BOTYARD_ERR_CORE_VERSION_MISMATCH");
   });
 
   it("refuses a plugin that brought its own, incompatible copy of core", async () => {
     project = userProject();
-    // The plugin's own node_modules holds core 1.4.0: a second copy, of another major.
+    // The plugin's own node_modules holds core 2.4.0: a second copy, of another major.
     project.write("node_modules/botyard-plugin-bundled/package.json", JSON.stringify({ name: "botyard-plugin-bundled", version: "2.0.0", type: "module", exports: "./index.js" }));
-    project.write("node_modules/botyard-plugin-bundled/node_modules/@botyard/core/package.json", JSON.stringify({ name: "@botyard/core", version: "1.4.0", type: "module", exports: "./index.js" }));
+    project.write("node_modules/botyard-plugin-bundled/node_modules/@botyard/core/package.json", JSON.stringify({ name: "@botyard/core", version: "2.4.0", type: "module", exports: "./index.js" }));
     project.write(
       "node_modules/botyard-plugin-bundled/node_modules/@botyard/core/index.js",
       `const MARK = Symbol.for("botyard:plugin");
-       export const definePlugin = (d) => ({ ...d, [MARK]: { coreVersion: "1.4.0", coreLocation: import.meta.url } });`,
+       export const definePlugin = (d) => ({ ...d, [MARK]: { coreVersion: "2.4.0", coreLocation: import.meta.url } });`,
     );
     project.write(
       "node_modules/botyard-plugin-bundled/index.js",
@@ -83,7 +83,7 @@ describe("botyard validate", () => {
     );
     const result = await validate(`${header}  - id: bundled\n    use: botyard-plugin-bundled\n`);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('plugin "bundled" was built with its own copy of @botyard/core 1.4.0');
+    expect(result.stderr).toContain('plugin "bundled" was built with its own copy of @botyard/core 2.4.0');
     expect(result.stderr).toContain("peer dependency");
   });
 

@@ -11,7 +11,7 @@ const REDIS_URL = "redis://127.0.0.1:6379";
 const plugin = `
 import { definePlugin, Type } from "@botyard/core";
 export default definePlugin({
-  name: "replica-probe", core: "^0.1.0",
+  name: "replica-probe", core: "^1.0.0",
   config: Type.Object({ channel: Type.String(), workMs: Type.Integer() }),
   setup(bot, config) {
     bot.schedule("* * * * * *", async (ctx) => {

@@ -6,7 +6,7 @@ const recorder = `
 import { definePlugin, Type } from "@botyard/core";
 export const seen = [];
 export default definePlugin({
-  name: "recorder", core: "^0.1.0", config: Type.Object({}),
+  name: "recorder", core: "^1.0.0", config: Type.Object({}),
   setup(bot) {
     bot.webhook("/", async (ctx) => { seen.push(ctx.event.body); return { status: 201, body: { got: ctx.event.body } }; });
     bot.webhook("/boom", async () => { throw new Error("handler exploded"); });

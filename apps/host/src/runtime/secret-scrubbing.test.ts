@@ -9,7 +9,7 @@ const PASSWORD = "p@ss/w0rd+é";
 const leaky = `
 import { definePlugin, Type } from "@botyard/core";
 export default definePlugin({
-  name: "leaky", core: "^0.1.0",
+  name: "leaky", core: "^1.0.0",
   config: Type.Object({ apiKey: Type.String(), url: Type.String() }),
   setup(bot, config) {
     bot.webhook("/", async (ctx) => {

@@ -9,7 +9,7 @@ import { startInProcessHost, type InProcessHost } from "../test-support/in-proce
 const probe = `
 import { definePlugin, Type } from "@botyard/core";
 export default definePlugin({
-  name: "outage-probe", core: "^0.1.0", config: Type.Object({}),
+  name: "outage-probe", core: "^1.0.0", config: Type.Object({}),
   setup(bot) {
     bot.webhook("/", async () => ({ status: 200, body: { handled: true } }));
     bot.message(/^ping (\\w+)$/, async (ctx) => { await ctx.say("pong " + ctx.match[1]); });

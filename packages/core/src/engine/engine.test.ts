@@ -43,7 +43,7 @@ describe("Engine", () => {
     const seen: string[] = [];
     const plugin = definePlugin({
       name: "echo",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({ channel: Type.String() }),
       setup(bot, config) {
         bot.message(/^ping (\w+)$/, async (ctx) => void seen.push(`${bot.info.id}:${ctx.match[1]}`), { channel: config.channel });
@@ -66,7 +66,7 @@ describe("Engine", () => {
     const seen: string[] = [];
     const plugin = definePlugin({
       name: "self",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup(bot) {
         bot.message("hello", async () => void seen.push("default"));
@@ -86,7 +86,7 @@ describe("Engine", () => {
     let runs = 0;
     const plugin = definePlugin({
       name: "count",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup(bot) {
         bot.message(undefined, async () => void runs++);
@@ -111,7 +111,7 @@ describe("Engine", () => {
     const seen: string[] = [];
     const plugin = definePlugin({
       name: "flaky",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({ fail: Type.Boolean() }),
       setup(bot, config) {
         bot.message(undefined, async () => {
@@ -139,16 +139,16 @@ describe("Engine", () => {
   });
 
   it("reports a bot whose setup throws as failed and runs the others", async () => {
-    const ok = definePlugin({ name: "ok", core: "^0.1.0", config: Type.Object({}), setup: (bot) => bot.webhook("/", async () => ({ status: 204 })) });
+    const ok = definePlugin({ name: "ok", core: "^1.0.0", config: Type.Object({}), setup: (bot) => bot.webhook("/", async () => ({ status: 204 })) });
     const broken = definePlugin({
       name: "broken",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup() {
         throw new Error("cannot set up");
       },
     });
-    const asyncSetup = definePlugin({ name: "async", core: "^0.1.0", config: Type.Object({}), setup: (async () => {}) as never });
+    const asyncSetup = definePlugin({ name: "async", core: "^1.0.0", config: Type.Object({}), setup: (async () => {}) as never });
     const { engine } = engineWith();
     const status = engine.load([
       { id: "broken", plugin: broken, config: {} },
@@ -170,7 +170,7 @@ describe("Engine", () => {
   it("refuses a second bot claiming the same slash command or mention keyword", () => {
     const plugin = definePlugin({
       name: "cmd",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup(bot) {
         bot.command("/release", async () => {});
@@ -196,7 +196,7 @@ describe("Engine", () => {
     let answer: unknown;
     const plugin = definePlugin({
       name: "dry",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup(bot) {
         bot.webhook("/", async (ctx) => {
@@ -223,7 +223,7 @@ describe("Engine", () => {
   it("runs an action for real outside dry-run, recording it once even when it uses the Slack client inside", async () => {
     const plugin = definePlugin({
       name: "wet",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup(bot) {
         bot.webhook("/", async (ctx) => {
@@ -244,7 +244,7 @@ describe("Engine", () => {
   it("gives each bot its own store namespace and DI container", async () => {
     const plugin = definePlugin({
       name: "ns",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({ greeting: Type.String() }),
       setup(bot, config) {
         const Greeter = Symbol.for("botyard:test.greeter") as never as import("../di/tokens.js").Token<{ greet(): string }>;
@@ -270,7 +270,7 @@ describe("Engine", () => {
     let attempts = 0;
     const plugin = definePlugin({
       name: "dedupe",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup(bot) {
         bot.webhook("/", { dedupeKey: (req) => (req.body as { id: string }).id }, async () => {
@@ -294,7 +294,7 @@ describe("Engine", () => {
     let failures = 1;
     const plugin = definePlugin({
       name: "durable",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup(bot) {
         bot.webhook("/", { durable: true, dedupeKey: (req) => (req.body as { id: string }).id }, async (ctx) => {
@@ -320,7 +320,7 @@ describe("Engine", () => {
     let release!: () => void;
     const plugin = definePlugin({
       name: "slow",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup(bot) {
         bot.webhook("/", async () => {
@@ -349,7 +349,7 @@ describe("Engine", () => {
     const handled: string[] = [];
     const plugin = definePlugin({
       name: "durable-slack",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup(bot) {
         bot.message(/^deploy (\w+)$/, async (ctx) => void handled.push(`${ctx.match[1]} by ${ctx.actor?.slackUserId}`), { durable: true });

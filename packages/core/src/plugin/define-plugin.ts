@@ -7,7 +7,7 @@ import type { Bot } from "./bot.js";
 export interface PluginDefinition<S extends TSchema = TSchema> {
   /** Short name, shown in logs and `botyard list` (the npm package name is known separately). */
   name: string;
-  /** The @botyard/core versions this plugin works with, as a semver range (`^0.1.0`). Checked at load. */
+  /** The @botyard/core versions this plugin works with, as a semver range (`^1.0.0`). Checked at load. */
   core: string;
   /** The plugin's own version, shown by `botyard list` (defaults to its package.json version). */
   version?: string;
@@ -37,7 +37,7 @@ export type Plugin<S extends TSchema = TSchema> = PluginDefinition<S> & { readon
  * ```ts
  * export default definePlugin({
  *   name: "standup",
- *   core: "^0.1.0",
+ *   core: "^1.0.0",
  *   config: Type.Object({ channel: Type.String() }),
  *   setup(bot, config) {
  *     bot.schedule("0 10 * * 1-5", async (ctx) => { await ctx.slack.chat.postMessage({ channel: config.channel, text: "Standup!" }); });

@@ -27,7 +27,7 @@ describe("schedules", () => {
     const ticks: string[] = [];
     const plugin = definePlugin({
       name: "tick",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup: (bot) => bot.schedule("*/2 * * * * *", async (ctx) => void ticks.push(ctx.event.scheduledAt.toISOString())),
     });
@@ -42,7 +42,7 @@ describe("schedules", () => {
   it("reads the pattern in its timezone", async () => {
     const plugin = definePlugin({
       name: "tz",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup: (bot) => bot.schedule("0 0 10 * * 1-5", { timezone: "Asia/Tokyo" }, async () => {}),
     });
@@ -59,7 +59,7 @@ describe("schedules", () => {
     const when = new Date("2026-04-10T12:00:00.000Z"); // 39 days ahead
     const plugin = definePlugin({
       name: "once",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup: (bot) => bot.at(when, async () => void fired.push(Date.now())),
     });
@@ -80,7 +80,7 @@ describe("schedules", () => {
     const runs: string[] = [];
     const plugin = definePlugin({
       name: "shared",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup: (bot) => bot.schedule("* * * * * *", async (ctx) => void runs.push(ctx.event.scheduledAt.toISOString())),
     });
@@ -107,7 +107,7 @@ describe("schedules", () => {
       await new Promise((r) => setTimeout(r, 2_500));
       running--;
     };
-    const plugin = definePlugin({ name: "slow", core: "^0.1.0", config: Type.Object({}), setup: (bot) => bot.schedule("* * * * * *", slow) });
+    const plugin = definePlugin({ name: "slow", core: "^1.0.0", config: Type.Object({}), setup: (bot) => bot.schedule("* * * * * *", slow) });
     const e = engine();
     e.load([{ id: "slow", plugin, config: {} }]);
     await e.start();
@@ -126,7 +126,7 @@ describe("schedules", () => {
     let timer!: Timer;
     const plugin = definePlugin({
       name: "timer",
-      core: "^0.1.0",
+      core: "^1.0.0",
       config: Type.Object({}),
       setup(bot) {
         timer = bot.timer("shift-end", async (ctx) => void fired.push(ctx.event.scheduledAt.toISOString()));
@@ -148,7 +148,7 @@ describe("schedules", () => {
   });
 
   it("rejects an invalid cron pattern with a clear error at setup", () => {
-    const plugin = definePlugin({ name: "bad", core: "^0.1.0", config: Type.Object({}), setup: (bot) => bot.schedule("every monday", async () => {}) });
+    const plugin = definePlugin({ name: "bad", core: "^1.0.0", config: Type.Object({}), setup: (bot) => bot.schedule("every monday", async () => {}) });
     const status = engine().load([{ id: "bad", plugin, config: {} }]);
     expect(status[0]).toMatchObject({ state: "failed", code: ErrorCodes.PLUGIN_SETUP_FAILED });
     expect(status[0]!.reason).toContain('Invalid schedule "every monday"');

@@ -9,7 +9,7 @@ let timer: Timer;
 
 const everything = definePlugin({
   name: "everything",
-  core: "^0.1.0",
+  core: "^1.0.0",
   config: Type.Object({ channel: Type.String() }),
   setup(bot, config) {
     bot.mention("deploy", async (ctx) => {

@@ -158,6 +158,9 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
           log.info("shutting down");
           http.setAccepting(false, "shutting_down");
           health.stop();
+          // The engine drops envelopes once it is stopping; acking them would lose them. Left
+          // unacked, Slack redelivers them to another replica's socket or after the restart.
+          receiver.setPaused(true);
           const result = await engine.stop(config.shutdownTimeoutMs ?? 10_000);
           await receiver.stop();
           await http.close();

@@ -47,8 +47,9 @@ export class SocketModeReceiver {
       retry_reason?: string;
       accepts_response_payload?: boolean;
     }) => {
-      // While paused (the store is unreachable), leave envelopes unacked: Slack redelivers them,
-      // possibly to another replica's socket, instead of us accepting work we cannot dedupe.
+      // While paused (the store is unreachable, or the host is shutting down), leave envelopes
+      // unacked: Slack redelivers them, possibly to another replica's socket, instead of us
+      // accepting work we cannot dedupe or will not run.
       if (this.paused) return;
       event.ack().catch((error: unknown) => log.warn({ err: error }, "ack failed"));
       options.onEnvelope({

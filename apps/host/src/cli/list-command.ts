@@ -1,10 +1,16 @@
 import { MemoryStore, createSlackClient, silentLogger, type BotState, type BotStatus } from "@botyard/core";
-import { loadConfig } from "../config/load-config.js";
+import type { ConfigProblem } from "../config/config-error.js";
+import { readablePath } from "../config/config-source.js";
+import { interpolate } from "../config/interpolate.js";
+import { loadConfig, type LoadedConfig } from "../config/load-config.js";
 import { bootstrap } from "../runtime/bootstrap.js";
 import type { CliIO } from "./run-cli.js";
 
-/** A bot as listed: what a running host reports, or what the config would run. */
-type ListedBot = Omit<BotStatus, "state"> & { state: BotState | "not running" | "disabled" };
+/**
+ * A bot as listed: what a running host reports, or what the config would run. "invalid" is a bot
+ * the config cannot set up here (unknown plugin, config its schema rejects, unset variable).
+ */
+type ListedBot = Omit<BotStatus, "state"> & { state: BotState | "not running" | "disabled" | "invalid" };
 
 /**
  * `botyard list`: every bot with its plugin and version, state, triggers, the next run of each
@@ -28,13 +34,7 @@ export async function listCommand(configPath: string, json: boolean, io: CliIO):
   }
   if (!bots) {
     source = "config only: no host answered";
-    const log = silentLogger();
-    const slack = createSlackClient({ token: "xoxb-list", logger: log });
-    const { engine } = await bootstrap(loaded, { slack, store: new MemoryStore(), log });
-    const listed: ListedBot[] = engine.status().map((b) => ({ ...b, state: b.state === "loaded" ? "not running" : b.state }));
-    const disabled = loaded.config.bots.filter((b) => b.enabled === false);
-    for (const b of disabled) listed.push({ id: b.id, plugin: b.use, state: "disabled", dryRun: b.dryRun ?? false, triggers: [] });
-    bots = listed;
+    bots = await fromConfig(loaded, io.env);
   }
   if (json) {
     io.stdout.write(`${JSON.stringify({ source, bots }, null, 2)}\n`);
@@ -52,5 +52,54 @@ export async function listCommand(configPath: string, json: boolean, io: CliIO):
       io.stdout.write(`    ${t.name}: ${parts.join("; ")}\n`);
     }
   }
+  if (bots.some((b) => b.state === "invalid")) io.stdout.write("\n`botyard validate` shows every problem with its line in the config.\n");
   return 0;
+}
+
+/** Every bot of the config, in its order, as this config would set it up here (nothing started). */
+async function fromConfig(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<ListedBot[]> {
+  const log = silentLogger();
+  const slack = createSlackClient({ token: "xoxb-list", logger: log });
+  const { engine, problems } = await bootstrap(loaded, { slack, store: new MemoryStore(), log });
+  const set = new Map(engine.status().map((b) => [b.id, b]));
+  const unset = unsetReferences(loaded, env);
+  return loaded.config.bots.map((entry, i): ListedBot => {
+    const dryRun = entry.dryRun ?? loaded.config.dryRun ?? false;
+    if (entry.enabled === false) return { id: entry.id, plugin: entry.use, state: "disabled", dryRun, triggers: [] };
+    const status = set.get(entry.id);
+    if (status) return { ...status, state: status.state === "loaded" ? "not running" : status.state };
+    // Not set up: the loader refused it. Its problems say why (a value left empty by an unset
+    // variable is reported as that variable, which is what the operator has to fix).
+    const own = problems.filter((p) => p.path === `bots[${i}]` || p.path.startsWith(`bots[${i}].`));
+    const reasons = [...new Set(own.map((p) => reasonFor(p, unset)))];
+    return {
+      id: entry.id,
+      plugin: entry.use,
+      state: "invalid",
+      dryRun,
+      reason: reasons.join("; ") || "not loaded",
+      ...(own[0] ? { code: own[0].code } : {}),
+      triggers: [],
+    };
+  });
+}
+
+/** Readable path (`bots[1].config.secret`) of each value holding an unset `${VAR}`, with the names. */
+function unsetReferences(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Map<string, string[]> {
+  const unset = new Map<string, string[]>();
+  interpolate(loaded.source.toJS() ?? {}, env, (bad) => {
+    if (bad.problem !== "unset") return;
+    const at = readablePath(bad.path);
+    unset.set(at, [...(unset.get(at) ?? []), bad.name]);
+  });
+  return unset;
+}
+
+function reasonFor(problem: ConfigProblem, unset: Map<string, string[]>): string {
+  for (const [at, names] of unset) {
+    if (problem.path === at || problem.path.startsWith(`${at}.`) || problem.path.startsWith(`${at}[`)) {
+      return `${names.length === 1 ? "environment variable" : "environment variables"} ${names.join(", ")} ${names.length === 1 ? "is" : "are"} not set (${at})`;
+    }
+  }
+  return `${problem.path}: ${problem.message}`;
 }

@@ -2,7 +2,8 @@ import type { TempProject } from "@botyard/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { run } from "./run-cli.js";
-import { HELLO_PLUGIN_DIR, userProject } from "../test-support/temp-project.js";
+import { join } from "node:path";
+import { HELLO_PLUGIN_DIR, REPO_ROOT, userProject } from "../test-support/temp-project.js";
 import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
 
 function io(env: NodeJS.ProcessEnv = {}) {
@@ -86,6 +87,87 @@ describe("botyard list", () => {
     expect(schedule.description).toBe('cron "0 0 10 * * *"');
     expect(new Date(schedule.nextRun).getUTCHours()).toBeGreaterThanOrEqual(0);
     expect(new Date(schedule.nextRun).getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("lists every bot of the demo's config without its secrets; a bot it cannot set up here is invalid, with the reason", async () => {
+    const { io: cli, out } = io({});
+    expect(await run(["list", "--config", join(REPO_ROOT, "examples/demo/bots.yaml"), "--json"], cli)).toBe(0);
+    const listed = JSON.parse(out.join("")) as { bots: Array<{ id: string; state: string; reason?: string; triggers: unknown[] }> };
+    expect(listed.bots.map((b) => [b.id, b.state, b.reason])).toEqual([
+      ["hello", "not running", undefined],
+      ["dogdata", "invalid", "environment variable DOGDATA_SECRET is not set (bots[1].config.secret)"],
+      ["release", "invalid", "environment variable GITHUB_TOKEN is not set (bots[2].config.github.token); environment variable GITHUB_API_URL is not set (bots[2].config.github.baseUrl)"],
+      ["oncall", "invalid", "environment variable PAGERDUTY_TOKEN is not set (bots[3].config.pagerduty.token); environment variable PAGERDUTY_API_URL is not set (bots[3].config.pagerduty.baseUrl)"],
+    ]);
+    expect(listed.bots[0]!.triggers).toHaveLength(3);
+  });
+
+  it("with the variables set, the same config lists every bot with its triggers", async () => {
+    const env = { DOGDATA_SECRET: "a-secret-of-16-chars", GITHUB_TOKEN: "ghp_x", GITHUB_API_URL: "http://127.0.0.1:1", PAGERDUTY_TOKEN: "pd", PAGERDUTY_API_URL: "http://127.0.0.1:2" };
+    const { io: cli, out } = io(env);
+    expect(await run(["list", "--config", join(REPO_ROOT, "examples/demo/bots.yaml")], cli)).toBe(0);
+    const text = out.join("");
+    expect(text.match(/^\S+ {2}.* {2}not running$/gm)).toHaveLength(4);
+    expect(text).toMatch(/^ {4}sync: cron "\*\/5 \* \* \* \*"; next \d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z$/m);
+    expect(text).not.toContain("botyard validate");
+  });
+
+  it("names the problem of a bot whose plugin is missing or whose config its plugin rejects, and still lists the others", async () => {
+    project = userProject();
+    project.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
+    const file = project.write(
+      "bots.yaml",
+      `${config}  - id: nochannel\n    use: botyard-plugin-hello\n    config: { command: /hi }\n  - id: ghost\n    use: botyard-plugin-ghost\n`,
+    );
+    const { io: cli, out } = io();
+    expect(await run(["list", "--config", file], cli)).toBe(0);
+    const text = out.join("");
+    expect(text).toMatch(/^hello {2}hello@0\.1\.0 \(botyard-plugin-hello\) {2}not running$/m);
+    expect(text).toMatch(/^quiet {2}botyard-plugin-hello {2}disabled$/m);
+    expect(text).toMatch(/^nochannel {2}botyard-plugin-hello {2}invalid: bots\[2\]\.config(\.channel)?: .*channel/m);
+    expect(text).toMatch(/^ghost {2}botyard-plugin-ghost {2}invalid: bots\[3\]\.use: cannot find plugin "botyard-plugin-ghost"/m);
+    expect(text).toContain("`botyard validate` shows every problem with its line in the config.");
+  });
+
+  it("asks the running host: a dry-run bot is marked, and each schedule shows its next run", async () => {
+    h = await startInProcessHost(
+      `bots:
+  - id: rehearsal
+    use: botyard-plugin-hello
+    dryRun: true
+    config: { channel: C0GENERAL, heartbeat: "0 0 10 * * *" }
+  - id: weekly
+    use: botyard-plugin-hello
+    config: { channel: C0GENERAL, command: /weekly, heartbeat: "0 30 6 * * 1" }
+`,
+      {
+        setup: (p, slack) => {
+          slack.createChannel("general", { id: "C0GENERAL" });
+          p.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
+        },
+      },
+    );
+    const file = h.project.write("list.yaml", `slack: { appToken: x, botToken: y }\nhttp: { port: ${h.host.port} }\nbots: []\n`);
+    const { io: cli, out } = io();
+    const before = Date.now();
+    expect(await run(["list", "--config", file], cli)).toBe(0);
+    const text = out.join("");
+    expect(text).toMatch(/^rehearsal {2}hello@0\.1\.0 \(botyard-plugin-hello\) {2}running \(dry-run\)$/m);
+    expect(text).toMatch(/^weekly {2}hello@0\.1\.0 \(botyard-plugin-hello\) {2}running$/m);
+    const next = (cron: string) => {
+      const m = new RegExp(`^ {4}schedule:.+: cron "${cron}"; next (\\S+)$`, "m").exec(text);
+      expect(m, `a next run for "${cron}" in:\n${text}`).not.toBeNull();
+      return new Date(m![1]!);
+    };
+    // Schedules run in the host's timezone (none given): 10:00:00 daily, 06:30:00 on Mondays.
+    const daily = next("0 0 10 \\* \\* \\*");
+    expect([daily.getHours(), daily.getMinutes(), daily.getSeconds()]).toEqual([10, 0, 0]);
+    expect(daily.getTime() - before).toBeGreaterThan(0);
+    expect(daily.getTime() - before).toBeLessThanOrEqual(86_400_000);
+    const weekly = next("0 30 6 \\* \\* 1");
+    expect([weekly.getDay(), weekly.getHours(), weekly.getMinutes()]).toEqual([1, 6, 30]);
+    expect(weekly.getTime() - before).toBeGreaterThan(0);
+    expect(weekly.getTime() - before).toBeLessThanOrEqual(7 * 86_400_000);
   });
 
   it("asks the running host: state, runs, last error", async () => {

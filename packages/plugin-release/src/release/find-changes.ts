@@ -37,36 +37,37 @@ interface AssociatedPull {
  */
 export async function findChanges(gh: GitHub, target: RepoTarget, options: { concurrency?: number } = {}): Promise<ReleaseContents> {
   const { owner, name, head, base } = target;
-  const commits: Array<{ sha: string; merge: boolean }> = [];
+  const commits: Array<{ sha: string; parents: string[] }> = [];
   let compareUrl = "";
   let aheadBy = 0;
   try {
     const pages = gh.paginate.iterator(gh.repos.compareCommitsWithBasehead, { owner, repo: name, basehead: `${base}...${head}`, per_page: 100 });
     for await (const page of pages) {
-      const data = page.data as unknown as { html_url: string; ahead_by: number; commits: Array<{ sha: string; parents: unknown[] }> };
+      const data = page.data as unknown as { html_url: string; ahead_by: number; commits: Array<{ sha: string; parents: Array<{ sha: string }> }> };
       if (!compareUrl) {
         compareUrl = data.html_url;
         aheadBy = data.ahead_by;
       }
-      for (const c of data.commits) commits.push({ sha: c.sha, merge: c.parents.length > 1 });
+      for (const c of data.commits) commits.push({ sha: c.sha, parents: c.parents.map((p) => p.sha) });
     }
   } catch (error) {
     if (readFailure(error).status === 404) throw await diagnoseNotFound(gh, target, error);
     throw error;
   }
 
+  const releasedBy = commits.length > 0 ? await squashReleasedCommits(gh, target, commits) : new Map<string, SquashedRelease>();
   const features = new Map<number, { item: PrItem; commits: number; released: number }>();
-  const released = new Map<number, { number: number; url: string; commits: number }>();
+  const released = new Map<number, SquashedRelease & { commits: number }>();
   let directCommits = 0;
   await forEachLimited(commits, options.concurrency ?? 4, async (commit) => {
-    const { data } = await gh.repos.listPullRequestsAssociatedWithCommit({ owner, repo: name, commit_sha: commit.sha, per_page: 100 });
-    const pulls = (data as unknown as AssociatedPull[]).filter((p) => p.merged_at !== null);
-    const release = pulls.find((p) => p.base.ref === base && p.head.ref === head);
+    const release = releasedBy.get(commit.sha);
     if (release) {
-      const entry = released.get(release.number) ?? { number: release.number, url: release.html_url, commits: 0 };
+      const entry = released.get(release.number) ?? { ...release, commits: 0 };
       entry.commits++;
       released.set(release.number, entry);
     }
+    const { data } = await gh.repos.listPullRequestsAssociatedWithCommit({ owner, repo: name, commit_sha: commit.sha, per_page: 100 });
+    const pulls = (data as unknown as AssociatedPull[]).filter((p) => p.merged_at !== null);
     // PRs merged into head; a back-merge from base (a "sync" PR) brings nothing to release.
     const merged = pulls.filter((p) => p.base.ref === head && p.head.ref !== base);
     for (const pr of merged) {
@@ -79,7 +80,7 @@ export async function findChanges(gh: GitHub, target: RepoTarget, options: { con
       if (release) entry.released++;
       features.set(pr.number, entry);
     }
-    if (merged.length === 0 && !release && !commit.merge) directCommits++;
+    if (merged.length === 0 && !release && commit.parents.length < 2) directCommits++;
   });
 
   const items = [...features.values()]
@@ -88,6 +89,57 @@ export async function findChanges(gh: GitHub, target: RepoTarget, options: { con
     .map((f) => f.item)
     .sort((a, b) => a.mergedAt.localeCompare(b.mergedAt) || a.number - b.number);
   return { compareUrl, aheadBy, items, directCommits, squashReleased: [...released.values()].sort((a, b) => a.number - b.number) };
+}
+
+interface SquashedRelease {
+  number: number;
+  url: string;
+}
+
+/**
+ * The commits of base...head that an earlier release PR (head into base) already shipped: it was
+ * squash- or rebase-merged, so its commits never reached base. Found from the release PRs
+ * themselves, not from the PRs GitHub associates with each commit: that endpoint lists only "the
+ * merged pull request that introduced the commit" once a commit is on the default branch, so on a
+ * git-flow repository (default branch = head) it never names the release PR.
+ *
+ * A merged release PR shipped everything reachable from its head commit. Inside base...head that is
+ * a walk over the compare's own parent links (a parent outside base...head is in base), so this
+ * costs one listing of closed release PRs and no further call.
+ */
+async function squashReleasedCommits(gh: GitHub, target: RepoTarget, commits: Array<{ sha: string; parents: string[] }>): Promise<Map<string, SquashedRelease>> {
+  const parents = new Map(commits.map((c) => [c.sha, c.parents]));
+  const releases: Array<SquashedRelease & { tip: string }> = [];
+  const pages = gh.paginate.iterator(gh.pulls.list, {
+    owner: target.owner,
+    repo: target.name,
+    head: `${target.owner}:${target.head}`,
+    base: target.base,
+    state: "closed",
+    sort: "created",
+    direction: "desc",
+    per_page: 100,
+  });
+  scan: for await (const page of pages) {
+    for (const pr of page.data) {
+      if (!pr.merged_at) continue;
+      // Its head is in base (merged with a merge commit, or base caught up since): so is every older release's.
+      if (!parents.has(pr.head.sha)) break scan;
+      releases.push({ number: pr.number, url: pr.html_url, tip: pr.head.sha });
+    }
+  }
+  // Oldest first: each commit is put down to the release PR that shipped it first.
+  const releasedBy = new Map<string, SquashedRelease>();
+  for (const release of releases.reverse()) {
+    const stack = [release.tip];
+    while (stack.length > 0) {
+      const sha = stack.pop()!;
+      if (releasedBy.has(sha) || !parents.has(sha)) continue;
+      releasedBy.set(sha, { number: release.number, url: release.url });
+      stack.push(...parents.get(sha)!);
+    }
+  }
+  return releasedBy;
 }
 
 /** A compare 404 names neither side: find out whether the repository or a branch is missing. */

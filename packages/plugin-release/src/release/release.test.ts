@@ -145,9 +145,12 @@ describe("a release PR opened meanwhile", () => {
     w = await startWorld((gh) => releaseConfig(gh));
     const repo = stagingRepo(w.gh);
     repo.featureMerge("develop", { title: "Add login", author: "alice", method: "merge" });
-    const n = repo.openPullRequest({ head: "develop", base: "main", title: "release", user: "carol" });
-    // The bot's lookup answers "none" (the PR was opened right after it), so it tries to create one.
-    w.gh.inject({ operation: "GET /repos/{owner}/{repo}/pulls", times: 1, status: 200, body: [] });
+    // Someone opens it right after the bot's lookup answered "none", so the bot tries to create one.
+    let n = 0;
+    w.gh.onCall((call) => {
+      if (n === 0 && call.operation === "GET /repos/{owner}/{repo}/pulls" && call.query.state === "open")
+        n = repo.openPullRequest({ head: "develop", base: "main", title: "release", user: "carol" });
+    });
     await w.t.fireSchedule("release");
     expect(w.gh.callsTo("POST /repos/{owner}/{repo}/pulls").map((c) => c.status)).toEqual([422]);
     expect(releasePulls(repo).map((p) => [p.number, p.title])).toEqual([[n, "Release 2024-06-03"]]);
@@ -197,6 +200,36 @@ describe("squash-merged release PRs", () => {
     expect(second!.body).toContain("## Pull requests\n- [ ] #4 Add search (@carol)\n\n");
     expect(second!.body).not.toContain("Add login");
     expect(logs(w.t, 40)).toHaveLength(1); // warned once
+  });
+});
+
+describe("squash-merged release PRs on a git-flow repository (default branch develop)", () => {
+  it("are detected from the release PRs themselves: GitHub associates develop's commits only with the PRs that brought them in", async () => {
+    w = await startWorld((gh) => releaseConfig(gh));
+    const repo = w.gh.createRepo("acme/web", { defaultBranch: "develop" });
+    repo.createBranch("main", "develop");
+    repo.featureMerge("develop", { title: "Add login", author: "alice", method: "merge", commits: 2 });
+    repo.featureMerge("develop", { title: "Fix typo", author: "bob", method: "squash" });
+    repo.commit("develop", { message: "Bump version", author: "carol" });
+    await w.t.fireSchedule("release");
+    const first = releasePulls(repo)[0]!;
+    expect(first.body).toContain("## Pull requests\n- [ ] #1 Add login (@alice)\n- [ ] #2 Fix typo (@bob)\n");
+    repo.mergePullRequest(first.number, { method: "squash", by: "carol" });
+    // On the default branch, a commit's associated PRs never include the release PR that shipped it.
+    const sha = repo.compare("main", "develop").ahead[0]!;
+    expect(repo.pullsForCommit(sha).map((p) => p.number)).toEqual([1]);
+
+    await w.t.fireSchedule("release");
+    expect(releasePulls(repo).filter((p) => p.state === "open")).toEqual([]);
+    expect(logs(w.t, 30).map((l) => l.msg)).toContain("nothing new to release: every commit ahead went out with an earlier release PR");
+    expect(logs(w.t, 40).map((l) => l.msg)).toEqual([expect.stringMatching(/release PR #3 .* still lists its 5 commits/)]);
+
+    repo.featureMerge("develop", { title: "Add search", author: "carol", method: "rebase" });
+    await w.t.fireSchedule("release");
+    const [second] = releasePulls(repo).filter((p) => p.state === "open");
+    expect(second!.body).toContain("## Pull requests\n- [ ] #4 Add search (@carol)\n\n");
+    expect(second!.body).not.toContain("Add login");
+    expect(second!.body).not.toContain("Fix typo");
   });
 });
 

@@ -182,12 +182,28 @@ describe("commits and their pull requests", () => {
       [feature.number, "develop", true],
       [release, "main", false],
     ]);
-    // once released to the default branch, only merged PRs are listed
+    // once released to the default branch, only the merged PR that introduced it is listed
     repo.mergePullRequest(release, { method: "merge", by: "release-bot" });
-    expect(await list(feature.shas[0]!)).toEqual([feature.number, release]);
+    expect(await list(feature.shas[0]!)).toEqual([feature.number]);
 
     const err = await failure(list("0".repeat(40)));
     expect(err.status).toBe(422);
+  });
+
+  it("on a git-flow repository (default branch develop), lists only the PR that brought a commit into develop", async () => {
+    const repo = gh.createRepo("acme/flow", { defaultBranch: "develop" });
+    repo.createBranch("main", "develop");
+    const list = (sha: string) =>
+      octokit.repos.listPullRequestsAssociatedWithCommit({ owner: "acme", repo: "flow", commit_sha: sha }).then((r) => r.data.map((p) => p.number));
+    const feature = repo.featureMerge("develop", { title: "Add login", author: "alice", method: "merge" });
+    const release = repo.openPullRequest({ head: "develop", base: "main", title: "Release", user: "release-bot" });
+    // the open release PR carries the commit too, but the commit is on the default branch already
+    expect(await list(feature.shas[0]!)).toEqual([feature.number]);
+    repo.mergePullRequest(release, { method: "squash", by: "release-bot" });
+    // the squashed release PR is not listed for the commits it released, only for its squash commit on main
+    expect(await list(feature.shas[0]!)).toEqual([feature.number]);
+    expect(await list(feature.mergeCommitSha)).toEqual([feature.number]);
+    expect(await list(repo.head("main"))).toEqual([release]);
   });
 });
 

@@ -713,9 +713,10 @@ export class GitHubRepo {
         },
       ]);
     for (const pr of this.pullMap.values()) {
+      // GitHub names the head as "owner:branch" with the head's owner (the fork's, for a PR from a fork).
       if (pr.state === "open" && pr.headRef === headRef && pr.baseRef === init.base)
         throw new GitHubValidationError("Validation Failed", [
-          { resource: "PullRequest", code: "custom", message: `A pull request already exists for ${this.owner}:${headRef}.` },
+          { resource: "PullRequest", code: "custom", message: `A pull request already exists for ${this.world.user(headOwner!)?.login ?? headOwner}:${headRef}.` },
         ]);
     }
     const cmp = this.compareShas(this.head(init.base), this.head(headRef));
@@ -1009,7 +1010,13 @@ export class GitHubRepo {
     this.touch(pr, this.world.isoNow());
   }
 
-  /** PRs associated with a commit, as `GET /commits/{sha}/pulls` lists them. */
+  /**
+   * PRs associated with a commit, as `GET /commits/{sha}/pulls` lists them. GitHub documents two
+   * cases: "Lists the merged pull request that introduced the commit to the repository. If the
+   * commit is not present in the default branch, it will return merged and open pull requests
+   * associated with the commit." So a commit on the default branch gets one PR: the first merged
+   * one that contains it (a later PR carrying it on, such as a release PR, is not listed).
+   */
   pullsForCommit(sha: string): PullRecord[] {
     const defaultTip = this.branches.get(this.defaultBranch);
     const inDefault = defaultTip ? this.isAncestor(sha, defaultTip) : false;
@@ -1020,7 +1027,10 @@ export class GitHubRepo {
       if (inDefault && !merged) continue;
       if (pr.landed.includes(sha) || this.pullState(pr).commits.includes(sha)) result.push(pr);
     }
-    return result;
+    if (!inDefault) return result;
+    // Merges happen in commit order: the PR whose merge commit came first introduced the commit.
+    const [introduced] = result.sort((a, b) => this.seqOf(a.mergeCommitSha ?? "") - this.seqOf(b.mergeCommitSha ?? ""));
+    return introduced ? [introduced] : [];
   }
 
   /** A PR's state, for assertions. */

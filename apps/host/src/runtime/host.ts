@@ -19,6 +19,7 @@ import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import { createStore } from "../store/create-store.js";
 import { bootstrap } from "./bootstrap.js";
 import { StoreHealth } from "./store-health.js";
+import { StoreOpenedLater } from "./store-opened-later.js";
 
 export interface HostOptions {
   /** Where log lines go (stdout by default); every line is scrubbed of interpolated secrets first. */
@@ -45,9 +46,9 @@ export interface RunningHost {
 }
 
 /**
- * Starts a host from a loaded config: store, Slack client, engine with every bot, HTTP server,
- * Socket Mode. Refuses (throws a ConfigError) before anything starts when the config is bad; a
- * bot whose setup throws is reported failed and the others run.
+ * Starts a host from a loaded config: Slack client, engine with every bot, store, HTTP server,
+ * Socket Mode. Refuses (throws a ConfigError) before anything starts, the store included, when the
+ * config is bad; a bot whose setup throws is reported failed and the others run.
  */
 export async function startHost(loaded: LoadedConfig, options: HostOptions = {}): Promise<RunningHost> {
   const { config } = loaded;
@@ -69,12 +70,17 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     observer: { slackCall: (method, outcome) => observers.forEach((o) => o.slackCall?.(method, outcome)) },
   });
 
+  // Plugins are loaded and every bot checked before the store is opened: a refused config leaves
+  // no database file behind and does not need Redis to be up to be told what is wrong.
+  const later = new StoreOpenedLater(config.store?.type ?? "sqlite");
+  const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const { engine, problems, setupFailures } = await bootstrap(loaded, { slack, store: later.store, log, observers, owner });
+  if (problems.length > 0) throw new ConfigError(problems);
+
   const store = metrics.instrument(await createStore(config.store, loaded.dir, log.child({ component: "store" })));
+  later.open(store);
   let closeStore = true;
   try {
-    const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
-    const { engine, problems, setupFailures } = await bootstrap(loaded, { slack, store, log, observers, owner });
-    if (problems.length > 0) throw new ConfigError(problems);
     for (const failure of setupFailures) log.error({ where: failure.where, code: failure.code }, `bot skipped: ${failure.message}`);
 
     let connected = false;

@@ -1,4 +1,8 @@
+import { Writable } from "node:stream";
+import { Engine, MemoryStore, createLogger, createSlackClient } from "@botyard/core";
+import { GitHubEmulator, SlackEmulator } from "@botyard/testing";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import release from "../index.js";
 import { CHANNEL, TOKEN, logs, releaseConfig, releasePulls, stagingRepo, startWorld, type World } from "../test-support/release-world.js";
 
 let w: World | undefined;
@@ -172,6 +176,39 @@ describe("nothing to release", () => {
   });
 });
 
+describe("GitHub sees no commits between the branches", () => {
+  it("answers the create with 422 \"No commits between\": no PR, nothing posted, an info log, no error", async () => {
+    w = await startWorld((gh) => releaseConfig(gh));
+    const repo = stagingRepo(w.gh);
+    repo.featureMerge("develop", { title: "Add login", author: "alice", method: "merge" });
+    // main catches up with develop (a fast-forward push) right after the bot compared the branches.
+    w.gh.onCall((call) => {
+      if (call.operation === "GET /repos/{owner}/{repo}/pulls" && call.query.state === "open") repo.setBranch("main", repo.head("develop"));
+    });
+    await w.t.fireSchedule("release");
+
+    const creates = w.gh.callsTo("POST /repos/{owner}/{repo}/pulls");
+    expect(creates.map((c) => [c.status, (c.response as { errors?: Array<{ message: string }> }).errors?.[0]?.message])).toEqual([[422, "No commits between main and develop"]]);
+    expect(repo.pulls().filter((p) => p.head === "develop")).toEqual([]);
+    expect(w.slack.messages(CHANNEL)).toEqual([]);
+    expect(logs(w.t, 30).map((l) => l.msg)).toContain("nothing to release: GitHub sees no commits between main and develop");
+    expect(logs(w.t, 40)).toEqual([]);
+    expect(w.t.status().triggers.find((t) => t.name === "release")).toMatchObject({ runs: 1, errors: 0 });
+  });
+});
+
+describe("draft release PRs", () => {
+  it("are opened as drafts when the repository asks for it", async () => {
+    w = await startWorld((gh) => releaseConfig(gh, { repositories: [{ repo: "acme/web", reviewers: ["alice"], draft: true }] }));
+    const repo = stagingRepo(w.gh);
+    repo.featureMerge("develop", { title: "Add login", author: "alice", method: "merge" });
+    await w.t.fireSchedule("release");
+    expect(w.gh.callsTo("POST /repos/{owner}/{repo}/pulls").map((c) => (c.body as { draft?: unknown }).draft)).toEqual([true]);
+    expect(releasePulls(repo)).toMatchObject([{ state: "open", draft: true, requestedReviewers: ["alice"] }]);
+    expect(w.slack.messages(CHANNEL)).toHaveLength(1);
+  });
+});
+
 describe("squash-merged release PRs", () => {
   it("leaves released PRs out, warns once with the fix, and releases what is new", async () => {
     w = await startWorld((gh) => releaseConfig(gh));
@@ -341,6 +378,56 @@ describe("failures", () => {
       "release failed: acme/web: GitHub secondary rate limit on GET /repos/acme/web/compare/main...develop: it lifts in 600 s, beyond maxRateLimitWaitSeconds (2 s).",
     );
     expect(w.t.status().state).toBe("running");
+  });
+});
+
+describe("several release bots in one host", () => {
+  it("carry on when one bot's repository fails: the other's release PR is opened and announced", async () => {
+    // Two bots of this plugin in one engine, as `botyard start` runs a bots.yaml listing both.
+    const gh = await GitHubEmulator.start();
+    const slack = await SlackEmulator.start();
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger({
+      level: "info",
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          for (const line of String(chunk).split("\n")) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+          done();
+        },
+      }),
+    });
+    const engine = new Engine({ slack: createSlackClient({ token: slack.botToken, apiUrl: slack.apiUrl, logger }), store: new MemoryStore(), logger });
+    try {
+      slack.createChannel("releases", { id: CHANNEL });
+      gh.addToken(TOKEN, { login: "release-bot" });
+      const repo = stagingRepo(gh);
+      repo.featureMerge("develop", { title: "Add login", author: "alice", method: "merge" });
+      engine.load([
+        { id: "broken", plugin: release, config: releaseConfig(gh, { repositories: [{ repo: "acme/gone" }], command: "/release-gone", mention: false }) },
+        { id: "web", plugin: release, config: releaseConfig(gh, { repositories: [{ repo: "acme/web" }] }) },
+      ]);
+      await engine.start();
+      await Promise.all([engine.fire("broken", "release"), engine.fire("web", "release")]);
+      await engine.drain();
+
+      expect(releasePulls(repo)).toHaveLength(1);
+      expect(slack.messages(CHANNEL).map((m) => m.text?.split("\n")[0])).toEqual([
+        ":rocket: Release PR <https://github.com/acme/web/pull/2|#2 Release 2024-06-03> for *acme/web* (develop → main): 1 pull request",
+      ]);
+      const errors = lines.filter((l) => (l.level as number) >= 50);
+      expect(errors.map((l) => [l.bot, l.repo ?? null])).toEqual([
+        ["broken", "acme/gone"],
+        ["broken", null],
+      ]);
+      expect(engine.status().map((b) => [b.id, b.state, b.triggers.find((t) => t.name === "release")?.errors])).toEqual([
+        ["broken", "running", 1],
+        ["web", "running", 0],
+      ]);
+    } finally {
+      await engine.stop(2_000);
+      await slack.close();
+      await gh.close();
+    }
   });
 });
 

@@ -126,6 +126,25 @@ describe("reviewer reminders", () => {
     expect(releasePulls(repo).filter((p) => p.state === "open")).toEqual([]);
   });
 
+  it("stop once the release PR is closed without merging, and mark its announcement closed", async () => {
+    w = await startWorld((gh) => releaseConfig(gh));
+    const repo = stagingRepo(w.gh);
+    repo.featureMerge("develop", { title: "Add login", author: "bob", method: "merge" });
+    await w.t.fireSchedule("release");
+    const n = releasePulls(repo)[0]!.number;
+    const url = `https://github.com/acme/web/pull/${n}`;
+    await remindAt("2024-06-03T11:00:00Z");
+    expect(thread()).toEqual([`:eyes: <${url}|#${n}> is waiting for review from <@${w.users.alice}>.`]);
+
+    repo.updatePullRequest(n, { state: "closed" });
+    await remindAt("2024-06-03T14:00:00Z");
+    await remindAt("2024-06-03T16:00:00Z");
+    expect(thread()).toHaveLength(1); // no reminder, and no "Released!"
+    expect(w.slack.messages(CHANNEL)[0]!.text!.split("\n")[0]).toBe(`:no_entry_sign: Closed without merging: <${url}|#${n} Release 2024-06-03> for *acme/web* (develop → main): 1 pull request`);
+    expect(await w.t.store.get(`tracked/acme/web/${n}`)).toMatchObject({ state: "closed" });
+    expect(logs(w.t, 30).filter((l) => l.msg === "release PR closed without merging")).toHaveLength(1);
+  });
+
   it("announce a release PR opened by a person before reminding in its thread; skip drafts", async () => {
     w = await startWorld((gh) => releaseConfig(gh, { schedule: false }));
     const repo = stagingRepo(w.gh);

@@ -6,10 +6,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { runCli } from "@botyard/host";
 import { REPO } from "./doc-targets.js";
+import { schemaErrors } from "./schema-check.js";
 import { snippetsOf, type Snippet } from "./snippets.js";
 
 // Every code example in the docs is exercised: TypeScript type-checks (and the test examples
-// run), every bots.yaml passes `botyard validate` with the real plugins, other YAML parses.
+// run), every bots.yaml passes `botyard validate` with the real plugins and the JSON Schema
+// `botyard schema` generates for it, other YAML parses.
 const DOCS = [
   ...readdirSync(join(REPO, "docs")).filter((f) => f.endsWith(".md")).map((f) => join(REPO, "docs", f)),
   ...readdirSync(join(REPO, "docs/plugins")).filter((f) => f.endsWith(".md")).map((f) => join(REPO, "docs/plugins", f)),
@@ -91,9 +93,23 @@ describe("YAML examples in the docs", () => {
       const problems = err.join("").split("\n").filter((l) => /bots\.yaml:\d+:\d+/.test(l));
       const real = problems.filter((l) => !/cannot find plugin "(@acme\/|\.\/)/.test(l));
       expect(real, `${where(s)}:\n${body}\n${err.join("")}`).toEqual([]);
-      if (problems.length === 0) expect(code).toBe(0);
+      if (problems.length > 0) return;
+      expect(code).toBe(0);
+      // What an editor would flag with the schema `botyard schema` writes for this very file.
+      const schema: string[] = [];
+      expect(await runCli(["schema", "--config", file], { stdout: sink(schema), stderr: sink(err), env: {} }), err.join("")).toBe(0);
+      expect(schemaErrors(JSON.parse(schema.join("")) as object, body), `${where(s)}:\n${body}`).toEqual([]);
+      schemaChecked.add(where(s));
     });
   }
+
+  const schemaChecked = new Set<string>();
+  it("every bots.yaml naming only plugins available here was also checked against its generated schema", () => {
+    // Runs after the examples above (vitest keeps declaration order within a file).
+    const bundled = yamlBlocks.filter(isBotsYaml).filter((b) => ![...b.code.matchAll(/use:\s*"?([^"\s]+)/g)].some(([, use]) => /^(@acme\/|\.\/)/.test(use!)));
+    expect(bundled.length).toBeGreaterThan(5);
+    expect(bundled.map(where).filter((w) => !schemaChecked.has(w))).toEqual([]);
+  });
 
   for (const s of yamlBlocks.filter((b) => !isBotsYaml(b))) {
     it(`${where(s)} parses`, () => {

@@ -4,6 +4,12 @@ import { HostConfigSchema } from "../config/config-schema.js";
 export const SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#";
 
 /**
+ * A string holding a `${NAME}` reference (not the literal `$${`), as the host's interpolation
+ * reads it. The value it stands for is checked when the host loads the file, not by the editor.
+ */
+export const ENV_REFERENCE_PATTERN = "(^|[^$])\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}";
+
+/**
  * The JSON Schema of bots.yaml: the host's own fields, and for each plugin the config names, its
  * config schema applied where `use` names that plugin. Editors (yaml-language-server) use it to
  * complete and check the file, plugin configs included.
@@ -25,5 +31,33 @@ export function botsYamlSchema(plugins: Array<{ use: string; plugin: Plugin }>):
     item.allOf = conditions;
     item.properties.use = { ...item.properties.use, examples: [...seen] };
   }
-  return { $schema: SCHEMA_DRAFT, ...schema };
+  return { $schema: SCHEMA_DRAFT, ...acceptingReferences(schema) };
+}
+
+// What an editor shows and completes from: kept on the field itself, outside the alternatives.
+const ANNOTATIONS = ["title", "description", "default", "examples"];
+// String constraints a `${VAR}` reference cannot meet in the file, only once interpolated.
+const CONSTRAINTS = ["format", "pattern", "minLength", "maxLength", "enum"];
+
+/**
+ * Every constrained string field also accepts a `${VAR}` reference, as the host does: interpolation
+ * runs on every string before validation (`apiUrl: ${SLACK_API_URL}` is valid, though not a URI as
+ * written). Numbers and booleans stay as they are: a reference yields a string, which the host
+ * rejects there too. `if` conditions (`use` is "...") and `const` tags are left exact.
+ */
+function acceptingReferences(node: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = { ...node };
+  for (const key of ["properties", "patternProperties", "definitions", "$defs"]) {
+    if (out[key]) out[key] = Object.fromEntries(Object.entries(out[key] as Record<string, any>).map(([k, v]) => [k, acceptingReferences(v)]));
+  }
+  for (const key of ["items", "additionalProperties", "then", "else", "not"]) {
+    if (out[key] && typeof out[key] === "object") out[key] = Array.isArray(out[key]) ? out[key].map(acceptingReferences) : acceptingReferences(out[key]);
+  }
+  for (const key of ["anyOf", "allOf", "oneOf"]) {
+    if (Array.isArray(out[key])) out[key] = out[key].map(acceptingReferences);
+  }
+  if (out.type !== "string" || !CONSTRAINTS.some((k) => k in out)) return out;
+  const annotations = Object.fromEntries(ANNOTATIONS.filter((k) => k in out).map((k) => [k, out[k]]));
+  const value = Object.fromEntries(Object.entries(out).filter(([k]) => !ANNOTATIONS.includes(k)));
+  return { ...annotations, anyOf: [value, { type: "string", pattern: ENV_REFERENCE_PATTERN, description: "A ${VAR} reference, filled from the host's environment when it loads the file." }] };
 }

@@ -9,8 +9,11 @@ export default defineConfig({
     pool: "forks",
     // Conformance mode (issue 10): every Slack, GitHub and PagerDuty emulator checks what it receives
     // and sends against the providers' API descriptions; a test fails when anything it caused does
-    // not conform (see packages/testing/src/conformance and docs/testing/emulator-fidelity.md).
+    // not conform (see packages/testing/src/conformance and docs/testing/emulator-fidelity.md). The
+    // global setup adds up what the whole run validated, prints it, writes it to
+    // .botyard/conformance/last-run.json and fails the run if any violation got through.
     env: { BOTYARD_CONFORMANCE: "1" },
     setupFiles: ["packages/testing/src/conformance/vitest-setup.ts"],
+    globalSetup: ["packages/testing/src/conformance/vitest-global-setup.ts"],
   },
 });

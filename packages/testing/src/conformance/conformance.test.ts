@@ -6,7 +6,8 @@ import { PagerDutyEmulator } from "../pagerduty/pagerduty-emulator.js";
 import { SlackEmulator } from "../slack/slack-emulator.js";
 import { SlackEventsConformance } from "./events-conformance.js";
 import { applyPatch } from "./json-patch.js";
-import { ConformanceError, conformanceViolations, expectConformance, takeViolations } from "./registry.js";
+import { ConformanceError, conformanceViolations, expectConformance, type RunCounts, runCounts, takeViolations } from "./registry.js";
+import { type FileRecord, formatSummary, summarize } from "./run-summary.js";
 import { applyErrata, normalizeOpenApiSchemas, readErrata, readRawSpec, SPECS } from "./specs.js";
 
 const { WebClient } = webApi;
@@ -129,6 +130,60 @@ describe("conformance checks", () => {
     expect(thrown).toBeInstanceOf(ConformanceError);
     expect((thrown as Error).message).toMatch(/\[slack\] conversations\.list request: .*\n.*argument "bogus" is not a parameter/);
     expect(conformanceViolations()).toEqual([]);
+  });
+});
+
+describe("the figures of a run", () => {
+  /** What was counted between two snapshots, for one provider. */
+  const since = (before: RunCounts, after: RunCounts) => ({
+    requests: after.requests - before.requests,
+    responses: after.responses - before.responses,
+    events: after.events - before.events,
+    recorded: after.recorded - before.recorded,
+  });
+
+  it("count every validated request, answer and Events API payload once, by operation and kind", async () => {
+    const slack = await SlackEmulator.start({ conformance: true });
+    closers.push(() => slack.close());
+    const ops = slack.createChannel("ops");
+    const alice = slack.addUser({ name: "alice" });
+    const web = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, logger: silent as never, retryConfig: { retries: 0 } });
+    const before = runCounts();
+    await web.auth.test();
+    await web.auth.test();
+    await web.chat.postMessage({ channel: "C999999999", text: "nowhere" }).catch(() => undefined);
+    await slack.sendMessage({ channel: ops.id, user: alice.id, text: "hello" });
+    await web.apiCall("conversations.list", { bogus: 1 });
+    expect(takeViolations({ operation: "conversations.list" })).toHaveLength(1);
+    const after = runCounts();
+
+    expect(since(before.slack, after.slack)).toEqual({ requests: 3, responses: 4, events: 1, recorded: 1 });
+    expect(after.slack.operations["auth.test"]!.responses.ok! - (before.slack.operations["auth.test"]?.responses.ok ?? 0)).toBe(2);
+    expect(after.slack.operations["chat.postMessage"]!.responses["ok:false"]! - (before.slack.operations["chat.postMessage"]?.responses["ok:false"] ?? 0)).toBe(1);
+    expect(Object.keys(after.slack.operations["events_api message"]!.responses)).toEqual(["wrapper + topic message.channels"]);
+    expect(since(before.github, after.github)).toEqual({ requests: 0, responses: 0, events: 0, recorded: 0 });
+  });
+
+  it("add up the test files' records; violations that failed tests are told apart from those tests took on purpose", () => {
+    const counts = (slack: Partial<RunCounts>): FileRecord["counts"] => {
+      const none: RunCounts = { requests: 0, responses: 0, events: 0, recorded: 0, operations: {} };
+      return { slack: { ...none, ...slack }, github: none, pagerduty: none };
+    };
+    const records: FileRecord[] = [
+      { file: "a.test.ts", enabled: true, counts: counts({ requests: 2, responses: 2, recorded: 1, operations: { "auth.test": { requests: 2, responses: { ok: 2 } } } }), failed: [] },
+      {
+        file: "b.test.ts",
+        enabled: true,
+        counts: counts({ requests: 1, responses: 1, events: 3, recorded: 1, operations: { "auth.test": { requests: 1, responses: { "ok:false": 1 } } } }),
+        failed: [{ provider: "slack", operation: "auth.test", direction: "response", message: "does not match", test: "b.test.ts > fails" }],
+      },
+    ];
+    const summary = summarize(records);
+    expect(summary.providers.slack).toMatchObject({ requests: 3, responses: 3, events: 3, violations: 1, deliberate: 1 });
+    expect(summary.providers.slack.operations["auth.test"]).toEqual({ requests: 3, responses: { ok: 2, "ok:false": 1 } });
+    const text = formatSummary(summary, "last-run.json", { slack: ["auth.test", "chat.postMessage"] });
+    expect(text).toContain("slack     validated: 3 requests, 3 responses, 3 events; 1/2 implemented operations exercised; violations: 1 (plus 1 provoked and taken on purpose by tests)");
+    expect(text).toContain("1 conformance violation(s) failed tests (must be 0):\n  - [slack] auth.test response: does not match (b.test.ts > fails)");
   });
 });
 

@@ -24,28 +24,64 @@ export interface ConformanceViolation {
   at: number;
 }
 
-/** Per operation: whether its request was validated, and the answers validated, by kind (`200`, `ok:false`, `429`...). */
+/**
+ * Per operation: how many requests passed validation, and how many answers (or, for Events API
+ * payloads, deliveries) passed, by kind: an HTTP status (`200`, `404`), for Slack's Web API `ok`,
+ * `ok:false` or `429 ratelimited`, for events what they were checked against.
+ */
 export interface ValidatedOperation {
-  request: boolean;
-  responses: string[];
+  requests: number;
+  responses: Record<string, number>;
+}
+
+/** Counts of one process since it last handed them over (see `takeRunCounts`), per provider. */
+export interface RunCounts {
+  /** Requests, answers and delivered events that passed validation. */
+  requests: number;
+  responses: number;
+  events: number;
+  /** Violations recorded, whether a test then took them on purpose or they failed it. */
+  recorded: number;
+  operations: Record<string, ValidatedOperation>;
+}
+
+interface Tally {
+  requests: number;
+  responses: Map<string, number>;
 }
 
 interface Registry {
   violations: ConformanceViolation[];
   /** `enableConformance()` overrides the environment variable. */
   forced: boolean | undefined;
-  validated: Record<ConformanceProvider, Map<string, { request: boolean; responses: Set<string> }>>;
+  /** What `validatedOperations()` reports; `resetValidated()` clears it. */
+  validated: Record<ConformanceProvider, Map<string, Tally>>;
+  /** The same counts for the test-run summary, handed over (and cleared) by `takeRunCounts()` only. */
+  run: Record<ConformanceProvider, { tallies: Map<string, Tally>; events: number; recorded: number }>;
 }
 
+const PROVIDERS: readonly ConformanceProvider[] = ["slack", "github", "pagerduty"];
+
 const KEY = Symbol.for("botyard:conformance");
+
+function emptyTallies(): Record<ConformanceProvider, Map<string, Tally>> {
+  return { slack: new Map(), github: new Map(), pagerduty: new Map() };
+}
+
+function emptyRun(): Registry["run"] {
+  const one = () => ({ tallies: new Map<string, Tally>(), events: 0, recorded: 0 });
+  return { slack: one(), github: one(), pagerduty: one() };
+}
 
 function registry(): Registry {
   const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
   let r = holder[KEY];
   if (!r) {
-    r = { violations: [], forced: undefined, validated: { slack: new Map(), github: new Map(), pagerduty: new Map() } };
+    r = { violations: [], forced: undefined, validated: emptyTallies(), run: emptyRun() };
     holder[KEY] = r;
   }
+  // A registry made by an older copy of this module (another installed version) lacks the run counts.
+  r.run ??= emptyRun();
   return r;
 }
 
@@ -69,7 +105,9 @@ export function enableConformance(on = true): void {
 }
 
 export function recordViolation(violation: Omit<ConformanceViolation, "at">): void {
-  registry().violations.push({ ...violation, at: Date.now() });
+  const r = registry();
+  r.violations.push({ ...violation, at: Date.now() });
+  r.run[violation.provider].recorded++;
 }
 
 /** Violations recorded so far (and not yet taken). */
@@ -127,30 +165,71 @@ export function formatViolations(violations: readonly ConformanceViolation[]): s
   return lines.join("\n");
 }
 
-/** Note that an operation's request, or an answer of one kind, passed through validation. */
-export function noteValidated(provider: ConformanceProvider, operation: string, what: { request: true } | { response: string }): void {
-  const map = registry().validated[provider];
-  let entry = map.get(operation);
-  if (!entry) {
-    entry = { request: false, responses: new Set() };
-    map.set(operation, entry);
+function count(tallies: Map<string, Tally>, operation: string, what: { request: true } | { response: string } | { event: string }): void {
+  let tally = tallies.get(operation);
+  if (!tally) {
+    tally = { requests: 0, responses: new Map() };
+    tallies.set(operation, tally);
   }
-  if ("request" in what) entry.request = true;
-  else entry.responses.add(what.response);
+  if ("request" in what) tally.requests++;
+  else {
+    const kind = "response" in what ? what.response : what.event;
+    tally.responses.set(kind, (tally.responses.get(kind) ?? 0) + 1);
+  }
 }
 
-/** What was validated so far in this process, per provider and operation. */
-export function validatedOperations(): Record<ConformanceProvider, Record<string, ValidatedOperation>> {
-  const out = { slack: {}, github: {}, pagerduty: {} } as Record<ConformanceProvider, Record<string, ValidatedOperation>>;
-  for (const provider of ["slack", "github", "pagerduty"] as const) {
-    for (const [operation, entry] of registry().validated[provider]) {
-      out[provider][operation] = { request: entry.request, responses: [...entry.responses].sort() };
-    }
+/** Note that an operation's request, an answer of one kind, or a delivered event (by what it was checked against) passed validation. */
+export function noteValidated(provider: ConformanceProvider, operation: string, what: { request: true } | { response: string } | { event: string }): void {
+  const r = registry();
+  count(r.validated[provider], operation, what);
+  count(r.run[provider].tallies, operation, what);
+  if ("event" in what) r.run[provider].events++;
+}
+
+function snapshot(tallies: Map<string, Tally>): Record<string, ValidatedOperation> {
+  const out: Record<string, ValidatedOperation> = {};
+  for (const [operation, tally] of [...tallies].sort(([a], [b]) => a.localeCompare(b))) {
+    out[operation] = { requests: tally.requests, responses: Object.fromEntries([...tally.responses].sort(([a], [b]) => a.localeCompare(b))) };
   }
   return out;
 }
 
-/** Forget what was validated (not the violations). */
+/** What was validated so far in this process (since `resetValidated()`), per provider and operation. */
+export function validatedOperations(): Record<ConformanceProvider, Record<string, ValidatedOperation>> {
+  const r = registry();
+  return { slack: snapshot(r.validated.slack), github: snapshot(r.validated.github), pagerduty: snapshot(r.validated.pagerduty) };
+}
+
+/** Forget what was validated (not the violations, and not the counts kept for the test-run summary). */
 export function resetValidated(): void {
   for (const map of Object.values(registry().validated)) map.clear();
+}
+
+/** This process's counts for the test-run summary, since they were last handed over. */
+export function runCounts(): Record<ConformanceProvider, RunCounts> {
+  const r = registry();
+  const out = {} as Record<ConformanceProvider, RunCounts>;
+  for (const provider of PROVIDERS) {
+    const run = r.run[provider];
+    const operations = snapshot(run.tallies);
+    const values = Object.values(operations);
+    out[provider] = {
+      requests: values.reduce((n, v) => n + v.requests, 0),
+      responses: values.reduce((n, v) => n + Object.values(v.responses).reduce((a, b) => a + b, 0), 0) - run.events,
+      events: run.events,
+      recorded: run.recorded,
+      operations,
+    };
+  }
+  return out;
+}
+
+/**
+ * Hand over, and clear, this process's counts for the test-run summary: the vitest setup file
+ * takes them after each test file, so a worker that runs several files counts each call once.
+ */
+export function takeRunCounts(): Record<ConformanceProvider, RunCounts> {
+  const out = runCounts();
+  registry().run = emptyRun();
+  return out;
 }

@@ -39,6 +39,16 @@ function fileDigest(name: SpecName): string {
   return createHash("sha256").update(readFileSync(specPath(name))).digest("hex").slice(0, 12);
 }
 
+function total(counts: Record<string, number> | undefined): number {
+  return Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
+}
+
+/** `` `200` ×3, `404` ×1 ``, or "none". */
+function kinds(counts: Record<string, number> | undefined): string {
+  const entries = Object.entries(counts ?? {});
+  return entries.length ? entries.map(([kind, n]) => `\`${kind}\` ×${n}`).join(", ") : "none";
+}
+
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
@@ -75,7 +85,12 @@ export function renderReport(result: ExerciseResult, callSites: CallSite[]): str
     "",
     "Every Botyard test runs the real Slack, GitHub and PagerDuty clients against the emulators in `@botyard/testing`. In conformance mode (on for the whole suite: `BOTYARD_CONFORMANCE=1` in the root `vitest.config.ts`, with `@botyard/testing/vitest-setup`) each emulator checks every request it receives and every answer it sends against the provider's own API description, with the errata below applied, and a test fails when anything it caused does not conform.",
     "",
-    "This report comes from a scripted tour of every implemented operation (`packages/testing/src/fidelity/exercise.ts`, run by `pnpm fidelity` and by the test that keeps this file current), so it is the same on every run. \"Request\" means the call's parameters and body were validated; \"answers\" lists the kinds of answers validated (HTTP status, or for Slack `ok`, `ok:false`, `429 ratelimited`). \"Called by Botyard\" is found by scanning the non-test sources of every package, the host and the examples for Slack methods, Octokit calls and PagerDuty paths; a test fails when one of them is not implemented by its emulator.",
+    "Where the figures come from:",
+    "",
+    "- **This report** comes from a scripted tour of every implemented operation (`packages/testing/src/fidelity/exercise.ts`) with the real clients, in conformance mode. The tour is deterministic, so `pnpm fidelity` reproduces this file byte for byte and a test fails when the committed file differs. Its counts are the tour's: per operation, how many requests it made the emulator validate, and how many answers of each kind (HTTP status, or for Slack `ok`, `ok:false`, `429 ratelimited`) and Slack events passed validation.",
+    "- **The test suite** validates far more, and its figures change with every test added, so they are not committed: each `pnpm test` adds up, per provider, the requests, responses and events validated and the violations that failed tests, prints them at the end of the run, writes them to `.botyard/conformance/last-run.json` (gitignored), and fails the run when any violation got through (`packages/testing/src/conformance/vitest-global-setup.ts`). Each violation also fails the test that caused it.",
+    "",
+    "\"Called by Botyard\" is found by scanning the non-test sources of every package, the host and the examples for Slack methods, Octokit calls and PagerDuty paths; a test fails when one of them is not implemented by its emulator.",
     "",
     `Violations in the tour: **${result.violations.length}** (must be 0).`,
     "",
@@ -101,24 +116,30 @@ export function renderReport(result: ExerciseResult, callSites: CallSite[]): str
         .filter((f, i, all) => all.indexOf(f) === i)
         .sort();
     lines.push(`Implemented: ${implemented.length} ${provider.id === "slack" ? "Web API methods" : "operations"}.`, "");
-    lines.push("| operation | in the description | request validated | answers validated | called by Botyard |", "|---|---|---|---|---|");
+    const ops = implemented.map((op) => validated[op]);
+    const requests = ops.reduce((n, v) => n + (v?.requests ?? 0), 0);
+    const answers = ops.reduce((n, v) => n + total(v?.responses), 0);
+    const events = Object.entries(validated)
+      .filter(([op]) => op.startsWith("events_api "))
+      .reduce((n, [, v]) => n + total(v.responses), 0);
+    const violations = result.violations.filter((v) => v.provider === provider.id).length;
+    lines.push(`In the tour: ${requests} requests and ${answers} answers validated${provider.id === "slack" ? `, ${events} Events API payloads` : ""}; violations: **${violations}** (must be 0).`, "");
+    lines.push("| operation | in the description | requests validated | answers validated | called by Botyard |", "|---|---|---|---|---|");
     for (const op of implemented) {
       const v = validated[op];
       const inRaw = rawInDescription(provider.id, op, raw);
       const described = inRaw ? "yes" : inDescription(provider.id, op) ? "via erratum" : "no";
       const callers = calledBy(op);
-      lines.push(
-        `| \`${cell(op)}\` | ${described} | ${v?.request ? "yes" : "no"} | ${v?.responses.length ? v.responses.map((r) => `\`${r}\``).join(", ") : "none"} | ${callers.length ? callers.map((f) => `\`${f}\``).join("<br>") : "—"} |`,
-      );
+      lines.push(`| \`${cell(op)}\` | ${described} | ${v?.requests ?? 0} | ${kinds(v?.responses)} | ${callers.length ? callers.map((f) => `\`${f}\``).join("<br>") : "—"} |`);
     }
     lines.push("");
 
     if (provider.id === "slack") {
-      const events = Object.entries(validated)
+      const eventOps = Object.entries(validated)
         .filter(([op]) => op.startsWith("events_api "))
         .sort(([a], [b]) => a.localeCompare(b));
       lines.push("Events API payloads delivered over Socket Mode:", "", "| event | validated against |", "|---|---|");
-      for (const [op, v] of events) lines.push(`| \`${op.slice("events_api ".length)}\` | ${v.responses.map((r) => `\`${r}\``).join(", ")} |`);
+      for (const [op, v] of eventOps) lines.push(`| \`${op.slice("events_api ".length)}\` | ${kinds(v.responses)} |`);
       lines.push("");
     }
 

@@ -70,6 +70,22 @@ describe("threading a recovery under its alert", () => {
     expect(h.t.logs.some((l) => l.msg === "recovery without an alert message: only logged")).toBe(true);
   });
 
+  it("never takes its own messages for alerts in the history scan, even when a sender rule names its app", async () => {
+    // "botyard" is this bot's own app name in the Slack emulator: a sender rule that also matches it.
+    h = await DogdataHarness.start({ senders: { names: ["Datadog", "botyard"] }, notFound: { afterSeconds: 0, action: "log" } });
+    const own = await h.slack.postAs(h.slack.botId, { channel: ALERTS, text: "", attachments: datadogAttachments(cpu), silent: true });
+    h.slack.clearCalls();
+    await h.deliver(webhookPayload({ ...cpu, transition: "Recovered" }));
+    expect(h.calls("conversations.history")).toHaveLength(1);
+    expect(h.replies(own.ts)).toEqual([]);
+    expect(h.checked(own.ts)).toBe(false);
+    expect(h.t.logs.some((l) => l.msg === "recovery without an alert message: only logged")).toBe(true);
+    // The same rule still takes Datadog's own post.
+    const alert = await h.datadogPosts(cpu);
+    await h.deliver(webhookPayload({ ...cpu, transition: "Recovered", date: later(1_000) }));
+    expect(h.checked(alert)).toBe(true);
+  });
+
   it("tells later transitions in the thread, and takes the check off when an alert it marked fires again", async () => {
     h = await DogdataHarness.start();
     const alert = await h.datadogPosts(cpu);
@@ -118,6 +134,20 @@ describe("threading a recovery under its alert", () => {
     expect(h.t.status().triggers.find((t) => t.kind === "webhook")).toMatchObject({ runs: 1, errors: 0 });
   });
 
+  it("takes no_reaction as done, not as an error, when the check it takes off is already gone", async () => {
+    h = await DogdataHarness.start();
+    const alert = await h.datadogPosts(cpu);
+    await h.deliver(webhookPayload({ ...cpu, transition: "Recovered", date: later(1_000) }));
+    expect(h.checked(alert)).toBe(true);
+    // Someone took the check off by hand: Slack answers the bot's removal with no_reaction.
+    h.slack.failNext("reactions.remove", "no_reaction");
+    await h.deliver(webhookPayload({ ...cpu, transition: "Re-Triggered", date: later(2_000) }));
+    expect(h.slack.callsTo("reactions.remove").map((c) => (c.response as { error?: string }).error)).toEqual(["no_reaction"]);
+    expect(h.replies(alert).map((t) => t.split(":")[2]!.trim())).toEqual(["*Recovered* after 1s", "*Re-Triggered*"]);
+    expect(h.t.status().triggers.find((t) => t.kind === "webhook")).toMatchObject({ runs: 2, errors: 0 });
+    expect(h.t.logs.filter((l) => (l.level as number) >= 50).map((l) => l.msg)).toEqual([]);
+  });
+
   it("in dry-run, records the reply and the reaction it would make and makes neither", async () => {
     h = await DogdataHarness.start({}, { dryRun: true });
     const alert = await h.datadogPosts(cpu);
@@ -126,6 +156,71 @@ describe("threading a recovery under its alert", () => {
     expect(h.t.actions.map((a) => [a.name, a.dryRun])).toEqual([
       ["slack.chat.postMessage", true],
       ["slack.reactions.add", true],
+    ]);
+  });
+});
+
+describe("No Data, Warn and Warn Recovered", () => {
+  const transitions = (ts: string) => h.replies(ts).map((t) => t.split(": ").slice(0, 2).join(": "));
+
+  it("tells a No Data on an open alert in its thread, without a check, until the alert recovers", async () => {
+    h = await DogdataHarness.start();
+    const alert = await h.datadogPosts({ ...cpu, eventId: datadogEventId() });
+    await h.deliver(webhookPayload({ ...cpu, transition: "No Data", cycleKey: "nd-1", date: later(1_000) }));
+    expect(transitions(alert)).toEqual([":grey_question: *No Data*"]);
+    expect(h.checked(alert)).toBe(false);
+    await h.deliver(webhookPayload({ ...cpu, transition: "Recovered", cycleKey: "nd-1", date: later(90_000) }));
+    expect(transitions(alert)).toEqual([":grey_question: *No Data*", ":white_check_mark: *Recovered* after 1m 30s"]);
+    expect(h.checked(alert)).toBe(true);
+  });
+
+  it("tells a Warn in the thread of the alert it eases, and checks the alert on Warn Recovered", async () => {
+    h = await DogdataHarness.start();
+    const triggered = datadogEventId();
+    const alert = await h.datadogPosts({ ...cpu, eventId: triggered });
+    await h.deliver(webhookPayload({ ...cpu, eventId: triggered, cycleKey: "w-1" }));
+    await h.deliver(webhookPayload({ ...cpu, transition: "Warn", cycleKey: "w-1", date: later(30_000) }));
+    expect(transitions(alert)).toEqual([":warning: *Warn*"]);
+    expect(h.checked(alert)).toBe(false);
+    await h.deliver(webhookPayload({ ...cpu, transition: "Warn Recovered", cycleKey: "w-1", date: later(60_000) }));
+    expect(transitions(alert)).toEqual([":warning: *Warn*", ":white_check_mark: *Warn Recovered* after 1m 0s"]);
+    expect(h.checked(alert)).toBe(true);
+  });
+
+  it("threads a Warn Recovered under Datadog's own Warn message", async () => {
+    h = await DogdataHarness.start();
+    const warned = datadogEventId();
+    const alert = await h.datadogPosts({ ...cpu, transition: "Warn", eventId: warned });
+    await h.deliver(webhookPayload({ ...cpu, transition: "Warn", eventId: warned }));
+    expect(transitions(alert)).toEqual([]); // its own message is the Warn: nothing to add
+    await h.deliver(webhookPayload({ ...cpu, transition: "Warn Recovered", date: later(5_000) }));
+    expect(transitions(alert)).toEqual([":white_check_mark: *Warn Recovered* after 5s"]);
+    expect(h.checked(alert)).toBe(true);
+  });
+
+  it("takes the check off when the same alert cycle warns or stops reporting again; a new cycle leaves it on", async () => {
+    h = await DogdataHarness.start();
+    const alert = await h.datadogPosts(cpu);
+    await h.deliver(webhookPayload({ ...cpu, transition: "Recovered", cycleKey: "c-1", date: later(1_000) }));
+    expect(h.checked(alert)).toBe(true);
+
+    // A new alert cycle (another cycle key): Datadog posts a new message for it; the old alert keeps its check.
+    await h.deliver(webhookPayload({ ...cpu, transition: "Warn", cycleKey: "c-2", date: later(2_000) }));
+    expect(h.checked(alert)).toBe(true);
+    expect(transitions(alert)).toEqual([":white_check_mark: *Recovered* after 1s"]);
+
+    // The recovered cycle itself goes on (its cycle key): the check no longer holds.
+    await h.deliver(webhookPayload({ ...cpu, transition: "No Data", cycleKey: "c-1", date: later(3_000) }));
+    expect(h.checked(alert)).toBe(false);
+    await h.deliver(webhookPayload({ ...cpu, transition: "Warn Recovered", cycleKey: "c-1", date: later(4_000) }));
+    expect(h.checked(alert)).toBe(true);
+    await h.deliver(webhookPayload({ ...cpu, transition: "Warn", cycleKey: "c-1", date: later(5_000) }));
+    expect(h.checked(alert)).toBe(false);
+    expect(transitions(alert)).toEqual([
+      ":white_check_mark: *Recovered* after 1s",
+      ":grey_question: *No Data*",
+      ":white_check_mark: *Warn Recovered* after 4s",
+      ":warning: *Warn*",
     ]);
   });
 });

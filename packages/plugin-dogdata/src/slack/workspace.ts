@@ -3,8 +3,9 @@ import type { Logger, WebClient } from "@botyard/core";
 export interface WorkspaceInfo {
   /** `https://acme.slack.com/`, for links to messages. */
   url?: string;
-  /** This app's bot id, to recognise its own alert posts in history. */
+  /** This app's bot id and bot user id: its own messages are never Datadog's, and its alert posts are found in history. */
   botId?: string;
+  userId?: string;
 }
 
 /**
@@ -29,6 +30,7 @@ export class Workspace {
         this.known = {
           ...(typeof auth.url === "string" ? { url: auth.url } : {}),
           ...(typeof auth.bot_id === "string" ? { botId: auth.bot_id } : {}),
+          ...(typeof auth.user_id === "string" ? { userId: auth.user_id } : {}),
         };
         return this.known;
       })

@@ -46,7 +46,7 @@ export class AlertThreader {
   readonly recognise: (message: SlackMessageLike) => RecognisedAlert | undefined;
 
   constructor(private readonly settings: Settings) {
-    this.recognise = createRecogniser(settings, () => this.workspace.info.botId);
+    this.recognise = createRecogniser(settings, () => this.workspace.info);
   }
 
   /** A webhook delivery, run by the durable queue (a throw means "retry later"). */

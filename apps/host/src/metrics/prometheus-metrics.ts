@@ -1,6 +1,12 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { EngineObserver, StoreBackend } from "@botyard/core";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
+
+/** What is timed: every operation of the Store contract, and ping. */
+const STORE_OPERATIONS = new Set<string>([
+  "get", "set", "delete", "setIfAbsent", "compareAndSet", "list", "enqueue", "claim", "ack", "release", "extend", "queueSize",
+  "acquireLease", "renewLease", "releaseLease", "ping",
+] satisfies Array<keyof StoreBackend>);
 
 /**
  * Prometheus metrics for the host. Label sets stay bounded with thousands of bots: counters carry
@@ -17,7 +23,7 @@ export class PrometheusMetrics {
   private readonly actions: Counter<"bot" | "action" | "outcome">;
   private readonly slackCalls: Counter<"method" | "outcome">;
   private readonly slackRateLimited: Counter<"method">;
-  private readonly storeLatency: Histogram<"backend" | "op">;
+  private readonly storeLatency: FastHistogram;
   private readonly storeErrors: Counter<"backend" | "op">;
   private readonly lastSuccess: Gauge<"bot" | "trigger">;
   private readonly bots: Gauge<"state">;
@@ -42,13 +48,13 @@ export class PrometheusMetrics {
     this.actions = new Counter({ name: "botyard_actions_total", help: "Side effects run through actions, by outcome (ok, error, dry_run).", labelNames: ["bot", "action", "outcome"], registers });
     this.slackCalls = new Counter({ name: "botyard_slack_api_calls_total", help: "Slack Web API calls by method and outcome (ok, error, rate_limited).", labelNames: ["method", "outcome"], registers });
     this.slackRateLimited = new Counter({ name: "botyard_slack_rate_limited_total", help: "Slack 429 answers by method.", labelNames: ["method"], registers });
-    this.storeLatency = new Histogram({
-      name: "botyard_store_operation_seconds",
-      help: "Store operation latency by backend and operation.",
-      labelNames: ["backend", "op"],
-      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
-      registers,
-    });
+    this.storeLatency = new FastHistogram(
+      "botyard_store_operation_seconds",
+      "Store operation latency by backend and operation.",
+      ["backend", "op"],
+      [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+      this.registry,
+    );
     this.storeErrors = new Counter({ name: "botyard_store_errors_total", help: "Store operations that failed.", labelNames: ["backend", "op"], registers });
     this.lastSuccess = new Gauge({
       name: "botyard_schedule_last_success_timestamp_seconds",
@@ -90,26 +96,54 @@ export class PrometheusMetrics {
     };
   }
 
-  /** Wraps a store so each operation's latency (and failure) is measured. */
+  /**
+   * Wraps a store so each operation's latency (and failure) is measured. Every webhook and event
+   * makes several store calls, so each operation's wrapper is made once, on first use, and times
+   * with a FastHistogram keyed by the operation's name.
+   */
   instrument(store: StoreBackend): StoreBackend {
     const latency = this.storeLatency;
     const errors = this.storeErrors;
     const backend = store.kind;
+    const wrappers = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+    const wrap = (op: string, method: (...a: unknown[]) => Promise<unknown>) => {
+      const labels = () => [backend, op];
+      const failed = (error: unknown) => {
+        errors.inc({ backend, op });
+        throw error;
+      };
+      return (...args: unknown[]) => {
+        const started = performance.now();
+        const observe = () => latency.observe(op, labels, (performance.now() - started) / 1000);
+        let result: Promise<unknown>;
+        try {
+          result = method.apply(store, args);
+        } catch (error) {
+          observe();
+          errors.inc({ backend, op });
+          return Promise.reject(error as Error);
+        }
+        return result.then(
+          (value) => {
+            observe();
+            return value;
+          },
+          (error: unknown) => {
+            observe();
+            return failed(error);
+          },
+        );
+      };
+    };
     return new Proxy(store, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof value !== "function" || prop === "close" || typeof prop !== "string") return value;
-        return async (...args: unknown[]) => {
-          const end = latency.startTimer({ backend, op: prop });
-          try {
-            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          } catch (error) {
-            errors.inc({ backend, op: prop });
-            throw error;
-          } finally {
-            end();
-          }
-        };
+        // Only the Store contract's operations: a backend's own methods, called on the proxy as
+        // `this`, pass through untouched.
+        if (typeof value !== "function" || typeof prop !== "string" || !STORE_OPERATIONS.has(prop)) return value;
+        let wrapper = wrappers.get(prop);
+        if (!wrapper) wrappers.set(prop, (wrapper = wrap(prop, value as (...a: unknown[]) => Promise<unknown>)));
+        return wrapper;
       },
     });
   }

@@ -90,15 +90,17 @@ describe("SqliteStore under SIGKILL", () => {
       // What the child logged before it died.
       const logged = readFileSync(logFile, "utf8").split("\n").filter(Boolean);
       const acked = new Map<number, number>();
+      const grouped: Array<[number, number]> = [];
       const enqueued = new Map<number, string>();
       let doneCount = 0;
       for (const line of logged) {
         const [what, a, b] = line.split(" ");
         if (what === "ack") acked.set(Number(a), Number(a));
+        else if (what === "grp") grouped.push([Number(a), Number(b)]);
         else if (what === "enq") enqueued.set(Number(a), b!);
         else if (what === "done") doneCount++;
       }
-      const last = logged.at(-1) ?? "";
+      const last = logged.filter((line) => !line.startsWith("grp ")).at(-1) ?? "";
 
       // Reopening must not be blocked by the dead child's lock.
       const store = await SqliteStore.open(file);
@@ -108,13 +110,18 @@ describe("SqliteStore under SIGKILL", () => {
           const got = await store.get(`k${i}`);
           if (got !== value) missing.push(`k${i}: expected ${value}, got ${JSON.stringify(got)}`);
         }
+        // Writes committed as one group are all there, each the value acknowledged.
+        for (const [i, j] of grouped) {
+          const got = await store.get(`g${i}-${j}`);
+          if (got !== j) missing.push(`g${i}-${j}: expected ${j}, got ${JSON.stringify(got)}`);
+        }
         // Each acknowledged enqueue left its dedupe marker and job id behind.
         for (const [i, id] of enqueued) {
           const again = await store.enqueue(QUEUE, i, { dedupeKey: `job-${i}` });
           if (!again.duplicate || again.id !== id) missing.push(`job-${i}: expected duplicate of ${id}, got ${JSON.stringify(again)}`);
         }
         expect(missing, `round ${round}: acknowledged writes lost after SIGKILL`).toEqual([]);
-        writesChecked += acked.size + enqueued.size + doneCount;
+        writesChecked += acked.size + grouped.length + enqueued.size + doneCount;
 
         // The write in flight when the child died may or may not have landed; account for it.
         let inFlightAck = false;

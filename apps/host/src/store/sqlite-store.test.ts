@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -168,6 +168,64 @@ describe("SqliteStore", () => {
     await store.set("k", 1);
     expect(await store.get("k")).toBe(1);
     await store.close();
+  });
+
+  describe("group commit", () => {
+    const walBytes = () => statSync(`${file}-wal`).size;
+
+    it("commits the writes issued in one turn of the event loop together, and each only once that commit is done", async () => {
+      const store = await openStore();
+      await store.set("warm-up", 0);
+      const beforeOneByOne = walBytes();
+      for (let i = 0; i < 50; i++) await store.set(`one-${i}`, i);
+      const oneByOne = walBytes() - beforeOneByOne;
+
+      const beforeGroup = walBytes();
+      const writes = Array.from({ length: 50 }, (_, i) => store.set(`group-${i}`, i));
+      // Nothing is on disk before the commit at the end of this turn: the WAL has not grown.
+      expect(walBytes()).toBe(beforeGroup);
+      await Promise.all(writes);
+      const grouped = walBytes() - beforeGroup;
+
+      // Each commit appends at least one page to the WAL: 50 commits, then one.
+      expect(oneByOne).toBeGreaterThanOrEqual(50 * 4096);
+      expect(grouped).toBeLessThan(oneByOne / 10);
+      for (let i = 0; i < 50; i++) expect(await store.get(`group-${i}`)).toBe(i);
+    });
+
+    it("fails an operation alone: the rest of its group is committed", async () => {
+      const store = await openStore();
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      const [a, bad, job, c] = await Promise.allSettled([
+        store.set("a", 1),
+        store.set("b", circular),
+        store.enqueue("q", "kept"),
+        store.set("c", 3),
+      ]);
+      expect([a.status, job.status, c.status]).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+      expect(bad.status).toBe("rejected");
+      expect((bad as PromiseRejectedResult).reason.code).toBe("BOTYARD_ERR_STORE_VALUE");
+      expect([await store.get("a"), await store.get("b"), await store.get("c"), await store.queueSize("q")]).toEqual([1, undefined, 3, 1]);
+    });
+
+    it("reads what was written before, in program order, even when the write was not awaited", async () => {
+      const store = await openStore();
+      void store.set("k", "first");
+      const read = store.get("k");
+      void store.set("k", "second");
+      expect(await read).toBe("first");
+      expect(await store.get("k")).toBe("second");
+    });
+
+    it("commits what was issued before close, and refuses what comes after", async () => {
+      const store = await SqliteStore.open(file);
+      const pending = store.set("late", true);
+      await store.close();
+      await pending;
+      expect((await failure(store.set("after", true))).code).toBe("BOTYARD_ERR_STORE");
+      expect(await (await openStore()).get("late")).toBe(true);
+    });
   });
 
   describe("single owner", () => {

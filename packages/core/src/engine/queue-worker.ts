@@ -120,18 +120,28 @@ export class QueueWorker implements QueueRunner {
 
   private async loop(c: Consumer): Promise<void> {
     let delay = this.pollMs;
+    // How many claims to issue at once: one while the queue runs dry, every free slot while each
+    // claim finds a job. Claims issued together share a round trip (Redis pipelines them, SQLite
+    // commits them as one group), which is what keeps a busy queue's overhead per job low.
+    let batch = 1;
     while (!c.stopped) {
       let claimed = false;
-      if (!this.paused && c.inflight.size < this.concurrency) {
-        try {
-          const job = await this.store.claim(c.queue, { leaseMs: this.leaseMs });
-          if (job) {
-            claimed = true;
-            this.start(c, job);
+      const free = this.concurrency - c.inflight.size;
+      if (!this.paused && free > 0) {
+        const want = Math.min(batch, free);
+        // Settled, not all: a job another claim of the batch took must be started even if one failed.
+        const outcomes = await Promise.allSettled(Array.from({ length: want }, () => this.store.claim(c.queue, { leaseMs: this.leaseMs })));
+        let found = 0;
+        for (const outcome of outcomes) {
+          if (outcome.status === "rejected") {
+            this.log.warn({ err: outcome.reason, queue: c.queue }, "queue claim failed; will retry");
+          } else if (outcome.value) {
+            found++;
+            this.start(c, outcome.value);
           }
-        } catch (error) {
-          this.log.warn({ err: error, queue: c.queue }, "queue claim failed; will retry");
         }
+        claimed = found > 0;
+        batch = found === want ? Math.min(want * 2, this.concurrency) : 1;
       }
       if (claimed) {
         delay = this.pollMs;

@@ -1,6 +1,8 @@
-import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { isBotyardError } from "@botyard/core";
+import { existsSync, readFileSync } from "node:fs";
+import { Writable } from "node:stream";
+import { inspect, parseArgs } from "node:util";
+import { SecretScrubber, isBotyardError } from "@botyard/core";
+import { referencedValues } from "../config/interpolate.js";
 
 const USAGE = `botyard <command> [options]
 
@@ -51,6 +53,9 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
     (command ? io.stdout : io.stderr).write(USAGE);
     return command ? 0 : 2;
   }
+  // Errors quote what they were given (a plugin's setup error, a URL), and what they were given
+  // came from ${VAR}s: stderr is scrubbed like the logs.
+  io = { ...io, stderr: scrubbed(io.stderr, parsed.values.config, io.env) };
   try {
     switch (command) {
       // Commands load what they need when they run: `start` must not pay for the demo's emulators.
@@ -75,6 +80,26 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
       io.stderr.write(`botyard ${command}: ${(error as Error).message}\n  (${(error as { code: string }).code})\n`);
       return 1;
     }
-    throw error;
+    // Printed here rather than left to Node, whose report of an uncaught error would not be scrubbed.
+    io.stderr.write(`botyard ${command}: unexpected error\n${inspect(error, { depth: 4 })}\n`);
+    return 1;
   }
+}
+
+function scrubbed(stream: NodeJS.WritableStream, configPath: string, env: NodeJS.ProcessEnv): NodeJS.WritableStream {
+  const scrubber = new SecretScrubber();
+  let text = "";
+  try {
+    text = readFileSync(configPath, "utf8");
+  } catch {
+    // No config (`new`, `schema` without one): nothing of it to scrub.
+  }
+  for (const value of referencedValues(text, env)) scrubber.add(value);
+  return new Writable({
+    write(chunk, _encoding, done) {
+      // Passed on at once, not queued behind the last write: the CLI may exit right after an error.
+      stream.write(scrubber.scrub(String(chunk)));
+      done();
+    },
+  });
 }

@@ -116,4 +116,13 @@ describe("botyard validate", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('bots[0]: Bot "broken" (broken) failed in setup: no channel C9');
   });
+
+  it("prints no interpolated secret, even when an error quotes it", async () => {
+    project = userProject();
+    project.plugin("botyard-plugin-broken", pluginSource("broken", `throw new Error("cannot reach " + config.channel);`));
+    const result = await validate(`${header}  - id: broken\n    use: botyard-plugin-broken\n    config: { channel: "https://bot:\${SLACK_BOT_TOKEN}@hooks.acme.test" }\n`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("failed in setup: cannot reach https://bot:[REDACTED]@hooks.acme.test");
+    expect(result.stderr).not.toContain(env.SLACK_BOT_TOKEN);
+  });
 });

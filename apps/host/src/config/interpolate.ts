@@ -2,6 +2,8 @@ export interface Interpolated {
   value: unknown;
   /** Every value that came from the environment: scrubbed from logs. */
   secrets: string[];
+  /** Where each came from: the variable and the JSON pointer of the value that references it. */
+  references: Array<{ name: string; path: string; value: string }>;
 }
 
 export interface BadReference {
@@ -21,7 +23,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * change the file's structure. Unset variables are all collected, then reported together.
  */
 export function interpolate(value: unknown, env: NodeJS.ProcessEnv, onProblem: (p: BadReference) => void, path = ""): Interpolated {
-  const secrets: string[] = [];
+  const references: Interpolated["references"] = [];
   const walk = (node: unknown, at: string): unknown => {
     if (typeof node === "string") return substitute(node, at);
     if (Array.isArray(node)) return node.map((item, i) => walk(item, `${at}/${i}`));
@@ -45,8 +47,22 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, onProblem: (
         onProblem({ path: at, name: ref, problem: "unset" });
         return "";
       }
-      secrets.push(found);
+      references.push({ name: ref, path: at, value: found });
       return found;
     });
-  return { value: walk(value, path), secrets };
+  const walked = walk(value, path);
+  return { value: walked, secrets: references.map((r) => r.value), references };
+}
+
+/**
+ * The environment's values for every `${VAR}` a config text mentions, without parsing it: what the
+ * CLI scrubs from what it prints, even when the file is too broken to load.
+ */
+export function referencedValues(text: string, env: NodeJS.ProcessEnv): string[] {
+  const values = new Set<string>();
+  for (const [, name] of text.matchAll(REFERENCE)) {
+    const value = name !== undefined && NAME.test(name) ? env[name] : undefined;
+    if (value) values.add(value);
+  }
+  return [...values];
 }

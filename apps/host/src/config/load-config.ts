@@ -15,6 +15,8 @@ export interface LoadedConfig {
   source: ConfigSource;
   /** Values that came from `${VAR}`: scrubbed from every log line. */
   secrets: string[];
+  /** Each `${VAR}` and where in the file it is (to name one whose value is too short to scrub). */
+  fromEnv: Array<{ variable: string; where: string; value: string }>;
 }
 
 /**
@@ -50,7 +52,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
   // A value whose variable is unset would also fail the schema; one problem per value is enough.
   const unsetPaths = new Set<string>();
   // `list` and `schema` read the file without the secrets: they need no tokens.
-  const { value, secrets } = interpolate(source.toJS() ?? {}, env, (bad) =>
+  const { value, secrets, references } = interpolate(source.toJS() ?? {}, env, (bad) =>
     unsetPaths.add(bad.path) &&
     !(options.allowUnsetEnv && bad.problem === "unset") &&
     problems.push(
@@ -127,5 +129,6 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
   if (problems.length > 0) throw new ConfigError(problems);
   // When every issue came from an unset variable that `allowUnsetEnv` tolerates, the value is usable.
   const config = { ...(checked.value as HostConfig), ...(storeValue === undefined ? {} : { store: storeValue as HostConfig["store"] }) };
-  return { file, dir: dirname(file), config, source, secrets };
+  const fromEnv = references.map((r) => ({ variable: r.name, where: source.where(r.path), value: r.value }));
+  return { file, dir: dirname(file), config, source, secrets, fromEnv };
 }

@@ -53,12 +53,23 @@ export interface RunningHost {
 export async function startHost(loaded: LoadedConfig, options: HostOptions = {}): Promise<RunningHost> {
   const { config } = loaded;
   const scrubber = new SecretScrubber();
-  for (const secret of [...loaded.secrets, ...(options.secrets ?? []), ...urlPasswords(config.store)]) scrubber.add(secret);
+  for (const secret of [...(options.secrets ?? []), ...urlPasswords(config.store)]) scrubber.add(secret);
+  const tooShort = new Map<string, string>();
+  for (const ref of loaded.fromEnv) {
+    if (!scrubber.add(ref.value) && ref.value !== "" && !tooShort.has(ref.variable)) tooShort.set(ref.variable, ref.where);
+  }
   const log = createLogger({
     level: config.log?.level ?? "info",
     scrubber,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
+  for (const [variable, where] of tooShort) {
+    // Named, never shown: the value is the very thing that cannot be scrubbed.
+    log.warn(
+      { variable, where, minLength: SecretScrubber.MIN_LENGTH },
+      `the value of \${${variable}} is shorter than ${SecretScrubber.MIN_LENGTH} characters, too short to be scrubbed from logs; if it is a secret, use a longer one`,
+    );
+  }
 
   checkTokens(config.slack);
   const metrics = new PrometheusMetrics();

@@ -13,8 +13,8 @@ export interface LoggerOptions {
 }
 
 /**
- * The host's logger: pino, JSON lines, every line passed through the secret scrubber before it is
- * written. Bots get children of it with their bot, plugin, trigger and run id bound.
+ * The host's logger: pino, JSON lines, every line passed through the secret scrubber (registered
+ * secrets, credential headers) before it is written. Bots get children of it with their bot, plugin, trigger and run id bound.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const scrubber = options.scrubber ?? new SecretScrubber();
@@ -22,7 +22,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const target = options.destination ?? pino.destination({ dest: 1, sync: true });
   const destination: DestinationStream = {
     write(line: string) {
-      (target as DestinationStream).write(scrubber.size > 0 ? scrubber.scrub(line) : line);
+      (target as DestinationStream).write(scrubber.scrub(line));
     },
   };
   return pino(

@@ -10,7 +10,8 @@ export interface DurableDelivery<E> {
 /**
  * Puts a trigger's deliveries through the host store's work queue: `deliver` resolves once the
  * delivery is committed, a worker runs `handle` (a failure is retried with backoff), and after a
- * crash the queue hands the delivery out again. `stop` ends consumption.
+ * crash the queue hands the delivery out again. `stop` ends consumption. Credentials in a
+ * delivery's headers and query are not queued (see `withoutCredentials`).
  */
 export function durableQueue<E>(
   rt: TriggerRuntime,
@@ -30,10 +31,40 @@ export function durableQueue<E>(
   );
   return {
     async deliver(delivery, dedupeKey) {
-      const result = await rt.hostStore.enqueue(queue, delivery, dedupeKey === undefined ? {} : { dedupeKey, ...(options.dedupeTtlMs ? { dedupeTtlMs: options.dedupeTtlMs } : {}) });
+      const result = await rt.hostStore.enqueue(queue, { ...delivery, event: withoutCredentials(delivery.event) }, dedupeKey === undefined ? {} : { dedupeKey, ...(options.dedupeTtlMs ? { dedupeTtlMs: options.dedupeTtlMs } : {}) });
       if (!result.duplicate) rt.queues.notify(queue);
       return result;
     },
     stop,
   };
+}
+
+// Header and query parameter names that carry credentials: the standard ones, and any custom one
+// that says what it holds (X-Hub-Signature-256, X-Botyard-Secret, X-Gitlab-Token, ?token=).
+const CREDENTIAL = /^(authorization|proxy-authorization|cookie)$|secret|token|signature/i;
+
+/**
+ * A request-like event without its credentials. They were checked at intake (a webhook's `verify`
+ * runs before the delivery is queued), so the handler does not need them, and the store (its
+ * file, its backups, a Redis replica) must not keep them. Events without headers pass unchanged.
+ */
+export function withoutCredentials<E>(event: E): E {
+  if (!event || typeof event !== "object") return event;
+  const { headers, query } = event as { headers?: unknown; query?: unknown };
+  if (!isRecord(headers) && !isRecord(query)) return event;
+  return {
+    ...event,
+    ...(isRecord(headers) ? { headers: withoutCredentialNames(headers) } : {}),
+    ...(isRecord(query) ? { query: withoutCredentialNames(query) } : {}),
+  };
+}
+
+function withoutCredentialNames(record: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(record)) if (!CREDENTIAL.test(name)) kept[name] = value;
+  return kept;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

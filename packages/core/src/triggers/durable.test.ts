@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { Type } from "typebox";
+import { Engine } from "../engine/engine.js";
+import { createLogger } from "../logging/logger.js";
+import { definePlugin } from "../plugin/define-plugin.js";
+import { createSlackClient } from "../slack/slack-client.js";
+import { MemoryStore } from "../store/memory-store.js";
+import type { WebhookRequest } from "./trigger.js";
+
+describe("durable intake", () => {
+  it("queues a webhook delivery without its credentials: checked at intake, never stored", async () => {
+    const seen: WebhookRequest[] = [];
+    const plugin = definePlugin({
+      name: "deploys",
+      core: "^1.0.0",
+      config: Type.Object({}),
+      setup(bot) {
+        bot.webhook(
+          "/",
+          { durable: true, verify: (req) => (req.headers.authorization === "Bearer hook-credential" ? undefined : { status: 401 }) },
+          async (ctx) => void seen.push(ctx.event),
+        );
+      },
+    });
+    const store = new MemoryStore();
+    const logger = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, done) => done() }) });
+    const slack = createSlackClient({ token: "xoxb-unused", apiUrl: "http://127.0.0.1:9/api/", logger });
+    const engine = new Engine({ slack, store, logger });
+    engine.load([{ id: "deploys", plugin, config: {} }]);
+    await engine.start();
+    engine.queues.setPaused(true);
+
+    const headers = {
+      authorization: "Bearer hook-credential",
+      "proxy-authorization": "Basic cHJveHk6cHc=",
+      cookie: "session=s3ss10n",
+      "x-hub-signature-256": "sha256=5ign",
+      "x-botyard-secret": "shared-5ecret",
+      "x-gitlab-token": "gl-t0ken",
+      "content-type": "application/json",
+      "x-request-id": "req-42",
+    };
+    const req = { method: "POST", headers, query: { token: "q-t0ken", env: "prod" }, rawBody: '{"service":"web"}', body: { service: "web" } };
+    expect((await engine.handleWebhook("deploys", "/", req)).status).toBe(202);
+
+    // What the store holds (a SQLite file, a Redis server): no credential, in any header or parameter.
+    const job = await store.claim<{ event: WebhookRequest }>("host/deliveries/deploys/webhook:/", { leaseMs: 60_000 });
+    expect(job!.payload.event.headers).toEqual({ "content-type": "application/json", "x-request-id": "req-42" });
+    expect(job!.payload.event.query).toEqual({ env: "prod" });
+    expect(JSON.stringify(job!.payload)).not.toMatch(/hook-credential|cHJveHk6cHc=|s3ss10n|5ign|5ecret|t0ken/);
+    await store.release(job!);
+
+    // The handler still gets the delivery, with everything else it needs.
+    engine.queues.setPaused(false);
+    await expect.poll(() => seen.length, { timeout: 5_000 }).toBe(1);
+    expect(seen[0]).toMatchObject({ body: { service: "web" }, rawBody: '{"service":"web"}', headers: { "x-request-id": "req-42" } });
+    await engine.stop(1_000);
+  });
+});

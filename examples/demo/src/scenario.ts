@@ -61,7 +61,7 @@ const scenario: DemoScenario = {
     await slack.sendMessage({ channel: "C0GENERAL", user: "U0ALICE", text: "hello botyard" });
     await until(() => slack.messages("C0GENERAL").some((m) => m.text?.startsWith("Hello,")));
 
-    narrate("the on-call bot has put PagerDuty's on-call into @oncall-sre; alice asks who it is");
+    narrate("the on-call bot has put PagerDuty's on-call into @oncall-sre; bob asks who it is");
     await until(() => slack.usergroup("oncall-sre")?.users.includes("U0ALICE"));
     const asked = await slack.slashCommand({ command: "/oncall", user: "U0BOB", channel: "C0SRE" });
     await until(() => slack.responses(asked.responseUrlId).length > 0);

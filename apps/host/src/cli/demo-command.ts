@@ -1,5 +1,6 @@
-import { mkdirSync, createWriteStream } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdirSync, createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { SlackEmulator, type DemoScenario } from "@botyard/testing";
@@ -20,13 +21,25 @@ export async function demoCommand(configPath: string, scenarioPath: string | und
   const transcript = new Transcript(slack, (line) => io.stdout.write(`${line}\n`));
   const seeded = scenario ? await scenario.setup(slack) : { env: {} };
   const env = { ...io.env, ...seeded.env, SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl };
-  const loaded = loadConfig(configPath, env);
+  const config = loadConfig(configPath, env);
+  // The emulators start empty on every run, so the store does too: state kept from an earlier run
+  // names messages, groups and deliveries of a workspace that no longer exists (the on-call bot,
+  // for one, would not refill a group it believes it already filled). SQLite gets a throwaway file.
+  const store = config.config.store ?? { type: "sqlite" as const };
+  let loaded = config;
+  let scratch: string | undefined;
+  if (store.type === "sqlite") {
+    scratch = mkdtempSync(join(tmpdir(), "botyard-demo-"));
+    loaded = { ...config, config: { ...config.config, store: { ...store, path: join(scratch, basename(store.path ?? "state.db")) } } };
+  }
   const logFile = join(loaded.dir, ".botyard", "demo.log");
   mkdirSync(dirname(logFile), { recursive: true });
   const logs = createWriteStream(logFile, { flags: "w" });
 
   const detach = transcript.attach();
-  transcript.narrate(`Botyard demo: ${loaded.config.bots.length} bots from ${configPath}, Slack emulator at ${slack.url}, logs in ${logFile}`);
+  transcript.narrate(
+    `Botyard demo: ${loaded.config.bots.length} bots from ${configPath}, Slack emulator at ${slack.url}, ${scratch ? "a fresh SQLite store, " : ""}logs in ${logFile}`,
+  );
   const host = await startHost(loaded, { logDestination: logs, clientPingTimeoutMs: 500 });
   const hostUrl = `http://127.0.0.1:${host.port}`;
   const failed = host.engine.status().filter((b) => b.state === "failed");
@@ -38,6 +51,7 @@ export async function demoCommand(configPath: string, scenarioPath: string | und
     await seeded.close?.();
     await slack.close();
     await new Promise<void>((r) => logs.end(() => r()));
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   };
 
   if (!io.stdin.isTTY) {
@@ -83,6 +97,8 @@ export async function demoCommand(configPath: string, scenarioPath: string | und
       transcript.narrate((error as Error).message);
     }
   }
+  // Ctrl-D right after a line: let the bots answer it before the host stops.
+  await host.engine.idle();
   await shutdown();
   return 0;
 }

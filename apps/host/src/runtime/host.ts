@@ -146,13 +146,19 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
     // Checking the bot token and starting the bots (their start hooks may do I/O) overlap; Slack
     // events only flow once the socket opens, after both, with the app's identity known.
-    const [auth, started] = await Promise.allSettled([authTest(slack, log), engine.start()]);
-    if (auth.status === "rejected" || started.status === "rejected") {
+    try {
+      const [auth, started] = await Promise.allSettled([authTest(slack, log), engine.start()]);
+      if (auth.status === "rejected") throw auth.reason;
+      if (started.status === "rejected") throw started.reason;
+      engine.setIdentity(auth.value);
+      await receiver.start();
+    } catch (error) {
+      // A refused start stops what it started (bots, the socket's retries, the HTTP server).
       await engine.stop(0);
-      throw auth.status === "rejected" ? auth.reason : (started as PromiseRejectedResult).reason;
+      await receiver.stop();
+      await http.close();
+      throw error;
     }
-    engine.setIdentity(auth.value);
-    await receiver.start();
     health.start();
     closeStore = false;
 

@@ -1,4 +1,5 @@
 import socketMode from "@slack/socket-mode";
+import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import type { Logger } from "../logging/logger.js";
 import { toSlackLogger } from "../logging/slack-logger.js";
 import type { SlackEnvelope } from "./slack-types.js";
@@ -84,9 +85,9 @@ export class SocketModeReceiver {
         const code = (error as { data?: { error?: string } }).data?.error;
         if (this.stopped) return;
         if (code === "invalid_auth" || code === "not_authed" || code === "not_allowed_token_type" || code === "account_inactive") {
-          throw Object.assign(new Error(`Slack refused the app-level token (${code}).`), {
-            code: "BOTYARD_ERR_HOST_START",
+          throw new BotyardError(ErrorCodes.HOST_START, `Slack refused the app-level token (${code}).`, {
             hint: "slack.appToken must be an app-level token (xapp-...) with the connections:write scope.",
+            cause: error,
           });
         }
         this.options.logger.warn({ err: error, retryInMs: delay }, "cannot open a Socket Mode connection yet; retrying");

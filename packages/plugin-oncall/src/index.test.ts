@@ -1,8 +1,7 @@
-import { slackDate } from "@botyard/core";
 import { createTestBot } from "@botyard/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import oncall from "./index.js";
-import { ANNOUNCE, HOUR, TOPIC, at, startWorld, type World } from "./test-support/oncall-world.js";
+import { ANNOUNCE, HOUR, TOPIC, at, startWorld, until, type World } from "./test-support/oncall-world.js";
 
 let w: World | undefined;
 afterEach(async () => {
@@ -37,8 +36,8 @@ async function loadError(config: unknown): Promise<Error & { code: string }> {
   throw new Error("expected the bot to fail to load");
 }
 
-const sre = () => `*SRE* (@oncall-sre): Alice Archer until ${slackDate(at(HOUR))}`;
-const db = () => `*DB* (@oncall-db): Bob Baker until ${slackDate(at(3 * HOUR))}`;
+const sre = () => `*SRE* (@oncall-sre): Alice Archer until ${until(at(HOUR))}`;
+const db = () => `*DB* (@oncall-db): Bob Baker until ${until(at(3 * HOUR))}`;
 
 describe("asking who is on call", () => {
   it("/oncall answers each group's on-call and until when, privately", async () => {
@@ -78,7 +77,7 @@ describe("asking who is on call", () => {
       },
     });
     const reply = await w.t.command("/oncall");
-    expect(w.slack.responses(reply.responseUrlId)[0]!.body.text).toBe(`*SRE* (@oncall-sre): &lt;!channel&gt; Eve (no Slack account) until ${slackDate(at(HOUR))}`);
+    expect(w.slack.responses(reply.responseUrlId)[0]!.body.text).toBe(`*SRE* (@oncall-sre): &lt;!channel&gt; Eve (no Slack account) until ${until(at(HOUR))}`);
   });
 });
 

@@ -5,6 +5,20 @@ import type { OnCallPerson, Snapshot } from "../sync/state.js";
 // conversations.setTopic refuses more.
 const TOPIC_MAX = 250;
 
+/**
+ * How the end of a shift is written: Slack shows it in each reader's own timezone and clock
+ * format. Of Slack's `<!date>` tokens only `{date_long}` and `{date_long_pretty}` name the weekday
+ * ("Friday, March 15th, 2030", or "today" / "tomorrow" when it is that close); none abbreviates it
+ * or names the timezone, so "until Fri 10:00 JST" is written "until Friday, March 15th, 2030 at
+ * 10:00 AM" in the reader's zone.
+ */
+export const SHIFT_END_FORMAT = "{date_long_pretty} at {time}";
+
+/** The end of a shift, as Slack markup. */
+export function shiftEnd(date: Date): string {
+  return slackDate(date, SHIFT_END_FORMAT);
+}
+
 /** Who holds the group now, for the announcement and the topic. */
 export interface Holders {
   /** Slack user ids. */
@@ -36,7 +50,7 @@ export function renderHandoff(template: string, values: { name: string; handle: 
     is: holders.users.length === 1 ? "is" : "are",
     name: values.name,
     handle: values.handle,
-    until: holders.until ? slackDate(holders.until) : "further notice",
+    until: holders.until ? shiftEnd(holders.until) : "further notice",
   });
 }
 
@@ -62,7 +76,7 @@ export function whoIsOnCall(snapshots: ReadonlyArray<Snapshot & { usergroup: str
 function describeGroup(s: Snapshot & { usergroup: string }): string {
   const title = `*${escapeSlack(s.name)}* (@${escapeSlack(s.handle ?? s.usergroup.replace(/^@/, ""))})`;
   const people = s.people.map((p) => {
-    const until = p.end ? `until ${slackDate(new Date(p.end))}` : "until further notice";
+    const until = p.end ? `until ${shiftEnd(new Date(p.end))}` : "until further notice";
     return `${escapeSlack(p.name)}${p.slackUserId ? "" : " (no Slack account)"} ${until}`;
   });
   const who = people.length ? people.join("; ") : s.syncedAt ? "nobody is on call" : "not known yet";

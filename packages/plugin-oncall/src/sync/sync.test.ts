@@ -1,6 +1,5 @@
-import { slackDate } from "@botyard/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { ANNOUNCE, HOUR, T0, TOPIC, at, startWorld, type World } from "../test-support/oncall-world.js";
+import { ANNOUNCE, HOUR, T0, TOPIC, at, startWorld, until, type World } from "../test-support/oncall-world.js";
 
 let w: World;
 afterEach(() => w?.close());
@@ -9,7 +8,9 @@ describe("syncing a user group from PagerDuty", () => {
   it("fills the group at start-up and announces who is on call until when", async () => {
     w = await startWorld();
     expect(w.members()).toEqual([w.alice.slack]);
-    expect(w.announcements()).toEqual([`<@${w.alice.slack}> is now on call for SRE until ${slackDate(at(HOUR))}.`]);
+    expect(w.announcements()).toEqual([`<@${w.alice.slack}> is now on call for SRE until ${until(at(HOUR))}.`]);
+    // Slack writes the end in each reader's timezone, with the weekday ("Monday, March 11th, 2030 at 10:00 AM").
+    expect(w.announcements()[0]).toContain("until <!date^1899453600^{date_long_pretty} at {time}|2030-03-11T10:00:00Z>.");
     const call = w.pd.callsTo("GET /oncalls")[0]!;
     expect(call.headers.authorization).toBe(`Token token=${w.pd.token}`);
     expect(call.headers.accept).toBe("application/vnd.pagerduty+json;version=2");
@@ -21,8 +22,36 @@ describe("syncing a user group from PagerDuty", () => {
     w.pd.handoff(w.primary.id, w.bob.pd.id, { until: at(HOUR / 2) });
     await w.sync();
     expect(w.members()).toEqual([w.bob.slack]);
-    expect(w.announcements().at(-1)).toBe(`<@${w.bob.slack}> is now on call for SRE until ${slackDate(at(HOUR / 2))}.`);
+    expect(w.announcements().at(-1)).toBe(`<@${w.bob.slack}> is now on call for SRE until ${until(at(HOUR / 2))}.`);
     expect(w.slack.callsTo("usergroups.users.update").map((c) => c.args.users)).toEqual([w.alice.slack, w.bob.slack]);
+  });
+
+  it("takes the user group by its id as well as by its handle", async () => {
+    w = await startWorld({ config: (b) => ({ syncs: [{ usergroup: b.group, name: "SRE", schedules: [b.primary.id], announceChannel: ANNOUNCE }] }) });
+    expect(w.group).toMatch(/^S/);
+    expect(w.slack.callsTo("usergroups.users.update").map((c) => [c.args.usergroup, c.args.users])).toEqual([[w.group, w.alice.slack]]);
+    expect(w.members()).toEqual([w.alice.slack]);
+    // Answers name the group by its handle, found from the id.
+    const reply = await w.t.command("/oncall");
+    expect(w.slack.responses(reply.responseUrlId)[0]!.body.text).toBe(`*SRE* (@oncall-sre): Alice Archer until ${until(at(HOUR))}`);
+    w.pd.handoff(w.primary.id, w.bob.pd.id, { until: at(HOUR / 2) });
+    await w.sync();
+    expect(w.members()).toEqual([w.bob.slack]);
+  });
+
+  it("says \"until further notice\" for a permanent on-call (PagerDuty reports no end), and sets no shift-end timer", async () => {
+    w = await startWorld({
+      before: (b) => b.pd.setOnCall(b.pd.addEscalationPolicy({ id: "PALWAYS", name: "Always Alice" }), [{ userId: b.alice.pd.id }]),
+      config: () => ({ syncs: [{ usergroup: "oncall-sre", name: "SRE", escalationPolicy: { id: "PALWAYS" }, announceChannel: ANNOUNCE, topicChannel: TOPIC }] }),
+    });
+    const [oncall] = (w.pd.callsTo("GET /oncalls")[0]!.response as { oncalls: Array<{ start: unknown; end: unknown }> }).oncalls;
+    expect([oncall!.start, oncall!.end]).toEqual([null, null]);
+    expect(w.members()).toEqual([w.alice.slack]);
+    expect(w.announcements()).toEqual([`<@${w.alice.slack}> is now on call for SRE until further notice.`]);
+    expect(w.slack.channel(TOPIC)!.topic.value).toBe(`On call for SRE: <@${w.alice.slack}> until further notice`);
+    const reply = await w.t.command("/oncall");
+    expect(w.slack.responses(reply.responseUrlId)[0]!.body.text).toBe("*SRE* (@oncall-sre): Alice Archer until further notice");
+    expect(w.timerNext()).toBeUndefined();
   });
 
   it("costs no Slack call at all in a steady state", async () => {
@@ -38,10 +67,10 @@ describe("syncing a user group from PagerDuty", () => {
 
   it("keeps the topic showing the current on-call", async () => {
     w = await startWorld({ config: (b) => ({ syncs: [{ usergroup: "@oncall-sre", name: "SRE", schedules: [b.primary.id], topicChannel: TOPIC }] }) });
-    expect(w.slack.channel(TOPIC)!.topic.value).toBe(`On call for SRE: <@${w.alice.slack}> until ${slackDate(at(HOUR))}`);
+    expect(w.slack.channel(TOPIC)!.topic.value).toBe(`On call for SRE: <@${w.alice.slack}> until ${until(at(HOUR))}`);
     w.pd.handoff(w.primary.id, w.bob.pd.id, { until: at(HOUR / 2) });
     await w.sync();
-    expect(w.slack.channel(TOPIC)!.topic.value).toBe(`On call for SRE: <@${w.bob.slack}> until ${slackDate(at(HOUR / 2))}`);
+    expect(w.slack.channel(TOPIC)!.topic.value).toBe(`On call for SRE: <@${w.bob.slack}> until ${until(at(HOUR / 2))}`);
   });
 
   it("fills one group from several schedules", async () => {
@@ -52,7 +81,7 @@ describe("syncing a user group from PagerDuty", () => {
     expect([...w.members()].sort()).toEqual([w.alice.slack, w.bob.slack].sort());
     expect(w.pd.callsTo("GET /oncalls")[0]!.query["schedule_ids[]"]).toEqual([w.primary.id, w.secondary.id]);
     // Until the earliest shift end: the moment the group changes next.
-    expect(w.announcements()).toEqual([`<@${w.alice.slack}> and <@${w.bob.slack}> are now on call for SRE until ${slackDate(at(HOUR))}.`]);
+    expect(w.announcements()).toEqual([`<@${w.alice.slack}> and <@${w.bob.slack}> are now on call for SRE until ${until(at(HOUR))}.`]);
   });
 
   it("reads every page of /oncalls, and keeps one escalation level", async () => {
@@ -165,7 +194,7 @@ describe("never emptying a group by mistake", () => {
     await w.sync();
     expect(w.slack.usergroup(w.group)).toMatchObject({ date_delete: 0, users: [w.bob.slack] });
     expect(w.slackWrites().filter((m) => m.startsWith("usergroups."))).toEqual(["usergroups.users.update", "usergroups.disable", "usergroups.enable", "usergroups.users.update"]);
-    expect(w.announcements().at(-1)).toBe(`<@${w.bob.slack}> is now on call for SRE until ${slackDate(at(5 * HOUR))}.`);
+    expect(w.announcements().at(-1)).toBe(`<@${w.bob.slack}> is now on call for SRE until ${until(at(5 * HOUR))}.`);
     // Slack refuses to empty a group: the bot never asks it to.
     expect(w.slack.callsTo("usergroups.users.update").every((c) => c.ok)).toBe(true);
   });
@@ -188,7 +217,7 @@ describe("never emptying a group by mistake", () => {
     await w.sync();
     expect(w.members()).toEqual([w.alice.slack]);
     const reply = await w.t.command("/oncall");
-    expect(w.slack.responses(reply.responseUrlId)[0]!.body.text).toBe(`*SRE* (@oncall-sre): Carol Cho (no Slack account) until ${slackDate(at(HOUR))}`);
+    expect(w.slack.responses(reply.responseUrlId)[0]!.body.text).toBe(`*SRE* (@oncall-sre): Carol Cho (no Slack account) until ${until(at(HOUR))}`);
   });
 
   it("says which Slack setting to change when the workspace restricts user groups", async () => {
@@ -233,7 +262,7 @@ describe("the shift-end timer", () => {
     w.setTime(at(HOUR));
     await w.fireTimer();
     expect(w.members()).toEqual([w.bob.slack]);
-    expect(w.announcements().at(-1)).toBe(`<@${w.bob.slack}> is now on call for SRE until ${slackDate(at(24 * HOUR))}.`);
+    expect(w.announcements().at(-1)).toBe(`<@${w.bob.slack}> is now on call for SRE until ${until(at(24 * HOUR))}.`);
     expect(w.timerNext()).toEqual(at(24 * HOUR));
     expect(T0.getTime()).toBeLessThan(w.timerNext()!.getTime());
   });

@@ -1,11 +1,15 @@
 // A PagerDuty account and a Slack workspace that agree on emails, with the oncall bot running
 // between them through the real clients. Used by this package's tests only (not published).
+import { slackDate } from "@botyard/core";
 import { createTestBot, PagerDutyEmulator, SlackEmulator, type PdSchedule, type PdUser, type TestBot } from "@botyard/testing";
 import oncall, { SHIFT_END_TIMER } from "../index.js";
 
 export const T0 = new Date("2030-03-11T09:00:00Z");
 export const HOUR = 3_600_000;
 export const at = (offsetMs: number) => new Date(T0.getTime() + offsetMs);
+
+/** The end of a shift as the bot writes it: Slack markup with the weekday, in each reader's timezone. */
+export const until = (date: Date) => slackDate(date, "{date_long_pretty} at {time}");
 
 export const ANNOUNCE = "C0ANNOUNCE";
 export const TOPIC = "C000TOPIC";

@@ -7,6 +7,7 @@ import {
   DEFAULT_DEDUPE_TTL_MS,
   ErrorCodes,
   encodeValue,
+  isBotyardError,
   type ClaimOptions,
   type EnqueueOptions,
   type EnqueueResult,
@@ -576,7 +577,7 @@ function readOwnerRecord(file: string): OwnerRecord | undefined {
 
 /** Turns what SQLite threw while opening into an error that says which file and what to do. */
 function openError(file: string, cause: unknown): Error {
-  if (cause instanceof BotyardError) return cause;
+  if (isBotyardError(cause)) return cause;
   const code = (cause as { code?: unknown }).code;
   const message = (cause as Error).message;
   if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") return lockedError(file, cause);

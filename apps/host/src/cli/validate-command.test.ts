@@ -109,6 +109,18 @@ describe("botyard validate", () => {
     expect(result.stderr).toContain("BOTYARD_ERR_TRIGGER_CONFLICT");
   });
 
+  it("refuses two bots claiming the same mention keyword, whatever its case, naming both", async () => {
+    project = userProject();
+    project.plugin("botyard-plugin-deployer", pluginSource("deployer", `bot.mention(config.channel === "C1" ? "deploy" : "Deploy", async () => {});`));
+    const result = await validate(
+      `${header}  - id: sre\n    use: botyard-plugin-deployer\n    config: { channel: C1 }\n  - id: web\n    use: botyard-plugin-deployer\n    config: { channel: C2 }\n`,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('bots.yaml:6:5  bots[1]: Bot "web" claims the mention keyword "deploy", which bot "sre" already claims.');
+    expect(result.stderr).toContain("hint: Slash commands and mention keywords are exclusive: give each bot its own.");
+    expect(result.stderr).toContain("BOTYARD_ERR_TRIGGER_CONFLICT");
+  });
+
   it("reports a plugin whose setup throws", async () => {
     project = userProject();
     project.plugin("botyard-plugin-broken", pluginSource("broken", `throw new Error("no channel " + config.channel);`));

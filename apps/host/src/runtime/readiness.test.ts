@@ -40,6 +40,29 @@ describe("readiness and the admin port", () => {
     expect((await fetch(`${admin}/hooks/hello/notify`, { method: "POST", body: "{}" })).status).toBe(404);
   });
 
+  it("stays ready with one failed bot, and names it and why in the body", async () => {
+    const broken = `
+      import { definePlugin, Type } from "@botyard/core";
+      export default definePlugin({ name: "broken", core: "^1.0.0", config: Type.Object({}), setup() { throw new Error("no API key configured"); } });
+    `;
+    h = await startInProcessHost("bots:\n  - id: hello\n    use: botyard-plugin-hello\n    config: { channel: C0GENERAL2 }\n  - id: broken\n    use: botyard-plugin-broken\n", {
+      setup: (project, slack) => {
+        slack.createChannel("general", { id: "C0GENERAL2" });
+        project.link("botyard-plugin-hello", HELLO_PLUGIN_DIR);
+        project.plugin("botyard-plugin-broken", broken);
+      },
+    });
+    const res = await fetch(`${h.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      ready: true,
+      bots: [
+        { id: "hello", state: "running" },
+        { id: "broken", state: "failed", reason: expect.stringContaining("no API key configured") },
+      ],
+    });
+  });
+
   it("refuses to start when Slack rejects the bot token, saying what to check", async () => {
     await expect(startInProcessHost("bots: []\n", { env: { SLACK_BOT_TOKEN: "xoxb-not-a-real-token" } })).rejects.toMatchObject({
       code: "BOTYARD_ERR_HOST_START",

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { Octokit } from "@octokit/rest";
 import webApi from "@slack/web-api";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,7 +10,8 @@ import { SlackEventsConformance } from "./events-conformance.js";
 import { applyPatch } from "./json-patch.js";
 import { ConformanceError, conformanceViolations, expectConformance, type RunCounts, runCounts, takeViolations } from "./registry.js";
 import { type FileRecord, formatSummary, summarize } from "./run-summary.js";
-import { applyErrata, normalizeOpenApiSchemas, readErrata, readRawSpec, SPECS } from "./specs.js";
+import { applyErrata, createValidator, derefPointer, type LoadedSpec, loadSpec, normalizeOpenApiSchemas, pointerOf, readErrata, readRawSpec, SPECS, SPECS_DIR, type SpecName } from "./specs.js";
+import { PROVIDER_FORMATS, UNCHECKED_FORMATS } from "./validator-settings.js";
 
 const { WebClient } = webApi;
 const silent = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => "error" as never, setName() {} };
@@ -43,6 +46,97 @@ describe("errata", () => {
   });
 });
 
+/**
+ * sha256 of each description copied into packages/testing/specs, byte for byte as published
+ * (slackapi/slack-api-specs, PagerDuty/api-schema). A correction goes into errata.json, with its
+ * source, never into these files: changing one means changing this list, in plain sight.
+ */
+const PUBLISHED_SHA256: Record<string, string> = {
+  "slack-web-api.openapi-v2.json": "8b92da26a3c5b11d20042a9f36d81f1fa6fc9382c5ddc471babb68b91936bc3a",
+  "slack-events-api.asyncapi-v1.json": "a491c82393abf9ef1aa38334cf71c747fbc2ea7a2b78533882ea24c888fe84be",
+  "slack-event-wrapper.schema.json": "f6d1704676f4866fc62704086a916dd4c3d9f53a570b9e2976a80450e641d05a",
+  "pagerduty-rest.openapi-v3.json": "b2e80f8b83b170f29702e96a69adf230702b4ec43dddab7e348a2985c707ef35",
+};
+
+/** The JSON pointers of every `schema` an operation's parameters, request body and responses use, `$ref`s followed. */
+function schemaPointers(spec: LoadedSpec, pointer: string, seen = new Set<string>()): string[] {
+  pointer = derefPointer(spec, pointer);
+  if (seen.has(pointer)) return [];
+  seen.add(pointer);
+  const node = spec.resolve<unknown>(pointer);
+  if (!node || typeof node !== "object") return [];
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "example" || key === "examples" || key.startsWith("x-")) continue;
+    const child = Array.isArray(node) ? `${pointer}/${key}` : `${pointer}${pointerOf(key)}`;
+    if (key === "schema" && !Array.isArray(node)) out.push(child);
+    else if (value && typeof value === "object") out.push(...schemaPointers(spec, child, seen));
+  }
+  return out;
+}
+
+describe("the descriptions", () => {
+  it("are the published files, unchanged (corrections live in errata.json)", () => {
+    const copies = readdirSync(SPECS_DIR).filter((f) => f.endsWith(".json") && f !== "errata.json");
+    expect(copies.sort()).toEqual(Object.keys(PUBLISHED_SHA256).sort());
+    for (const file of copies) {
+      expect(createHash("sha256").update(readFileSync(`${SPECS_DIR}${file}`)).digest("hex"), file).toBe(PUBLISHED_SHA256[file]);
+    }
+  });
+
+  it("compile in strict mode wherever the checks validate an implemented operation or an event", () => {
+    const failures: string[] = [];
+    const compile = (spec: LoadedSpec, pointer: string) => {
+      try {
+        spec.validator(pointer);
+      } catch (error) {
+        failures.push(`${spec.name}${pointer}: ${(error as Error).message}`);
+      }
+    };
+    const operations: [SpecName, readonly string[]][] = [
+      ["slack-web-api", SlackEmulator.implementedMethods.map((m) => `POST /${m}`)],
+      ["github-rest", GitHubEmulator.implementedOperations()],
+      ["pagerduty-rest", PagerDutyEmulator.implementedOperations()],
+    ];
+    let compiled = 0;
+    for (const [name, ops] of operations) {
+      const spec = loadSpec(name);
+      for (const op of ops) {
+        const [verb, path] = op.split(" ") as [string, string];
+        const item = (spec.doc.paths as Record<string, Record<string, unknown>>)[path]!;
+        const method = name === "slack-web-api" ? Object.keys(item).find((k) => k === "get" || k === "post")! : verb.toLowerCase();
+        const pointers = [...schemaPointers(spec, pointerOf("paths", path, method)), ...(item.parameters ? schemaPointers(spec, pointerOf("paths", path, "parameters")) : [])];
+        expect(pointers.length, op).toBeGreaterThan(0);
+        for (const pointer of pointers) compile(spec, pointer);
+        compiled += pointers.length;
+      }
+    }
+    const events = loadSpec("slack-events-api");
+    for (const topic of Object.keys(events.doc.topics as object)) compile(events, pointerOf("topics", topic, "subscribe", "payload"));
+    compile(loadSpec("slack-event-wrapper"), "");
+    expect(failures).toEqual([]);
+    expect(compiled).toBeGreaterThan(200);
+  });
+
+  it("refuse a format nobody validates or lists, and a keyword nobody declared, instead of ignoring them", () => {
+    for (const name of Object.keys(SPECS) as SpecName[]) expect(() => loadSpec(name), name).not.toThrow();
+    const doc = () => ({ openapi: "3.0.0", paths: {}, "x-logo": {}, components: { schemas: { A: { type: "string", format: "made-up" } } } });
+    expect(() => createValidator("made-up", doc())).toThrow(/uses format\(s\) made-up that the conformance checks neither validate nor list as unchecked/);
+    const { ajv } = createValidator("ok", { ...doc(), components: { schemas: { A: { type: "string", format: "url", example: "x", "x-internal": true } } } });
+    expect(ajv.validate({ type: "string", format: "url", example: "x", "x-internal": true }, "http://127.0.0.1:4000/api/")).toBe(true);
+    expect(() => ajv.compile({ type: "string", maxLenght: 3 })).toThrow(/unknown keyword: "maxLenght"/);
+  });
+
+  it("validate the formats the providers define as they document them", () => {
+    const check = (format: string, value: unknown) => (PROVIDER_FORMATS[format]!.validate as (v: unknown) => boolean)(value);
+    expect(["http://127.0.0.1:4000/api/", "https://acme.slack.com/archives/C1/p1", "wss://localhost:1/link", "/archives/C1", "C1 2"].map((v) => check("url", v))).toEqual([true, true, true, false, false]);
+    expect(["08:30:00", "8:30", "24:00:00"].map((v) => check("partial-time", v))).toEqual([true, false, false]);
+    expect(["Europe/Paris", "Mars/Olympus"].map((v) => check("tzinfo", v))).toEqual([true, false]);
+    expect(["octo-org/octo-repo", "octo-repo"].map((v) => check("repo.nwo", v))).toEqual([true, false]);
+    expect(Object.values(UNCHECKED_FORMATS).every((f) => f.why.length > 20)).toBe(true);
+  });
+});
+
 describe("conformance checks", () => {
   it("share one registry between module copies, on globalThis under Symbol.for('botyard:conformance')", () => {
     expect((globalThis as Record<symbol, unknown>)[Symbol.for("botyard:conformance")]).toBeDefined();
@@ -60,6 +154,36 @@ describe("conformance checks", () => {
 
     await web.apiCall("chat.postMessage", { channel: ops.id, text: "hi", colour: "red" });
     expect(takeViolations({ operation: "chat.postMessage" }).flatMap((v) => v.errors)).toEqual(['argument "colour" is not a parameter of chat.postMessage']);
+  });
+
+  it("take an argument Slack calls JSON as the JSON value in a JSON body, and nothing else structured", async () => {
+    const slack = await SlackEmulator.start({ conformance: true });
+    closers.push(() => slack.close());
+    const ops = slack.createChannel("ops");
+    const post = (body: Record<string, unknown>, authorization: string | null = `Bearer ${slack.botToken}`) =>
+      fetch(`${slack.apiUrl}chat.postMessage`, { method: "POST", headers: { "content-type": "application/json; charset=utf-8", ...(authorization ? { authorization } : {}) }, body: JSON.stringify(body) });
+    const requestErrors = () => takeViolations({ operation: "chat.postMessage", direction: "request" }).flatMap((v) => v.errors);
+
+    await post({ channel: ops.id, text: "hi", blocks: [{ type: "section", text: { type: "mrkdwn", text: "hi" } }], metadata: { event_type: "deploy", event_payload: {} } });
+    expect(requestErrors()).toEqual([]);
+    await post({ channel: { id: ops.id }, text: "hi", blocks: { type: "section" } });
+    expect(requestErrors()).toEqual([`argument "channel" must be a string, got {"id":"${ops.id}"}`, 'argument "blocks" must be a JSON array, got a JSON object']);
+    await post({ channel: ops.id, text: "hi", token: slack.botToken }, null);
+    expect(requestErrors()).toEqual([expect.stringMatching(/^a JSON body, but no Authorization: Bearer header/)]);
+
+    const web = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, logger: silent as never, retryConfig: { retries: 0 } });
+    await web.apiCall("chat.postMessage", { channel: ops.id, text: "hi", blocks: "[{not json" }).catch(() => undefined);
+    expect(requestErrors()).toEqual(['argument "blocks" must be a JSON-encoded array, got "[{not json"']);
+    takeViolations({ operation: "chat.postMessage", direction: "response" });
+  });
+
+  it("catch a body on a 304, which never has one", async () => {
+    const gh = await GitHubEmulator.start({ conformance: true });
+    closers.push(() => gh.close());
+    gh.addToken("ghp_x", { login: "bot" });
+    gh.inject({ operation: "GET /user", status: 304, body: { message: "Not Modified" } });
+    await new Octokit({ baseUrl: gh.url, auth: "ghp_x", log: { debug() {}, info() {}, warn() {}, error() {} } }).users.getAuthenticated().catch(() => undefined);
+    expect(takeViolations({ provider: "github", direction: "response", status: 304 }).map((v) => v.message)).toEqual(["the description says HTTP 304 of GET /user has no JSON body, but the emulator sent one"]);
   });
 
   it("catch an error name Slack never sends, and a 429 without Retry-After", async () => {

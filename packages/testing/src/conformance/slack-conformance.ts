@@ -8,6 +8,7 @@ interface SwaggerParameter {
   type?: "string" | "boolean" | "integer" | "number" | "array";
   required?: boolean;
   enum?: unknown[];
+  description?: string;
 }
 
 interface SwaggerOperation {
@@ -100,6 +101,8 @@ export class SlackWebApiConformance implements ConformanceChecker {
       if (!param.required) continue;
       if (param.name === "token") {
         if (!bearer && args.token === undefined) errors.push("no token (neither an Authorization: Bearer header nor a token argument)");
+        // JSON bodies carry the token in the header only (VALIDATOR_SETTINGS.slackJsonArguments).
+        else if (!bearer && isJson) errors.push("a JSON body, but no Authorization: Bearer header (Slack takes the token of a JSON call only from the header)");
         continue;
       }
       if (args[param.name] === undefined) errors.push(`required argument "${param.name}" is missing`);
@@ -147,14 +150,42 @@ export class SlackWebApiConformance implements ConformanceChecker {
   }
 }
 
+/**
+ * The JSON an argument carries when the description says so (`A JSON-based array of structured
+ * blocks, presented as a URL-encoded string`, `JSON object with event_type and event_payload...`).
+ */
+function jsonKind(param: SwaggerParameter): "array" | "object" | undefined {
+  const description = param.description ?? "";
+  if (/^A JSON-based array\b/i.test(description)) return "array";
+  if (/^JSON object\b/i.test(description)) return "object";
+  return undefined;
+}
+
+function kindOf(value: unknown): string {
+  return Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
+}
+
 /** Whether a form (or JSON) value fits a Swagger parameter's type; a description of the problem when not. */
 function typeProblem(param: SwaggerParameter, value: unknown, isJson: boolean): string | undefined {
   const type = param.type ?? "string";
   if (value === null) return "is null";
+  const json = jsonKind(param);
   const isPlain = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
-  // JSON bodies carry JSON-typed arguments (Slack documents arrays such as `blocks` inline there).
-  if (!isPlain && !(isJson && type === "string")) return `must be a ${type}, got ${JSON.stringify(value).slice(0, 60)}`;
-  const text = typeof value === "string" ? value : isPlain ? String(value) : JSON.stringify(value);
+  if (!isPlain) {
+    // A JSON body gives a JSON argument as the value itself (VALIDATOR_SETTINGS.slackJsonArguments); nothing else may be structured.
+    if (!isJson || !json) return `must be a ${type}, got ${JSON.stringify(value).slice(0, 60)}`;
+    return kindOf(value) === json ? undefined : `must be a JSON ${json}, got a JSON ${kindOf(value)}`;
+  }
+  const text = typeof value === "string" ? value : String(value);
+  if (json) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return `must be a JSON-encoded ${json}, got "${text.slice(0, 60)}"`;
+    }
+    return kindOf(parsed) === json ? undefined : `must be a JSON-encoded ${json}, got JSON ${kindOf(parsed)}`;
+  }
   switch (type) {
     case "boolean":
       if (typeof value === "boolean" || ["true", "false", "1", "0"].includes(text)) break;

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
 import formatsModule from "ajv-formats";
 import { applyPatch, escapePointerToken, getPointer, type PatchOperation } from "./json-patch.js";
+import { AJV_STRICTNESS, DOCUMENT_KEYWORDS, PROVIDER_FORMATS, SCHEMA_ANNOTATIONS, UNCHECKED_FORMATS } from "./validator-settings.js";
 
 const Ajv = AjvModule.default;
 const addFormats = formatsModule.default;
@@ -122,47 +123,47 @@ export function applyErrata(name: SpecName, doc: Record<string, unknown>, errata
   }
 }
 
-const KNOWN_FORMATS = new Set([
-  "date",
-  "time",
-  "date-time",
-  "duration",
-  "uri",
-  "uri-reference",
-  "uri-template",
-  "url",
-  "email",
-  "hostname",
-  "ipv4",
-  "ipv6",
-  "regex",
-  "uuid",
-  "json-pointer",
-  "json-pointer-uri-fragment",
-  "relative-json-pointer",
-  "byte",
-  "int32",
-  "int64",
-  "float",
-  "double",
-  "password",
-  "binary",
+/** Objects whose keys are names (of properties, definitions, headers, paths, status codes...), never keywords. */
+const NAME_MAPS = new Set([
+  "properties",
+  "patternProperties",
+  "definitions",
+  "$defs",
+  "schemas",
+  "headers",
+  "parameters",
+  "responses",
+  "requestBodies",
+  "securitySchemes",
+  "securityDefinitions",
+  "callbacks",
+  "links",
+  "paths",
+  "webhooks",
+  "content",
+  "topics",
 ]);
 
 /**
  * Turn OpenAPI 3.0 schema dialect into JSON Schema Ajv understands, in place: `nullable: true`
  * becomes a `null` type (or an `anyOf` with `null` beside `$ref`/`allOf`), draft-04 boolean
- * `exclusiveMinimum`/`exclusiveMaximum` become numbers. Returns the `format` names used.
+ * `exclusiveMinimum`/`exclusiveMaximum` become numbers. Examples and specification extensions
+ * (`x-*` keys, outside maps of names) are data, not schemas, and are left alone. Returns the
+ * `format` names used; the extension keys found are added to `extensions`.
  */
-export function normalizeOpenApiSchemas(node: unknown, formats = new Set<string>()): Set<string> {
+export function normalizeOpenApiSchemas(node: unknown, formats = new Set<string>(), extensions = new Set<string>(), keysAreNames = false): Set<string> {
   if (Array.isArray(node)) {
-    for (const item of node) normalizeOpenApiSchemas(item, formats);
+    for (const item of node) normalizeOpenApiSchemas(item, formats, extensions);
     return formats;
   }
   if (!node || typeof node !== "object") return formats;
   const o = node as Record<string, unknown>;
-  for (const value of Object.values(o)) normalizeOpenApiSchemas(value, formats);
-  if (typeof o.format === "string" && (typeof o.type === "string" || Array.isArray(o.type))) formats.add(o.format);
+  for (const [key, value] of Object.entries(o)) {
+    if (!keysAreNames && key.startsWith("x-")) extensions.add(key);
+    else if (keysAreNames || (key !== "example" && key !== "examples")) normalizeOpenApiSchemas(value, formats, extensions, !keysAreNames && NAME_MAPS.has(key));
+  }
+  if (keysAreNames) return formats;
+  if (typeof o.format === "string") formats.add(o.format);
   if (typeof o.exclusiveMinimum === "boolean") {
     if (o.exclusiveMinimum && typeof o.minimum === "number") {
       o.exclusiveMinimum = o.minimum;
@@ -191,18 +192,11 @@ export function normalizeOpenApiSchemas(node: unknown, formats = new Set<string>
   return formats;
 }
 
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export interface LoadedSpec {
   name: SpecName;
   doc: Record<string, unknown>;
+  /** The `format`s its schemas use. */
+  formats: ReadonlySet<string>;
   /** Compiled validator for the schema at a JSON pointer into the (patched) description; cached. */
   validator(pointer: string): ValidateFunction;
   /** The value at a JSON pointer, following a `$ref` at that spot (and at the result) within the description. */
@@ -222,6 +216,30 @@ function cache(): CacheHolder {
 }
 
 /**
+ * An Ajv instance for one description, in strict mode with what validator-settings.ts declares:
+ * the description is normalized in place (OpenAPI dialect to JSON Schema) and every format it uses
+ * must be one the checks validate or list as unchecked.
+ */
+export function createValidator(name: string, doc: Record<string, unknown>): { ajv: InstanceType<typeof Ajv>; formats: Set<string> } {
+  const extensions = new Set<string>();
+  const formats = normalizeOpenApiSchemas(doc, new Set(), extensions);
+  // Strict: a keyword or format the validator does not know is an error, never silently ignored
+  // (see validator-settings.ts for what is declared, and why).
+  const ajv = new Ajv({ ...AJV_STRICTNESS, allErrors: true, validateFormats: true, logger: false });
+  addFormats(ajv);
+  for (const [format, { type, validate }] of Object.entries(PROVIDER_FORMATS)) ajv.addFormat(format, { type, validate: validate as (value: unknown) => boolean } as never);
+  for (const format of Object.keys(UNCHECKED_FORMATS)) if (!ajv.formats[format]) ajv.addFormat(format, true);
+  const unknown = [...formats].filter((format) => !ajv.formats[format]);
+  if (unknown.length) {
+    throw new Error(`The ${name} description uses format(s) ${unknown.join(", ")} that the conformance checks neither validate nor list as unchecked (packages/testing/src/conformance/validator-settings.ts).`);
+  }
+  for (const keyword of [...DOCUMENT_KEYWORDS, ...SCHEMA_ANNOTATIONS, ...extensions]) {
+    if (!ajv.getKeyword(keyword)) ajv.addKeyword({ keyword });
+  }
+  return { ajv, formats };
+}
+
+/**
  * A description with its errata applied, ready to validate against. Loaded once per process, on
  * first use; validators are compiled on first use and cached per JSON pointer.
  */
@@ -230,18 +248,7 @@ export function loadSpec(name: SpecName): LoadedSpec {
   if (cached) return cached;
   const doc = readRawSpec(name);
   applyErrata(name, doc);
-  const formats = normalizeOpenApiSchemas(doc);
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, logger: false });
-  addFormats(ajv);
-  ajv.addFormat("url", ajv.formats.uri!);
-  ajv.addFormat("tzinfo", { type: "string", validate: isTimeZone });
-  for (const format of formats) {
-    // Formats that no standard defines (`repo.nwo`, `activesupport-time-zone`...) are annotations.
-    if (!KNOWN_FORMATS.has(format) && format !== "tzinfo") ajv.addFormat(format, true);
-  }
-  for (const format of ["int32", "int64", "float", "double", "byte", "binary", "password"]) {
-    if (!ajv.formats[format]) ajv.addFormat(format, true);
-  }
+  const { ajv, formats } = createValidator(name, doc);
   // Drop `$schema`/`$id` at the root: the descriptions are documents, not schemas.
   const { $schema: _schema, $id: _id, ...body } = doc;
   ajv.addSchema(body, name);
@@ -249,6 +256,7 @@ export function loadSpec(name: SpecName): LoadedSpec {
   const loaded: LoadedSpec = {
     name,
     doc,
+    formats,
     validator(pointer) {
       let v = validators.get(pointer);
       if (!v) {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { formatViolations } from "../conformance/registry.js";
 import { loadSpec, readErrata, SPECS, specPath, specVersion, type SpecName } from "../conformance/specs.js";
+import { PROVIDER_FORMATS, UNCHECKED_FORMATS, VALIDATOR_SETTINGS } from "../conformance/validator-settings.js";
 import { GitHubEmulator } from "../github/github-emulator.js";
 import { PagerDutyEmulator } from "../pagerduty/pagerduty-emulator.js";
 import { SlackEmulator } from "../slack/slack-emulator.js";
@@ -27,7 +28,7 @@ const NOT_COVERED: Record<Provider, string[]> = {
   github: [
     "Response headers other than the rate-limit headers (`x-ratelimit-*`, and `retry-after` on secondary limits) and `Link` pagination are not checked against the description.",
     "HTTP 5xx answers (scripted outages) are not validated; dropped connections have no answer to validate.",
-    "Formats the description invents (`repo.nwo`...) are treated as annotations.",
+    "Request headers GitHub documents outside the description (`Accept: application/vnd.github+json`, `X-GitHub-Api-Version`) are not checked; header parameters the description declares would be (see \"Validator settings\").",
   ],
   pagerduty: [
     "HTTP 5xx answers (scripted outages): the description documents none for these operations.",
@@ -59,6 +60,23 @@ function inDescription(provider: Provider, operation: string): boolean {
   const spec = provider === "github" ? loadSpec("github-rest") : loadSpec("pagerduty-rest");
   const item = (spec.doc.paths as Record<string, Record<string, unknown>>)[operation.slice(space + 1)];
   return Boolean(item?.[operation.slice(0, space).toLowerCase()]);
+}
+
+/** The header parameters the implemented operations declare (in the description, errata applied). */
+function declaredHeaders(provider: "github" | "pagerduty", implemented: readonly string[]): string[] {
+  const spec = loadSpec(provider === "github" ? "github-rest" : "pagerduty-rest");
+  const names = new Set<string>();
+  for (const op of implemented) {
+    const space = op.indexOf(" ");
+    const item = (spec.doc.paths as Record<string, Record<string, { parameters?: unknown[] } | undefined>>)[op.slice(space + 1)];
+    const shared = (item as { parameters?: unknown[] } | undefined)?.parameters ?? [];
+    const params = [...shared, ...(item?.[op.slice(0, space).toLowerCase()]?.parameters ?? [])];
+    for (const p of params) {
+      const param = (p as { $ref?: string }).$ref ? spec.resolve<{ in?: string; name?: string; required?: boolean }>((p as { $ref: string }).$ref) : (p as { in?: string; name?: string; required?: boolean });
+      if (param?.in === "header" && param.name) names.add(`${param.name}${param.required ? " (required)" : ""}`);
+    }
+  }
+  return [...names].sort();
 }
 
 function rawInDescription(provider: Provider, operation: string, raw: Map<SpecName, Record<string, unknown>>): boolean {
@@ -152,6 +170,22 @@ export function renderReport(result: ExerciseResult, callSites: CallSite[]): str
     lines.push(`Errata (${mine.length}, in \`packages/testing/specs/errata.json\`):`, "");
     if (!mine.length) lines.push("None.");
     for (const e of mine) lines.push(`- **${e.id}** — ${cell(e.why)} Source: <${e.source}>`);
+    lines.push("", "Validator settings (how the description is read; `packages/testing/src/conformance/validator-settings.ts`):", "");
+    for (const setting of Object.values(VALIDATOR_SETTINGS)) {
+      if (!(setting.providers as readonly string[]).includes(provider.id)) continue;
+      lines.push(`- ${setting.rule} ${setting.why}${"source" in setting ? ` Source: <${setting.source}>` : ""}`);
+    }
+    const formats = [...new Set(provider.specs.flatMap((name) => [...loadSpec(name).formats]))].sort();
+    const own = formats.filter((f) => PROVIDER_FORMATS[f]);
+    const unchecked = formats.filter((f) => UNCHECKED_FORMATS[f]);
+    const standard = formats.filter((f) => !PROVIDER_FORMATS[f] && !UNCHECKED_FORMATS[f]);
+    lines.push(`- Formats validated as JSON Schema and OpenAPI define them (ajv-formats): ${standard.length ? standard.map((f) => `\`${f}\``).join(", ") : "none"}.`);
+    for (const f of own) lines.push(`- Format ${PROVIDER_FORMATS[f]!.rule}.`);
+    for (const f of unchecked) lines.push(`- Format \`${f}\` is not checked: ${UNCHECKED_FORMATS[f]!.why}.`);
+    if (provider.id !== "slack") {
+      const headers = declaredHeaders(provider.id, implemented);
+      lines.push(`- Request headers checked: those the implemented operations declare as parameters (${headers.length ? headers.map((h) => `\`${h}\``).join(", ") : "none declared"}).`);
+    }
     lines.push("", "Not covered:", "");
     for (const item of NOT_COVERED[provider.id]) lines.push(`- ${item}`);
     lines.push("");

@@ -299,6 +299,8 @@ describe("workspace model", () => {
     const blocks = [{ type: "section", text: { type: "mrkdwn", text: "*hi*" } }];
     expect(await post({ authorization: `Bearer ${slack.botToken}` }, { channel: ops.id, text: "hi", blocks })).toMatchObject({ ok: true, channel: ops.id });
     expect(await post({}, { token: slack.botToken, channel: ops.id, text: "hi" })).toEqual({ ok: false, error: "not_authed" });
+    // On purpose: Slack takes a JSON call's token from the header only, so the request does not conform.
+    expect(takeViolations({ operation: "chat.postMessage", direction: "request" })).toHaveLength(1);
     expect(slack.messages(ops.id)[0]!.blocks).toMatchObject(blocks);
   });
 

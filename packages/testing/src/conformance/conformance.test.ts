@@ -20,20 +20,29 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-/** The providers' own documentation sites (and PagerDuty's documentation repository). */
-const DOC_SITES = [/^https:\/\/docs\.slack\.dev\//, /^https:\/\/docs\.github\.com\//, /^https:\/\/developer\.pagerduty\.com\//, /^https:\/\/github\.com\/PagerDuty\/developer-docs\//];
+/** The providers' API documentation: Slack's method reference and Web API guides, GitHub's REST docs, PagerDuty's developer docs and API reference. */
+const API_DOCS = [
+  /^https:\/\/docs\.slack\.dev\/(reference|apis|messaging|changelog)\//,
+  /^https:\/\/docs\.github\.com\/en\/rest\//,
+  /^https:\/\/developer\.pagerduty\.com\/(docs|api-reference)\//,
+];
+/** Supporting pages must still be the provider's own documentation sites. */
+const PROVIDER_SITES = [/^https:\/\/docs\.slack\.dev\//, /^https:\/\/docs\.github\.com\//, /^https:\/\/developer\.pagerduty\.com\//];
 
 describe("errata", () => {
   const { errata } = readErrata();
 
-  it("each erratum has a unique id, a known description, a why, and the provider documentation it comes from", () => {
+  it("each erratum has a unique id, a known description, a why, and the provider's API documentation it comes from", () => {
     expect(errata.length).toBeGreaterThan(0);
     expect(new Set(errata.map((e) => e.id)).size).toBe(errata.length);
     for (const e of errata) {
       expect(Object.keys(SPECS), e.id).toContain(e.spec);
       expect(e.why.length, `${e.id}: why`).toBeGreaterThan(40);
-      expect(DOC_SITES.some((site) => site.test(e.source)), `${e.id}: source ${e.source} is not a provider documentation URL`).toBe(true);
+      expect(API_DOCS.some((site) => site.test(e.source)), `${e.id}: source ${e.source} is not a page of the provider's API documentation`).toBe(true);
       expect(() => new URL(e.source)).not.toThrow();
+      for (const page of e.evidence ?? []) {
+        expect(PROVIDER_SITES.some((site) => site.test(page)) && page !== e.source, `${e.id}: evidence ${page}`).toBe(true);
+      }
       expect(e.patch.length, `${e.id}: patch`).toBeGreaterThan(0);
     }
   });

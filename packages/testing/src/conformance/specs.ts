@@ -63,8 +63,13 @@ export const ERRATA_FILE = `${SPECS_DIR}errata.json`;
 export interface Erratum {
   id: string;
   spec: SpecName;
-  /** The provider's current documentation page the correction comes from. */
+  /** The provider's current API documentation page the correction comes from. */
   source: string;
+  /**
+   * Further pages of the provider's own documentation, where the source page does not show the
+   * detail itself (Slack's SDK response types, which Slack generates from its recorded answers).
+   */
+  evidence?: string[];
   /** What the description gets wrong, and what the provider actually does. */
   why: string;
   patch: PatchOperation[];

@@ -169,7 +169,7 @@ export function renderReport(result: ExerciseResult, callSites: CallSite[]): str
     const mine = errata.filter((e) => provider.specs.includes(e.spec));
     lines.push(`Errata (${mine.length}, in \`packages/testing/specs/errata.json\`):`, "");
     if (!mine.length) lines.push("None.");
-    for (const e of mine) lines.push(`- **${e.id}** — ${cell(e.why)} Source: <${e.source}>`);
+    for (const e of mine) lines.push(`- **${e.id}** — ${cell(e.why)} Source: <${e.source}>${e.evidence?.length ? `; see also ${e.evidence.map((page) => `<${page}>`).join(", ")}` : ""}`);
     lines.push("", "Validator settings (how the description is read; `packages/testing/src/conformance/validator-settings.ts`):", "");
     for (const setting of Object.values(VALIDATOR_SETTINGS)) {
       if (!(setting.providers as readonly string[]).includes(provider.id)) continue;

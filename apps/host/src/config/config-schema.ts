@@ -92,6 +92,22 @@ export const HostConfigSchema = Type.Object(
       ),
     ),
     shutdownTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, default: 10_000, description: "How long in-flight handlers may run after SIGTERM before they are aborted." })),
+    queue: Type.Optional(
+      Type.Object(
+        {
+          leaseMs: Type.Optional(
+            Type.Integer({
+              minimum: 100,
+              default: 30_000,
+              description:
+                "How long a claimed job stays claimed without news from its worker (renewed every third of it while the handler runs). After a crash, the job is handed out again once it has passed.",
+            }),
+          ),
+          concurrency: Type.Optional(Type.Integer({ minimum: 1, default: 8, description: "Jobs handled at once per queue, in each host." })),
+        },
+        { additionalProperties: false, description: "The work queues behind durable webhooks and durable Slack events." },
+      ),
+    ),
     bots: Type.Array(BotEntry, { description: "The bots this host runs." }),
   },
   { additionalProperties: false, title: "Botyard bots.yaml" },

@@ -1,10 +1,11 @@
 /**
- * A vitest global setup that adds up the conformance figures of a whole run, beside the setup
- * file (vitest-setup.ts); Botyard's root vitest.config.ts runs both. Each test file hands over what its emulators validated and which violations failed its tests;
- * at the end of the run this prints, per provider, the requests, responses and events validated
- * and the violations (which must be 0), writes them to `.botyard/conformance/last-run.json` under
- * the project root (or to `BOTYARD_CONFORMANCE_SUMMARY`), and fails the run when a violation got
- * through, even one a hook or a stray timer caused after its test had passed.
+ * A vitest global setup that adds up the conformance figures of a whole run, beside the setup file
+ * (vitest-setup.ts); Botyard's root vitest.config.ts runs both. Each test file hands over what its
+ * emulators validated and which violations failed its tests; at the end of the run this prints,
+ * per provider, the requests, responses and events validated and the violations (which must be
+ * 0), writes them to `.botyard/conformance/last-run.json` under the project root (or to
+ * `BOTYARD_CONFORMANCE_SUMMARY`), and fails the run when a violation got through, even one a hook
+ * or a stray timer caused after its test had passed.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,7 +26,7 @@ export default function setup(project: TestProject): () => Promise<void> {
       const records = readdirSync(runDir)
         .filter((name) => name.endsWith(".json"))
         .map((name) => JSON.parse(readFileSync(join(runDir, name), "utf8")) as FileRecord)
-        .map((record) => ({ ...record, file: relative(root, record.file) }))
+        .map((record) => ({ ...record, file: relative(root, record.file), failed: record.failed.map((v) => ({ ...v, test: v.test.startsWith(`${root}/`) ? v.test.slice(root.length + 1) : v.test })) }))
         .sort((a, b) => a.file.localeCompare(b.file));
       if (!records.length) return;
       const summary = summarize(records);

@@ -48,6 +48,8 @@ export default definePlugin({
           return result.ok ? result.event.id : undefined;
         },
         dedupeTtlMs: settings.dedupeTtlMs,
+        // The secret header may be named anything: keep it out of the queued delivery.
+        credentials: [config.secretHeader ?? "X-Botyard-Secret"],
         durable: {
           maxAttempts: MAX_ATTEMPTS,
           // One alert's events are handled one after another, in the order they arrived.

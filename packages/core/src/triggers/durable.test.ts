@@ -57,4 +57,28 @@ describe("durable intake", () => {
     expect(seen[0]).toMatchObject({ body: { service: "web" }, rawBody: '{"service":"web"}', headers: { "x-request-id": "req-42" } });
     await engine.stop(1_000);
   });
+
+  it("also leaves out the headers a webhook names as credentials, whatever they are called", async () => {
+    const plugin = definePlugin({
+      name: "alerts",
+      core: "^1.0.0",
+      config: Type.Object({}),
+      setup(bot) {
+        bot.webhook("/", { durable: true, credentials: ["X-Shared-Key"], verify: (req) => (req.headers["x-shared-key"] === "k3y-value" ? undefined : { status: 401 }) }, async () => {});
+      },
+    });
+    const store = new MemoryStore();
+    const logger = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, done) => done() }) });
+    const slack = createSlackClient({ token: "xoxb-unused", apiUrl: "http://127.0.0.1:9/api/", logger });
+    const engine = new Engine({ slack, store, logger });
+    engine.load([{ id: "alerts", plugin, config: {} }]);
+    await engine.start();
+    engine.queues.setPaused(true);
+    const req = { method: "POST", headers: { "x-shared-key": "k3y-value", "x-request-id": "r-1" }, query: { "X-Shared-Key": "k3y-value" }, rawBody: "{}", body: {} };
+    expect((await engine.handleWebhook("alerts", "/", req)).status).toBe(202);
+    const job = await store.claim<{ event: WebhookRequest }>("host/deliveries/alerts/webhook:/", { leaseMs: 60_000 });
+    expect(job!.payload.event.headers).toEqual({ "x-request-id": "r-1" });
+    expect(job!.payload.event.query).toEqual({});
+    await engine.stop(1_000);
+  });
 });

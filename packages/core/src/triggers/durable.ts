@@ -17,9 +17,10 @@ export function durableQueue<E>(
   rt: TriggerRuntime,
   triggerName: string,
   handle: (delivery: DurableDelivery<E>) => Promise<{ ok: boolean; error?: unknown }>,
-  options: ConsumeOptions<DurableDelivery<E>> & { dedupeTtlMs?: number } = {},
+  options: ConsumeOptions<DurableDelivery<E>> & { dedupeTtlMs?: number; credentials?: string[] } = {},
 ): { deliver(delivery: DurableDelivery<E>, dedupeKey?: string): Promise<{ id: string; duplicate: boolean }>; stop(): void } {
   const queue = `deliveries/${rt.botId}/${triggerName}`;
+  const alsoCredentials = new Set((options.credentials ?? []).map((name) => name.toLowerCase()));
   const stop = rt.queues.consume<DurableDelivery<E>>(
     queue,
     async (delivery) => {
@@ -31,7 +32,7 @@ export function durableQueue<E>(
   );
   return {
     async deliver(delivery, dedupeKey) {
-      const result = await rt.hostStore.enqueue(queue, { ...delivery, event: withoutCredentials(delivery.event) }, dedupeKey === undefined ? {} : { dedupeKey, ...(options.dedupeTtlMs ? { dedupeTtlMs: options.dedupeTtlMs } : {}) });
+      const result = await rt.hostStore.enqueue(queue, { ...delivery, event: withoutCredentials(delivery.event, alsoCredentials) }, dedupeKey === undefined ? {} : { dedupeKey, ...(options.dedupeTtlMs ? { dedupeTtlMs: options.dedupeTtlMs } : {}) });
       if (!result.duplicate) rt.queues.notify(queue);
       return result;
     },
@@ -48,20 +49,20 @@ const CREDENTIAL = /^(authorization|proxy-authorization|cookie)$|secret|token|si
  * runs before the delivery is queued), so the handler does not need them, and the store (its
  * file, its backups, a Redis replica) must not keep them. Events without headers pass unchanged.
  */
-export function withoutCredentials<E>(event: E): E {
+export function withoutCredentials<E>(event: E, also: ReadonlySet<string> = new Set()): E {
   if (!event || typeof event !== "object") return event;
   const { headers, query } = event as { headers?: unknown; query?: unknown };
   if (!isRecord(headers) && !isRecord(query)) return event;
   return {
     ...event,
-    ...(isRecord(headers) ? { headers: withoutCredentialNames(headers) } : {}),
-    ...(isRecord(query) ? { query: withoutCredentialNames(query) } : {}),
+    ...(isRecord(headers) ? { headers: withoutCredentialNames(headers, also) } : {}),
+    ...(isRecord(query) ? { query: withoutCredentialNames(query, also) } : {}),
   };
 }
 
-function withoutCredentialNames(record: Record<string, unknown>): Record<string, unknown> {
+function withoutCredentialNames(record: Record<string, unknown>, also: ReadonlySet<string>): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(record)) if (!CREDENTIAL.test(name)) kept[name] = value;
+  for (const [name, value] of Object.entries(record)) if (!CREDENTIAL.test(name) && !also.has(name.toLowerCase())) kept[name] = value;
   return kept;
 }
 

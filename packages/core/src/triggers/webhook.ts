@@ -22,6 +22,13 @@ export interface WebhookOptions {
   /** How long dedupe keys are remembered (default one day). */
   dedupeTtlMs?: number;
   /**
+   * Headers (or query parameters) that carry credentials under a name that does not say so, such
+   * as a configurable secret header. A durable delivery is queued without them, as it is without
+   * Authorization, Cookie and any name containing secret, token or signature: `verify` has
+   * checked them, and the store must not keep them.
+   */
+  credentials?: string[];
+  /**
    * Durable intake: the request is answered 202 only once it is committed to the store's queue;
    * a worker runs the handler, and after a crash the queue redelivers it. `true` or options.
    */
@@ -59,6 +66,7 @@ export class WebhookTrigger implements Trigger {
     const queue = durable
       ? durableQueue<WebhookRequest>(rt, this.name, (d) => rt.run(d.event, this.handler), {
           dedupeTtlMs: this.options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS,
+          ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
           ...(typeof durable === "object" && durable.maxAttempts ? { maxAttempts: durable.maxAttempts } : {}),
           ...(typeof durable === "object" && durable.orderingKey
             ? { orderingKey: (d: DurableDelivery<WebhookRequest>) => (durable.orderingKey as (r: WebhookRequest) => string | undefined)(d.event) }

@@ -54,12 +54,12 @@ async function scrape(host: InProcessHost): Promise<Map<string, number>> {
   return out;
 }
 
-async function until<T>(host: InProcessHost, check: (m: Map<string, number>) => T, timeoutMs = 5_000): Promise<T> {
+/** The first scrape for which `check` holds. */
+async function until(host: InProcessHost, check: (m: Map<string, number>) => boolean, timeoutMs = 5_000): Promise<Map<string, number>> {
   const started = Date.now();
   for (;;) {
     const m = await scrape(host);
-    const found = check(m);
-    if (found) return found;
+    if (check(m)) return m;
     if (Date.now() - started > timeoutMs) throw new Error(`not met after ${timeoutMs} ms:\n${[...m].filter(([k]) => !k.startsWith("botyard_process_")).join("\n")}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -73,7 +73,7 @@ describe("GET /metrics", () => {
   it("a schedule's last-success timestamp is set by a run that succeeds, never by one that fails", async () => {
     h = await start();
     const before = Math.floor(Date.now() / 1000);
-    const m = await until(h, (m) => m.has(lastSuccess("tick")) && m.has(lastSuccess("flaky")) && (m.get(errors("broken")) ?? 0) >= 1 && m);
+    const m = await until(h, (m) => m.has(lastSuccess("tick")) && m.has(lastSuccess("flaky")) && (m.get(errors("broken")) ?? 0) >= 1);
     expect(m.get(lastSuccess("tick"))).toBeGreaterThanOrEqual(before);
     expect(m.get(lastSuccess("tick"))).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
     // A schedule that has only ever failed has no success to report: alerting sees it as absent.
@@ -82,10 +82,10 @@ describe("GET /metrics", () => {
 
     // From now on "flaky" fails: its timestamp stays where its last success left it.
     await fetch(`${h.url}/hooks/ticker/fail`, { method: "POST" });
-    const failing = await until(h, (m) => m.get(errors("flaky")) !== undefined && m);
+    const failing = await until(h, (m) => m.get(errors("flaky")) !== undefined);
     const stuck = failing.get(lastSuccess("flaky"))!;
     const failedSoFar = failing.get(errors("flaky"))!;
-    const later = await until(h, (m) => m.get(errors("flaky"))! >= failedSoFar + 2 && m);
+    const later = await until(h, (m) => m.get(errors("flaky"))! >= failedSoFar + 2);
     expect(later.get(lastSuccess("flaky"))).toBe(stuck);
     // ...while the healthy schedule's timestamp kept moving.
     expect(later.get(lastSuccess("tick"))).toBeGreaterThan(stuck);

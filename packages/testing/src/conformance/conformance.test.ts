@@ -24,10 +24,11 @@ afterEach(async () => {
 const API_DOCS = [
   /^https:\/\/docs\.slack\.dev\/(reference|apis|messaging|changelog)\//,
   /^https:\/\/docs\.github\.com\/en\/rest\//,
-  /^https:\/\/developer\.pagerduty\.com\/(docs|api-reference)\//,
+  // v2.developer.pagerduty.com: the REST API v2 guides (Includes, Pagination) as PagerDuty first published them.
+  /^https:\/\/(v2\.)?developer\.pagerduty\.com\/(docs|api-reference)\//,
 ];
 /** Supporting pages must still be the provider's own documentation sites. */
-const PROVIDER_SITES = [/^https:\/\/docs\.slack\.dev\//, /^https:\/\/docs\.github\.com\//, /^https:\/\/developer\.pagerduty\.com\//];
+const PROVIDER_SITES = [/^https:\/\/docs\.slack\.dev\//, /^https:\/\/docs\.github\.com\//, /^https:\/\/(v2\.)?developer\.pagerduty\.com\//];
 
 describe("errata", () => {
   const { errata } = readErrata();

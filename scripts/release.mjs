@@ -1,30 +1,34 @@
 #!/usr/bin/env node
 // `pnpm release`: packs every published package into .release/ (what `npm publish` would upload,
-// with workspace: ranges replaced by real versions). `pnpm release --publish` publishes the
-// versions changesets produced (`pnpm changeset version` first) to the npm registry.
-import { execFileSync } from "node:child_process";
+// with workspace: ranges replaced by real versions; `--out <dir>` packs elsewhere). `pnpm release
+// --publish` publishes the versions changesets produced (`pnpm changeset version` first) to npm.
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
-const out = join(repo, ".release");
+const { values } = parseArgs({ options: { publish: { type: "boolean", default: false }, out: { type: "string" } } });
+const out = values.out ? resolve(values.out) : join(repo, ".release");
 const pnpm = ["-y", "pnpm@12.4.2"];
 
-if (process.argv.includes("--publish")) {
+if (values.publish) {
   execFileSync("npx", [...pnpm, "changeset", "publish"], { cwd: repo, stdio: "inherit" });
   process.exit(0);
 }
 
 rmSync(out, { recursive: true, force: true });
-mkdirSync(out);
-for (const parent of ["packages", "apps"]) {
-  for (const name of readdirSync(join(repo, parent))) {
-    const dir = join(repo, parent, name);
-    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-    if (pkg.private) continue;
-    execFileSync("npx", [...pnpm, "pack", "--pack-destination", out], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+mkdirSync(out, { recursive: true });
+const published = ["packages", "apps"]
+  .flatMap((parent) => readdirSync(join(repo, parent)).map((name) => join(repo, parent, name)))
+  .map((dir) => ({ dir, pkg: JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) }))
+  .filter(({ pkg }) => !pkg.private);
+// Packed side by side: each pack is mostly waiting on its own npx start-up.
+await Promise.all(
+  published.map(async ({ dir, pkg }) => {
+    await promisify(execFile)("npx", [...pnpm, "pack", "--pack-destination", out], { cwd: dir });
     console.log(`packed ${pkg.name}@${pkg.version}`);
-  }
-}
+  }),
+);
 console.log(`tarballs in ${out}`);

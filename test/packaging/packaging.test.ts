@@ -10,7 +10,6 @@ import { PagerDutyEmulator, SlackEmulator } from "@botyard/testing";
 // empty directory outside the workspace (no workspace links), a plugin named by package name in
 // bots.yaml, and a third-party plugin scaffolded, tested and loaded from beside the config.
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const PACKAGES = ["packages/core", "packages/testing", "apps/host", "packages/plugin-oncall"];
 const work = mkdtempSync(join(tmpdir(), "botyard-packaging-"));
 const tarballs = join(work, "tarballs");
 const app = join(work, "app");
@@ -55,8 +54,8 @@ describe("packages installed from their tarballs, outside the workspace", () => 
   let pd: PagerDutyEmulator;
 
   beforeAll(async () => {
-    mkdirSync(tarballs, { recursive: true });
-    for (const pkg of PACKAGES) sh("npx", ["-y", "pnpm@12.4.2", "pack", "--pack-destination", tarballs], join(REPO, pkg));
+    // The tarballs `pnpm release` makes (release.test.ts checks what they hold).
+    sh(process.execPath, [join(REPO, "scripts/release.mjs"), "--out", tarballs], REPO);
     mkdirSync(app, { recursive: true });
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "my-bots", private: true, type: "module" }));
     // One npm install of every tarball: npm resolves the peer dependency on core to the one copy.
@@ -126,5 +125,42 @@ describe("packages installed from their tarballs, outside the workspace", () => 
       await slack.waitFor(() => slack.responses(answer.responseUrlId).some((r) => r.body.text === "I have posted 0 reminders in <#C0SRE>."), 10_000);
     });
     expect(run.code, run.output).toBe(0);
+  }, 240_000);
+
+  it("follows getting started: the scaffolded plugin is a workspace of the project, so the host and the plugin share one core", async () => {
+    // The steps as docs/getting-started.md gives them (`npm install @botyard/host` was the tarballs above).
+    const doc = readFileSync(join(REPO, "docs/getting-started.md"), "utf8");
+    const steps = ["npx botyard new plugin standup", "npm pkg set 'workspaces[0]=botyard-plugin-standup'", "npm install", "npm run build --workspace botyard-plugin-standup"];
+    for (const step of steps) expect(doc).toContain(`\n${step}`);
+    expect(doc).toContain("use: ./botyard-plugin-standup");
+    sh("npm", ["uninstall", "--no-audit", "--no-fund", "botyard-plugin-standup"], app); // the packed one, from the test above
+    const plugin = join(app, "botyard-plugin-standup");
+    const bots = `${slackSection()}bots:\n  - id: standup\n    use: ./botyard-plugin-standup\n    config: { channel: C0SRE }\n`;
+    writeFileSync(join(app, "bots.yaml"), bots);
+    const standupAnswers = async () => {
+      const answer = await slack.slashCommand({ command: "/standup", user: "U0ALICE", channel: "C0SRE" });
+      await slack.waitFor(() => slack.responses(answer.responseUrlId).some((r) => r.body.text === "I have posted 0 reminders in <#C0SRE>."), 10_000);
+    };
+
+    sh(process.execPath, ["node_modules/@botyard/host/dist/cli.js", "new", "plugin", "standup"], app);
+    const pkg = JSON.parse(readFileSync(join(plugin, "package.json"), "utf8"));
+    // As in the test above: the registry has no @botyard packages here, the tarballs stand in.
+    pkg.devDependencies["@botyard/core"] = `file:${tarballOf("@botyard/core")}`;
+    pkg.devDependencies["@botyard/testing"] = `file:${tarballOf("@botyard/testing")}`;
+    writeFileSync(join(plugin, "package.json"), JSON.stringify(pkg, null, 2));
+
+    sh("npm", ["pkg", "set", "workspaces[0]=botyard-plugin-standup"], app);
+    sh("npm", ["install", "--no-audit", "--no-fund"], app);
+    sh("npm", ["run", "build", "--workspace", "botyard-plugin-standup"], app);
+    expect(sh("npm", ["test", "--workspace", "botyard-plugin-standup"], app)).toMatch(/2 passed/);
+    const cores = sh("npm", ["ls", "@botyard/core", "--all", "--parseable"], app).trim().split("\n").filter(Boolean);
+    expect(new Set(cores)).toEqual(new Set([join(app, "node_modules/@botyard/core")]));
+    const oneCore = await runHost(app, env(), standupAnswers);
+    expect(oneCore.code, oneCore.output).toBe(0);
+    // The warning a plugin folder with its own node_modules/@botyard/core would have caused
+    // (what the guide used to lead to: `npm install` inside the plugin, then load it by path).
+    const warning = "plugin brought a second copy of @botyard/core";
+    expect(readFileSync(join(app, "node_modules/@botyard/host/dist/loader/load-plugins.js"), "utf8")).toContain(warning);
+    expect(oneCore.output).not.toContain(warning);
   }, 240_000);
 });

@@ -17,7 +17,12 @@ interface Consumer {
   handler: (payload: unknown, job: { id: string; attempt: number }) => Promise<void>;
   options: ConsumeOptions<unknown>;
   stopped: boolean;
+  /** Wakes the loop: at once when it sleeps, or, when it is claiming, by making it look again. */
   wake: () => void;
+  /** Set by `wake`; the loop clears it before it claims and looks again instead of sleeping while it is set. */
+  woken: boolean;
+  /** Ends the loop's current sleep, while it sleeps. */
+  sleeping: (() => void) | undefined;
   inflight: Set<Promise<void>>;
   chains: Map<string, Promise<void>>;
   loop: Promise<void>;
@@ -54,7 +59,12 @@ export class QueueWorker implements QueueRunner {
       handler: handler as Consumer["handler"],
       options: options as ConsumeOptions<unknown>,
       stopped: false,
-      wake: () => {},
+      wake: () => {
+        consumer.woken = true;
+        consumer.sleeping?.();
+      },
+      woken: false,
+      sleeping: undefined,
       inflight: new Set(),
       chains: new Map(),
       loop: Promise.resolve(),
@@ -126,6 +136,9 @@ export class QueueWorker implements QueueRunner {
     let batch = 1;
     while (!c.stopped) {
       let claimed = false;
+      // A wake that comes while the claims below are in flight (an enqueue committed just after
+      // them, a job finished) must not be lost to a sleep of up to maxPollMs.
+      c.woken = false;
       const free = this.concurrency - c.inflight.size;
       if (!this.paused && free > 0) {
         const want = Math.min(batch, free);
@@ -143,20 +156,20 @@ export class QueueWorker implements QueueRunner {
         claimed = found > 0;
         batch = found === want ? Math.min(want * 2, this.concurrency) : 1;
       }
-      if (claimed) {
+      if (claimed || c.woken) {
         delay = this.pollMs;
         continue;
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, c.inflight.size >= this.concurrency ? this.pollMs : delay);
         timer.unref();
-        c.wake = () => {
+        c.sleeping = () => {
           clearTimeout(timer);
           delay = this.pollMs;
           resolve();
         };
       });
-      c.wake = () => {};
+      c.sleeping = undefined;
       delay = Math.min(delay * 2, this.maxPollMs);
     }
   }

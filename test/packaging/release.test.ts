@@ -56,11 +56,17 @@ describe("pnpm release", () => {
       const allowed = (f: string) =>
         ["package.json", "README.md", "LICENSE"].includes(f) ||
         (f.startsWith("dist/") && (f.endsWith(".js") || f.endsWith(".d.ts"))) ||
+        // The licenses of the third-party code bundled into dist (scripts/bundle.mjs).
+        /^dist\/(vendor\/)?[\w-]+\.LICENSES\.txt$/.test(f) ||
         (u.name === "@botyard/testing" && /^specs\/[\w.-]+\.(json|md)$/.test(f));
       expect(u.files.filter((f) => !allowed(f)), u.name).toEqual([]);
       // Nothing a user does not run: tests, their helpers and fixtures, build state, source maps.
       expect(u.files.filter((f) => /\.test\.|(^|\/)(test-support|fixtures|e2e|fidelity)\/|\.tsbuildinfo$|\.map$/.test(f)), u.name).toEqual([]);
       expect(u.files, u.name).toEqual(expect.arrayContaining(["README.md", "LICENSE", "dist/index.js", "dist/index.d.ts"]));
+      // Every bundle of third-party code carries those packages' licenses: core's, and the host's vendor modules.
+      const bundles = u.files.filter((f) => /^dist\/vendor\/[\w-]+\.js$/.test(f) || (u.name === "@botyard/core" && f === "dist/index.js"));
+      expect(u.files.filter((f) => f.endsWith(".LICENSES.txt")), u.name).toEqual(bundles.map((f) => f.replace(/\.js$/, ".LICENSES.txt")));
+      for (const bundle of bundles) expect(readFileSync(join(u.root, bundle.replace(/\.js$/, ".LICENSES.txt")), "utf8"), bundle).toMatch(/@\d+\.\d+\.\d+ \(/);
     }
   });
 

@@ -7,8 +7,9 @@ const SRC = fileURLToPath(new URL(".", import.meta.url));
 const manifest = JSON.parse(readFileSync(join(SRC, "../package.json"), "utf8")) as { sideEffects: unknown };
 
 // A module that acts when it is imported (a polyfill import, a global setting) must be declared in
-// package.json's "sideEffects", or a bundler of a plugin or host may drop it: tsyringe then fails
-// without reflect-metadata, and config errors stop at typebox's default of 8.
+// package.json's "sideEffects" (here, through the bundle that holds it), or a bundler of a plugin
+// or host may drop it: tsyringe then fails without reflect-metadata, and config errors stop at
+// typebox's default of 8.
 function sourcesWithSideEffects(): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(SRC, { recursive: true, withFileTypes: true })) {
@@ -22,8 +23,10 @@ function sourcesWithSideEffects(): string[] {
 }
 
 describe("@botyard/core's package.json", () => {
-  it("declares exactly the modules that have side effects when imported", () => {
-    expect(sourcesWithSideEffects()).toContain("./dist/di/container.js");
-    expect([...(manifest.sideEffects as string[])].sort()).toEqual(sourcesWithSideEffects());
+  it("declares its bundle side-effectful, since modules bundled into it act when imported", () => {
+    // Core ships as one bundled module, dist/index.js (scripts/bundle.mjs): that is the file a
+    // bundler sees, and it holds every module below.
+    expect(sourcesWithSideEffects()).toEqual(["./dist/config/validate.js", "./dist/di/container.js"]);
+    expect(manifest.sideEffects).toEqual(["./dist/index.js"]);
   });
 });

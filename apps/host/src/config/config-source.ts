@@ -1,4 +1,5 @@
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from "yaml";
+import type { Document, Node } from "yaml";
+import { LineCounter, parseDocument, isMap, isSeq, isScalar } from "../vendor/yaml.js";
 
 /** A parsed YAML file that can say where any JSON pointer into it sits. */
 export class ConfigSource {

@@ -1,7 +1,5 @@
 // Only the functions used: the package's main entry loads ~50 modules, all paid at start-up.
-import major from "semver/functions/major.js";
-import satisfies from "semver/functions/satisfies.js";
-import validRange from "semver/ranges/valid.js";
+import { semverMajor as major, semverSatisfies as satisfies, semverValidRange as validRange } from "../vendor/plugin-resolution.js";
 import {
   CORE_LOCATION,
   CORE_VERSION,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { resolve as resolveSpecifier } from "import-meta-resolve";
+import { resolve as resolveSpecifier } from "../vendor/plugin-resolution.js";
 
 export interface ResolvedPlugin {
   /** file: URL of the module to import. */

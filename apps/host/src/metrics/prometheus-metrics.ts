@@ -1,6 +1,13 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { EngineObserver, StoreBackend } from "@botyard/core";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "../vendor/prom-client.js";
+import type { EngineObserver, RunInfo, StoreBackend } from "@botyard/core";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
+
+interface RunKeys {
+  trigger: string;
+  ok: string;
+  error: string;
+  kind: string;
+}
 
 /** What is timed: every operation of the Store contract, and ping. */
 const STORE_OPERATIONS = new Set<string>([
@@ -30,6 +37,7 @@ export class PrometheusMetrics {
   readonly slackConnected: Gauge;
   readonly storeUp: Gauge;
   private readonly botStates = new Map<string, string>();
+  private readonly keys = new Map<string, Map<string, RunKeys>>();
 
   constructor() {
     const registers = [this.registry];
@@ -72,13 +80,13 @@ export class PrometheusMetrics {
     return {
       received: (source, type) => this.received.inc(`${source}\u0000${type}`, () => [source, type]),
       runFinished: (run) => {
-        const key = `${run.bot}\u0000${run.trigger}`;
-        if (run.ok) this.runs.inc(`${key}\u0000ok`, () => [run.bot, run.trigger, "ok"]);
+        const keys = this.runKeys(run);
+        if (run.ok) this.runs.inc(keys.ok, () => [run.bot, run.trigger, "ok"]);
         else {
-          this.runs.inc(`${key}\u0000error`, () => [run.bot, run.trigger, "error"]);
-          this.errors.inc(key, () => [run.bot, run.trigger]);
+          this.runs.inc(keys.error, () => [run.bot, run.trigger, "error"]);
+          this.errors.inc(keys.trigger, () => [run.bot, run.trigger]);
         }
-        this.duration.observe(`${run.plugin}\u0000${run.kind}`, () => [run.plugin, run.kind], run.durationMs / 1000);
+        this.duration.observe(keys.kind, () => [run.plugin, run.kind], run.durationMs / 1000);
       },
       action: (a) => this.actions.inc({ bot: a.bot, action: a.name, outcome: a.dryRun ? "dry_run" : a.ok ? "ok" : "error" }),
       slackCall: (method, outcome) => {
@@ -94,6 +102,21 @@ export class PrometheusMetrics {
         for (const [s, n] of counts) this.bots.set({ state: s }, n);
       },
     };
+  }
+
+  /**
+   * The series keys of one bot's trigger, made once: building them per run would allocate and hash
+   * new strings on every event.
+   */
+  private runKeys(run: RunInfo): RunKeys {
+    let byTrigger = this.keys.get(run.bot);
+    if (!byTrigger) this.keys.set(run.bot, (byTrigger = new Map()));
+    let keys = byTrigger.get(run.trigger);
+    if (!keys) {
+      const trigger = `${run.bot}\u0000${run.trigger}`;
+      byTrigger.set(run.trigger, (keys = { trigger, ok: `${trigger}\u0000ok`, error: `${trigger}\u0000error`, kind: `${run.plugin}\u0000${run.kind}` }));
+    }
+    return keys;
   }
 
   /**

@@ -81,6 +81,12 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     observer: { slackCall: (method, outcome) => observers.forEach((o) => o.slackCall?.(method, outcome)) },
   });
 
+  // The token check is a round trip to Slack: it starts now and is awaited once the bots are up,
+  // so that the wait overlaps loading plugins and opening the store. Its outcome is only reported
+  // after the config's own problems, which come first.
+  const auth = authTest(slack, log);
+  auth.catch(() => {});
+
   // Plugins are loaded and every bot checked before the store is opened: a refused config leaves
   // no database file behind and does not need Redis to be up to be told what is wrong.
   const later = new StoreOpenedLater(config.store?.type ?? "sqlite");
@@ -95,10 +101,15 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     for (const failure of setupFailures) log.error({ where: failure.where, code: failure.code }, `bot skipped: ${failure.message}`);
 
     let connected = false;
+    // Envelopes that arrive before the bots are started and the app's identity is known wait for it
+    // (acked: Slack wants that within 3 s either way); the socket connects meanwhile.
+    let accepting = false;
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
     const scrubbed = <T>(value: T): T => JSON.parse(scrubber.scrub(JSON.stringify(value))) as T;
     // One failed bot is reported but does not make the host unready: the others serve.
     const readiness = async () => ({
-      ready: connected && health.healthy,
+      ready: connected && accepting && health.healthy,
       slack: { connected },
       store: { kind: store.kind, ...health.status },
       bots: engine.status().map((b) => ({ id: b.id, state: b.state, ...(b.reason ? { reason: b.reason } : {}) })),
@@ -121,7 +132,9 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       logger: log,
       ...(options.clientPingTimeoutMs ? { clientPingTimeoutMs: options.clientPingTimeoutMs } : {}),
       onEnvelope: (envelope) => {
-        engine.dispatch(envelope).catch((error: unknown) => log.error({ err: error }, "dispatch failed"));
+        const dispatch = () => engine.dispatch(envelope).catch((error: unknown) => log.error({ err: error }, "dispatch failed"));
+        if (accepting) void dispatch();
+        else void gate.then(dispatch);
       },
       onStateChange: (isConnected) => {
         connected = isConnected;
@@ -144,14 +157,18 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
 
     const ports = await http.start();
     log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
-    // Checking the bot token and starting the bots (their start hooks may do I/O) overlap; Slack
-    // events only flow once the socket opens, after both, with the app's identity known.
+    // Checking the bot token, starting the bots (their start hooks may do I/O) and opening the
+    // socket overlap; envelopes reach the bots once all three are done, with the app's identity known.
     try {
-      const [auth, started] = await Promise.allSettled([authTest(slack, log), engine.start()]);
-      if (auth.status === "rejected") throw auth.reason;
+      const connecting = receiver.start();
+      connecting.catch(() => {});
+      const [checked, started] = await Promise.allSettled([auth, engine.start()]);
+      if (checked.status === "rejected") throw checked.reason;
       if (started.status === "rejected") throw started.reason;
-      engine.setIdentity(auth.value);
-      await receiver.start();
+      engine.setIdentity(checked.value);
+      accepting = true;
+      openGate();
+      await connecting;
     } catch (error) {
       // A refused start stops what it started (bots, the socket's retries, the HTTP server).
       await engine.stop(0);

@@ -25,6 +25,8 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; issues: ConfigI
  */
 export function validateAgainst<T>(schema: TSchema, raw: unknown): Validated<T> {
   const value = Value.Default(schema, raw === undefined ? {} : structuredClone(raw));
+  // Checking is much cheaper than listing errors, and a host checks every bot's config at start.
+  if (Value.Check(schema, value)) return { ok: true, value: value as T };
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
   for (const error of Value.Errors(schema, value)) {

@@ -130,11 +130,15 @@ export class HttpServer {
 
   private hooksOnly(): Handler {
     return async (req, res, url) => {
-      const match = /^\/hooks\/([^/]+)(\/.*)?$/.exec(url.pathname);
-      if (!match) return send(res, { status: 404, body: { ok: false, error: "not_found" } });
+      // `/hooks/<bot id>[/<path>]`, split by hand rather than by a regex: this runs for every webhook.
+      const { pathname } = url;
+      const slash = pathname.indexOf("/", HOOKS.length);
+      const rawId = slash < 0 ? pathname.slice(HOOKS.length) : pathname.slice(HOOKS.length, slash);
+      if (!pathname.startsWith(HOOKS) || rawId.length === 0) return send(res, { status: 404, body: { ok: false, error: "not_found" } });
       if (this.refusal) return send(res, { status: 503, headers: { "retry-after": "5" }, body: { ok: false, error: this.refusal } });
-      const botId = decodeURIComponent(match[1]!);
-      const path = match[2] ?? "/";
+      const botId = rawId.includes("%") ? decodePathSegment(rawId) : rawId;
+      if (botId === undefined) return send(res, { status: 404, body: { ok: false, error: "not_found" } });
+      const path = slash < 0 ? "/" : pathname.slice(slash);
       if (req.method !== "POST") return send(res, { status: 405, headers: { allow: "POST" }, body: { ok: false, error: "method_not_allowed" } });
       if (!this.options.engine.hasWebhook(botId, path)) {
         req.resume();
@@ -192,9 +196,21 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
   });
 }
 
+const HOOKS = "/hooks/";
+
+/** A percent-encoded bot id, decoded; undefined when the encoding is malformed. */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 function parseBody(contentType: string | undefined, raw: string): { ok: true; body: unknown } | { ok: false; message: string } {
   if (raw.length === 0) return { ok: true, body: undefined };
-  const type = (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase();
+  // What nearly every sender says, checked before any splitting and lowercasing.
+  const type = contentType === undefined || contentType === "application/json" ? "application/json" : contentType.split(";")[0]!.trim().toLowerCase();
   if (type === "application/x-www-form-urlencoded") return { ok: true, body: Object.fromEntries(new URLSearchParams(raw)) };
   if (type === "application/json" || type.endsWith("+json") || type === "text/plain" && /^\s*[[{]/.test(raw)) {
     try {

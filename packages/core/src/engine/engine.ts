@@ -213,7 +213,7 @@ export class Engine {
     if (this.stopping) return;
     const payload = envelope.payload ?? {};
     const type = envelope.type === "events_api" ? String((payload.event as { type?: unknown } | undefined)?.type ?? "unknown") : envelope.type;
-    this.emit((o) => o.received?.("slack", type));
+    this.received("slack", type);
     const targets = this.router.route(envelope);
     if (targets.length === 0) return;
     const eventId = typeof payload.event_id === "string" ? payload.event_id : undefined;
@@ -228,12 +228,15 @@ export class Engine {
   }
 
   /** Takes a webhook request for `/hooks/<botId><path>`. Unknown bot or path: 404, handler never called. */
-  async handleWebhook(botId: string, path: string, req: Omit<WebhookRequest, "path">): Promise<WebhookResponse> {
-    if (this.stopping) return { status: 503, body: { ok: false, error: "shutting_down" } };
-    const route = this.routes.get(botId)?.get(normalisePath(path));
-    if (!route) return { status: 404, body: { ok: false, error: "unknown_hook", hint: `No webhook at /hooks/${botId}${path}.` } };
-    this.emit((o) => o.received?.("webhook", botId));
-    return route({ ...req, path: normalisePath(path) });
+  handleWebhook(botId: string, path: string, req: Omit<WebhookRequest, "path">): Promise<WebhookResponse> {
+    if (this.stopping) return Promise.resolve({ status: 503, body: { ok: false, error: "shutting_down" } });
+    const normal = normalisePath(path);
+    const route = this.routes.get(botId)?.get(normal);
+    if (!route) return Promise.resolve({ status: 404, body: { ok: false, error: "unknown_hook", hint: `No webhook at /hooks/${botId}${path}.` } });
+    this.received("webhook", botId);
+    // Spelled out rather than spread: this runs for every request, and a spread plus a property
+    // gives each request's object a shape of its own.
+    return route({ method: req.method, path: normal, headers: req.headers, query: req.query, rawBody: req.rawBody, body: req.body });
   }
 
   /** Whether `/hooks/<botId><path>` has a handler (checked before the body is read). */
@@ -415,7 +418,10 @@ export class Engine {
       const durationMs = performance.now() - started;
       stats.runs++;
       stats.lastRun = entry.lastRun = Date.now();
-      for (const o of this.observers) o.runFinished?.({ ...info, ok: true, durationMs });
+      if (this.observers.length > 0) {
+        const finished = { bot: info.bot, plugin: info.plugin, trigger: info.trigger, kind: info.kind, runId: info.runId, ok: true, durationMs };
+        for (const o of this.observers) o.runFinished?.(finished);
+      }
       return { ok: true, value, runId: info.runId };
     } catch (error) {
       const durationMs = performance.now() - started;
@@ -425,7 +431,8 @@ export class Engine {
       stats.lastRun = entry.lastRun = Date.now();
       stats.lastError = entry.lastError = message;
       ctx.log.error({ err: error }, `handler failed: ${message}`);
-      for (const o of this.observers) o.runFinished?.({ ...info, ok: false, durationMs, error });
+      const finished = { bot: info.bot, plugin: info.plugin, trigger: info.trigger, kind: info.kind, runId: info.runId, ok: false, durationMs, error };
+      for (const o of this.observers) o.runFinished?.(finished);
       return { ok: false, error, runId: info.runId };
     }
   }
@@ -448,6 +455,18 @@ export class Engine {
     if (typeof code === "string") entry.code = code;
     this.log.error({ err: error, bot: entry.id, code: (error as { code?: string }).code }, `bot "${entry.id}" failed: ${entry.reason}`);
     this.emit((o) => o.botState?.(entry.id, "failed", entry.reason));
+  }
+
+  /** `emit` for the busiest notification, without a closure per call. */
+  private received(source: "slack" | "webhook", type: string): void {
+    for (const observer of this.observers) {
+      if (!observer.received) continue;
+      try {
+        observer.received(source, type);
+      } catch (error) {
+        this.log.warn({ err: error }, "an engine observer threw");
+      }
+    }
   }
 
   private emit(call: (observer: EngineObserver) => void): void {

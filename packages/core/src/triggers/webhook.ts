@@ -74,9 +74,12 @@ export class WebhookTrigger implements Trigger {
         })
       : undefined;
 
+    const verify = this.options.verify;
     const offRoute = rt.http.route(this.path, async (req) => {
-      const refused = await this.options.verify?.(req);
-      if (refused) return refused;
+      if (verify) {
+        const refused = await verify(req);
+        if (refused) return refused;
+      }
       const key = this.options.dedupeKey?.(req);
       const ttlMs = this.options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
       if (queue) {

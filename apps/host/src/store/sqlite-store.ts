@@ -105,14 +105,21 @@ interface JobRow {
  * The store for one host: a SQLite file (WAL mode) through better-sqlite3.
  *
  * Every operation is atomic: one statement, or several in a savepoint. **Writes are group
- * committed**: the writes issued during one turn of the event loop run together, in issue order, in
- * one transaction committed at the end of that turn (setImmediate), and none resolves before that
- * commit. A commit appends the pages it changed to the WAL, so committing the 16 webhook deliveries
- * that arrived in one turn costs one append of the shared pages instead of 16; that, not the
- * statements, is most of what a write costs. An operation that fails (a constraint, a bad value)
- * rolls back to its own savepoint and rejects alone; a commit that fails rejects the whole group,
- * none of which is then stored. Reads run at once, unless writes are waiting for the commit: then
- * they wait in line too, so that a caller always reads what it wrote before, in program order.
+ * committed**: writes issued together run, in issue order, in one transaction, and none resolves
+ * before that commit. A commit appends the pages it changed to the WAL, so committing many writes
+ * at once costs one append of the shared pages instead of one each; that, not the statements, is
+ * most of what a write costs. When a group is committed depends on the write:
+ * - Queue intake and acks (`enqueue`, `ack`) wait for the end of the event-loop turn, so that the
+ *   webhook deliveries that arrived on many connections in one turn share a commit.
+ * - Everything else is committed as soon as the code that issued it yields (the next microtask
+ *   checkpoint), together with anything already waiting. The writes of the Slack events read from
+ *   one socket chunk still share a commit, and a handler's run is not stretched across turns: the
+ *   socket is read again only once the events it delivered are handled, which keeps a flood of
+ *   events in the kernel's buffers rather than in this process's heap.
+ * An operation that fails (a constraint, a bad value) is undone alone; a commit that fails rejects
+ * the whole group, none of which is then stored. Reads run at once, unless writes are waiting for
+ * their commit: then they wait in line too (and hasten it), so that a caller always reads what it
+ * wrote before, in program order.
  * better-sqlite3 blocks the event loop for the duration of each statement; with single-row
  * statements on indexed columns that is microseconds.
  *
@@ -170,8 +177,10 @@ export class SqliteStore implements StoreBackend {
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
   private readonly sql: Statements;
-  /** Operations waiting for the group commit at the end of this turn of the event loop. */
+  /** Operations waiting for their group commit, in the order they were issued. */
   private pending: PendingOp[] = [];
+  private commitOnYield = false;
+  private commitAtTurnEnd = false;
 
   private constructor(
     /** Absolute path of the database file. */
@@ -237,7 +246,7 @@ export class SqliteStore implements StoreBackend {
   }
 
   enqueue(queue: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueueResult> {
-    return this.write(() => this.sql.enqueue(queue, encodeValue(payload), options ?? {}, Date.now()));
+    return this.write(() => this.sql.enqueue(queue, encodeValue(payload), options ?? {}, Date.now()), "turn");
   }
 
   claim<T>(queue: string, options: ClaimOptions): Promise<Job<T> | undefined> {
@@ -252,7 +261,7 @@ export class SqliteStore implements StoreBackend {
   ack(ref: JobRef): Promise<boolean> {
     const id = jobId(ref);
     if (id === undefined) return Promise.resolve(false);
-    return this.write(() => this.sql.ack.run(id, ref.queue, ref.claim, Date.now()).changes === 1);
+    return this.write(() => this.sql.ack.run(id, ref.queue, ref.claim, Date.now()).changes === 1, "turn");
   }
 
   release(ref: JobRef, options?: { delayMs?: number }): Promise<boolean> {
@@ -315,14 +324,36 @@ export class SqliteStore implements StoreBackend {
     this.db.close();
   }
 
-  /** Queues a write for this turn's group commit; resolves (or rejects) once that commit is done. */
-  private write<T>(op: () => T): Promise<T> {
+  /**
+   * Queues a write for a group commit; resolves (or rejects) once that commit is done. `turn`
+   * (queue intake and acks) waits for the end of the event-loop turn; anything else is committed,
+   * with whatever waits, as soon as the code that issued it yields (the next microtask checkpoint).
+   */
+  private write<T>(op: () => T, when: "yield" | "turn" = "yield"): Promise<T> {
     if (this.closed) return Promise.reject(new BotyardError(ErrorCodes.STORE, `The store database ${this.path} is closed.`));
     return new Promise<T>((resolve, reject) => {
-      if (this.pending.length === 0) setImmediate(this.commitPending);
       this.pending.push({ op, resolve: resolve as (value: unknown) => void, reject });
+      if (when === "yield") {
+        if (!this.commitOnYield) {
+          this.commitOnYield = true;
+          queueMicrotask(this.commitYielded);
+        }
+      } else if (!this.commitAtTurnEnd) {
+        this.commitAtTurnEnd = true;
+        setImmediate(this.commitTurn);
+      }
     });
   }
+
+  private readonly commitYielded = (): void => {
+    this.commitOnYield = false;
+    this.commitPending();
+  };
+
+  private readonly commitTurn = (): void => {
+    this.commitAtTurnEnd = false;
+    this.commitPending();
+  };
 
   /** Runs a read now, or, when writes are waiting for their commit, after them in the same transaction. */
   private read<T>(op: () => T): Promise<T> {

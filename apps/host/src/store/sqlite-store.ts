@@ -88,6 +88,9 @@ interface OwnerRecord {
   token: string;
 }
 
+/** Options of `write` for the queue operations: committed at the end of the event-loop turn. */
+const QUEUE_OP = { queue: true } as const;
+
 interface PendingOp {
   op: () => unknown;
   resolve: (value: unknown) => void;
@@ -104,22 +107,24 @@ interface JobRow {
 /**
  * The store for one host: a SQLite file (WAL mode) through better-sqlite3.
  *
- * Every operation is atomic: one statement, or several in a savepoint. **Writes are group
+ * Every operation is atomic: one statement, or a few that cannot fail apart. **Writes are group
  * committed**: writes issued together run, in issue order, in one transaction, and none resolves
  * before that commit. A commit appends the pages it changed to the WAL, so committing many writes
  * at once costs one append of the shared pages instead of one each; that, not the statements, is
  * most of what a write costs. When a group is committed depends on the write:
- * - Queue intake and acks (`enqueue`, `ack`) wait for the end of the event-loop turn, so that the
- *   webhook deliveries that arrived on many connections in one turn share a commit.
+ * - Queue operations (`enqueue`, `claim`, `ack`, `release`, `extend`) wait for the end of the
+ *   event-loop turn, so that the webhook deliveries that arrived on many connections in one turn,
+ *   and the claims and acks of the jobs handled meanwhile, share a commit.
  * - Everything else is committed as soon as the code that issued it yields (the next microtask
  *   checkpoint), together with anything already waiting. The writes of the Slack events read from
  *   one socket chunk still share a commit, and a handler's run is not stretched across turns: the
  *   socket is read again only once the events it delivered are handled, which keeps a flood of
  *   events in the kernel's buffers rather than in this process's heap.
  * An operation that fails (a constraint, a bad value) is undone alone; a commit that fails rejects
- * the whole group, none of which is then stored. Reads run at once, unless writes are waiting for
- * their commit: then they wait in line too (and hasten it), so that a caller always reads what it
- * wrote before, in program order.
+ * the whole group, none of which is then stored. Reads run at once, unless a write they could see
+ * (the same key, a key under the listed prefix, a queue operation for `queueSize`) is waiting for
+ * its commit: then they wait in line too, so that a caller always reads what it wrote before, in
+ * program order.
  * better-sqlite3 blocks the event loop for the duration of each statement; with single-row
  * statements on indexed columns that is microseconds.
  *
@@ -179,6 +184,9 @@ export class SqliteStore implements StoreBackend {
   private readonly sql: Statements;
   /** Operations waiting for their group commit, in the order they were issued. */
   private pending: PendingOp[] = [];
+  /** Keys of the key-value writes in `pending` (with how many), and how many queue operations it holds. */
+  private readonly pendingKeys = new Map<string, number>();
+  private pendingQueueOps = 0;
   private commitOnYield = false;
   private commitAtTurnEnd = false;
 
@@ -200,20 +208,20 @@ export class SqliteStore implements StoreBackend {
     return this.read(() => {
       const row = this.sql.get.get(key, Date.now());
       return row ? (JSON.parse(row.value) as T) : undefined;
-    });
+    }, this.pendingKeys.has(key));
   }
 
   set(key: string, value: unknown, options?: SetOptions): Promise<void> {
     return this.write(() => {
       this.sql.set.run(key, encodeValue(value), expiry(Date.now(), options));
-    });
+    }, { key });
   }
 
   delete(key: string): Promise<boolean> {
     return this.write(() => {
       const row = this.sql.delete.get(key);
       return row !== undefined && isLive(row.expires_at, Date.now());
-    });
+    }, { key });
   }
 
   // setIfAbsent and compareAndSet are each a single conditional statement: SQLite runs every
@@ -222,7 +230,7 @@ export class SqliteStore implements StoreBackend {
     return this.write(() => {
       const now = Date.now();
       return this.sql.insertIfAbsent.run(key, encodeValue(value), expiry(now, options), now).changes === 1;
-    });
+    }, { key });
   }
 
   compareAndSet(key: string, expected: unknown, next: unknown, options?: SetOptions): Promise<boolean> {
@@ -231,7 +239,7 @@ export class SqliteStore implements StoreBackend {
       const text = encodeValue(next);
       if (expected === undefined) return this.sql.insertIfAbsent.run(key, text, expiry(now, options), now).changes === 1;
       return this.sql.replaceIfEqual.run(text, expiry(now, options), key, encodeValue(expected), now).changes === 1;
-    });
+    }, { key });
   }
 
   list<T>(prefix: string, options?: ListOptions): Promise<Array<Entry<T>>> {
@@ -242,18 +250,18 @@ export class SqliteStore implements StoreBackend {
       const upper = prefixUpperBound(prefix);
       const rows = upper === undefined ? this.sql.listFrom.all(prefix, Date.now(), limit) : this.sql.listRange.all(prefix, upper, Date.now(), limit);
       return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as T }));
-    });
+    }, this.pendingKeys.size > 0 && [...this.pendingKeys.keys()].some((key) => key.startsWith(prefix)));
   }
 
   enqueue(queue: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueueResult> {
-    return this.write(() => this.sql.enqueue(queue, encodeValue(payload), options ?? {}, Date.now()), "turn");
+    return this.write(() => this.sql.enqueue(queue, encodeValue(payload), options ?? {}, Date.now()), QUEUE_OP);
   }
 
   claim<T>(queue: string, options: ClaimOptions): Promise<Job<T> | undefined> {
     return this.write(() => {
       const job = this.sql.claim(queue, options.leaseMs, Date.now());
       return job && { queue, id: String(job.id), claim: job.claim, payload: JSON.parse(job.payload) as T, attempt: job.attempt, enqueuedAt: job.enqueued_at };
-    });
+    }, QUEUE_OP);
   }
 
   // ack, release and extend match the claim token and a lease still running: a claim whose lease
@@ -261,7 +269,7 @@ export class SqliteStore implements StoreBackend {
   ack(ref: JobRef): Promise<boolean> {
     const id = jobId(ref);
     if (id === undefined) return Promise.resolve(false);
-    return this.write(() => this.sql.ack.run(id, ref.queue, ref.claim, Date.now()).changes === 1, "turn");
+    return this.write(() => this.sql.ack.run(id, ref.queue, ref.claim, Date.now()).changes === 1, QUEUE_OP);
   }
 
   release(ref: JobRef, options?: { delayMs?: number }): Promise<boolean> {
@@ -270,7 +278,7 @@ export class SqliteStore implements StoreBackend {
     return this.write(() => {
       const now = Date.now();
       return this.sql.release.run(now + (options?.delayMs ?? 0), id, ref.queue, ref.claim, now).changes === 1;
-    });
+    }, QUEUE_OP);
   }
 
   extend(ref: JobRef, leaseMs: number): Promise<boolean> {
@@ -279,11 +287,11 @@ export class SqliteStore implements StoreBackend {
     return this.write(() => {
       const now = Date.now();
       return this.sql.extend.run(now + leaseMs, id, ref.queue, ref.claim, now).changes === 1;
-    });
+    }, QUEUE_OP);
   }
 
   queueSize(queue: string): Promise<number> {
-    return this.read(() => this.sql.queueSize.get(queue)!.n);
+    return this.read(() => this.sql.queueSize.get(queue)!.n, this.pendingQueueOps > 0);
   }
 
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -308,7 +316,7 @@ export class SqliteStore implements StoreBackend {
     if (this.closed) return Promise.reject(new BotyardError(ErrorCodes.STORE, `The store database ${this.path} is closed.`));
     return this.read(() => {
       this.sql.ping.get();
-    });
+    }, false);
   }
 
   async close(): Promise<void> {
@@ -325,24 +333,41 @@ export class SqliteStore implements StoreBackend {
   }
 
   /**
-   * Queues a write for a group commit; resolves (or rejects) once that commit is done. `turn`
-   * (queue intake and acks) waits for the end of the event-loop turn; anything else is committed,
-   * with whatever waits, as soon as the code that issued it yields (the next microtask checkpoint).
+   * Queues a write for a group commit; resolves (or rejects) once that commit is done. Queue
+   * operations wait for the end of the event-loop turn; anything else is committed, with whatever
+   * waits, as soon as the code that issued it yields (the next microtask checkpoint). `key` is the
+   * key a key-value write changes, so that reads of other keys need not wait for it.
    */
-  private write<T>(op: () => T, when: "yield" | "turn" = "yield"): Promise<T> {
+  private write<T>(op: () => T, { key, queue = false }: { key?: string; queue?: boolean } = {}): Promise<T> {
     if (this.closed) return Promise.reject(new BotyardError(ErrorCodes.STORE, `The store database ${this.path} is closed.`));
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ op, resolve: resolve as (value: unknown) => void, reject });
-      if (when === "yield") {
-        if (!this.commitOnYield) {
-          this.commitOnYield = true;
-          queueMicrotask(this.commitYielded);
+      if (key !== undefined) this.pendingKeys.set(key, (this.pendingKeys.get(key) ?? 0) + 1);
+      if (queue) {
+        this.pendingQueueOps++;
+        if (!this.commitAtTurnEnd) {
+          this.commitAtTurnEnd = true;
+          setImmediate(this.commitTurn);
         }
-      } else if (!this.commitAtTurnEnd) {
-        this.commitAtTurnEnd = true;
-        setImmediate(this.commitTurn);
+      } else if (!this.commitOnYield) {
+        this.commitOnYield = true;
+        // A resolved promise's reaction rather than queueMicrotask, which also makes an async resource per call.
+        void Promise.resolve().then(this.commitYielded);
       }
     });
+  }
+
+  /**
+   * Runs a read now; or, when a write it could see is waiting for its commit (`conflicts`), after
+   * that write, in its group, so that a caller always reads what it wrote before, in program order.
+   */
+  private read<T>(op: () => T, conflicts: boolean): Promise<T> {
+    if (conflicts) return this.write(op);
+    try {
+      return Promise.resolve(op());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   private readonly commitYielded = (): void => {
@@ -355,20 +380,12 @@ export class SqliteStore implements StoreBackend {
     this.commitPending();
   };
 
-  /** Runs a read now, or, when writes are waiting for their commit, after them in the same transaction. */
-  private read<T>(op: () => T): Promise<T> {
-    if (this.pending.length > 0) return this.write(op);
-    try {
-      return Promise.resolve(op());
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-  }
-
   private readonly commitPending = (): void => {
     const group = this.pending;
     if (group.length === 0) return;
     this.pending = [];
+    this.pendingKeys.clear();
+    this.pendingQueueOps = 0;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       this.sql.group(group, outcomes);
@@ -419,6 +436,7 @@ function configure(db: Database.Database, synchronous: "normal" | "full"): void 
   // the lock and SQLITE_NOTADB when the file is not a database.
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${synchronous === "full" ? "FULL" : "NORMAL"}`);
+  db.pragma("wal_autocheckpoint = 10000");
 }
 
 function migrate(db: Database.Database, file: string): void {
@@ -503,8 +521,11 @@ function prepareStatements(db: Database.Database) {
     deleteExpiredLeases: db.prepare<[number]>("DELETE FROM leases WHERE expires_at <= ?"),
   };
 
-  // The multi-statement operations, each a transaction of its own: a savepoint within the group's.
-  const enqueue = db.transaction((queue: string, payload: string, options: EnqueueOptions, now: number): EnqueueResult => {
+  // The multi-statement operations. They run inside a group's transaction without a savepoint of
+  // their own (which would double the statements of a queue operation): once their arguments are
+  // encoded, none of their statements can fail alone, only with an I/O error, which fails the
+  // whole group's commit.
+  const enqueue = (queue: string, payload: string, options: EnqueueOptions, now: number): EnqueueResult => {
     if (options.dedupeKey !== undefined) {
       const seen = sql.findDedupe.get(queue, options.dedupeKey, now);
       if (seen) return { id: seen.job_id, duplicate: true };
@@ -514,22 +535,22 @@ function prepareStatements(db: Database.Database) {
       sql.putDedupe.run(queue, options.dedupeKey, id, now + (options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS));
     }
     return { id, duplicate: false };
-  });
-  const claim = db.transaction((queue: string, leaseMs: number, now: number) => {
+  };
+  const claim = (queue: string, leaseMs: number, now: number) => {
     const job = sql.nextReady.get(queue, now);
     if (!job) return undefined;
     const token = randomUUID();
     sql.markClaimed.run(token, now + leaseMs, job.id);
     return { ...job, claim: token, attempt: job.attempt + 1 };
-  });
+  };
   const sweep = db.transaction((now: number) => {
     sql.deleteExpiredKeys.run(now);
     sql.deleteExpiredDedupe.run(now);
     sql.deleteExpiredLeases.run(now);
   });
   // One group commit, BEGIN IMMEDIATE (the write lock is taken before the first read). An operation
-  // that throws is undone alone: a single statement is atomic in SQLite, and the multi-statement
-  // operations above are transactions, which run as savepoints when nested in this one.
+  // that throws (a value that cannot be encoded, a constraint) is undone alone: each is a single
+  // statement, atomic in SQLite, or one of the operations above.
   const groupTx = db.transaction((group: PendingOp[], outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>) => {
     for (const pending of group) {
       try {

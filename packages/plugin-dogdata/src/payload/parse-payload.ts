@@ -57,14 +57,24 @@ export function parseDatadogPayload(body: unknown, patterns: LinkPatterns = DEFA
 
   const message = field(b.body) ?? field(b.event_msg) ?? field(b.text_only_msg);
   const link = field(b.link);
-  const found = findMonitorLink([link, message], patterns);
-  const monitorId = field(b.alert_id) ?? found?.monitorId;
+  // The monitor link is read only for what the payload does not say itself (Datadog's default
+  // payload): the documented one names the monitor, its scope and its link.
+  let found: ReturnType<typeof findMonitorLink>;
+  let looked = false;
+  const fromLink = () => {
+    if (!looked) {
+      looked = true;
+      found = findMonitorLink([link, message], patterns);
+    }
+    return found;
+  };
+  const monitorId = field(b.alert_id) ?? fromLink()?.monitorId;
   const cycleKey = field(b.alert_cycle_key);
   if (!monitorId && !cycleKey) {
     return refuse("alert_id", "missing `alert_id`: set it to $ALERT_ID (and `alert_cycle_key` to $ALERT_CYCLE_KEY); no monitor link was found in `link` or `body` either");
   }
   const scopeText = field(b.alert_scope);
-  const scope = scopeText !== undefined ? normalizeScope(scopeText) : (parsedTitle.scope ?? found?.scope ?? "");
+  const scope = scopeText !== undefined ? normalizeScope(scopeText) : (parsedTitle.scope ?? fromLink()?.scope ?? "");
 
   return {
     ok: true,
@@ -78,7 +88,7 @@ export function parseDatadogPayload(body: unknown, patterns: LinkPatterns = DEFA
       title,
       name: parsedTitle.name || (monitorId ? `Monitor ${monitorId}` : "Datadog alert"),
       message,
-      link: link ?? found?.url,
+      link: link ?? fromLink()?.url,
       date: epochMs(field(b.date)) ?? epochMs(field(b.last_updated)),
       priority: field(b.alert_priority) ?? field(b.priority) ?? parsedTitle.priority,
       isTest: parsedTitle.isTest,

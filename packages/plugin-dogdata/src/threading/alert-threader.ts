@@ -51,9 +51,10 @@ export class AlertThreader {
 
   /** A webhook delivery, run by the durable queue (a throw means "retry later"). */
   async handleDelivery(ctx: Ctx, event: DatadogEvent): Promise<void> {
-    const log = ctx.log.child({ datadogEvent: event.id, monitor: event.monitorId, scope: event.scope, transition: event.transitionText ?? event.transition });
-    if (event.isTest) return log.info("Datadog test notification: nothing to thread");
-    if (!event.transition) return log.info("transition not handled: ignored");
+    // Made only when there is something to say: a child logger costs more than most deliveries' handling.
+    const log = () => ctx.log.child({ datadogEvent: event.id, monitor: event.monitorId, scope: event.scope, transition: event.transitionText ?? event.transition });
+    if (event.isTest) return log().info("Datadog test notification: nothing to thread");
+    if (!event.transition) return log().info("transition not handled: ignored");
     await this.workspace.load(ctx.slack, ctx.log);
     const kind = transitionKind(event.transition);
     const found = await this.locate(ctx, event, kind);
@@ -64,7 +65,7 @@ export class AlertThreader {
     }
     if (found) await this.update(ctx, event, kind, found);
     else if (this.settings.ownPosts) await this.postAlert(ctx, event);
-    else log.debug("no alert message for this event (yet): Datadog's own post will be indexed when it arrives");
+    else if (ctx.log.isLevelEnabled("debug")) log().debug("no alert message for this event (yet): Datadog's own post will be indexed when it arrives");
   }
 
   /** A message in an alert channel: remembered when it is an alert, and matched with recoveries that waited for it. */

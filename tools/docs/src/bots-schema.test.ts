@@ -22,9 +22,9 @@ describe("examples/demo/bots.schema.json", () => {
       expect(demo).toContain(from);
       return schemaErrors(schema, demo.replace(from, () => to));
     };
-    expect(edited("apiUrl: ${SLACK_API_URL}", "apiUrl: not a url")).toContainEqual('/slack/apiUrl: must match format "uri"');
+    expect(edited("apiUrl: ${SLACK_API_URL}", "apiUrl: not a url")).toContainEqual('/slack/apiUrl: must match pattern "^https?://"');
     // `$${` is a literal `${`: no variable, so the value must be a URI as written.
-    expect(edited("apiUrl: ${SLACK_API_URL}", "apiUrl: $${SLACK_API_URL}")).toContainEqual('/slack/apiUrl: must match format "uri"');
+    expect(edited("apiUrl: ${SLACK_API_URL}", "apiUrl: $${SLACK_API_URL}")).toContainEqual('/slack/apiUrl: must match pattern "^https?://"');
     expect(edited("baseUrl: ${GITHUB_API_URL}", "baseUrl: ftp://example.com")).toContainEqual('/bots/2/config/github/baseUrl: must match pattern "^https?://"');
     // A reference yields a string, which the host rejects for a number: so does the schema.
     expect(edited("port: 0", "port: ${PORT}")).toContainEqual("/http/port: must be integer");

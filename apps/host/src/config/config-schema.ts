@@ -12,8 +12,10 @@ const SlackConfig = Type.Object(
     }),
     apiUrl: Type.Optional(
       Type.String({
-        format: "uri",
-        description: "Slack Web API base URL. Default https://slack.com/api/; GovSlack uses https://slack-gov.com/api/.",
+        // A pattern rather than format "uri": http(s) is what the client can use, and the generic
+        // URI regex costs milliseconds to compile at every start.
+        pattern: "^https?://",
+        description: "Slack Web API base URL (http or https). Default https://slack.com/api/; GovSlack uses https://slack-gov.com/api/.",
       }),
     ),
   },

@@ -14,7 +14,7 @@ describe("botsYamlSchema", () => {
     const schema = botsYamlSchema([]) as { properties: Record<string, any> };
     const apiUrl = schema.properties.slack.properties.apiUrl;
     expect(apiUrl.description).toMatch(/Slack Web API base URL/);
-    expect(apiUrl.anyOf).toEqual([{ type: "string", format: "uri" }, expect.objectContaining({ type: "string", pattern: ENV_REFERENCE_PATTERN })]);
+    expect(apiUrl.anyOf).toEqual([{ type: "string", pattern: "^https?://" }, expect.objectContaining({ type: "string", pattern: ENV_REFERENCE_PATTERN })]);
     expect(schema.properties.http.properties.port).toMatchObject({ type: "integer", maximum: 65535 });
     expect(schema.properties.http.properties.port.anyOf).toBeUndefined();
     // Unconstrained strings accept a reference already: no alternatives to clutter the editor.

@@ -113,7 +113,7 @@ describe("YAML examples in the docs", () => {
       const file = join(dir, "bots.yaml");
       writeFileSync(file, body);
       const env: Record<string, string> = {};
-      for (const [, name] of body.matchAll(/\$\{(\w+)\}/g)) env[name!] = name === "SLACK_APP_TOKEN" ? "xapp-1-doc" : name === "SLACK_BOT_TOKEN" ? "xoxb-doc" : name!.endsWith("URL") ? "redis://127.0.0.1:6379" : `doc-${name}`;
+      for (const [, name] of body.matchAll(/\$\{(\w+)\}/g)) env[name!] = name === "SLACK_APP_TOKEN" ? "xapp-1-doc" : name === "SLACK_BOT_TOKEN" ? "xoxb-doc" : name!.startsWith("REDIS") ? "redis://127.0.0.1:6379" : name!.endsWith("URL") ? "http://127.0.0.1:9/api/" : `doc-${name}`;
       // A plugin the doc has the reader make (`./botyard-plugin-x` after `botyard new plugin x`):
       // made here the same way, so that it validates for real.
       for (const [, name] of body.matchAll(/use:\s*"?\.\/botyard-plugin-([a-z][a-z0-9-]*)/g)) {

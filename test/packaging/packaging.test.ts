@@ -16,11 +16,40 @@ const app = join(work, "app");
 
 function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
   try {
-    return execFileSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    return execFileSync(cmd, args, { cwd, env: { ...process.env, ...prebuiltBinaries, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}:\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
   }
+}
+
+/**
+ * Where npm installs get better-sqlite3's prebuilt binary. A user's install downloads it from the
+ * package's GitHub releases; this machine reaches only the npm registry, so without a mirror every
+ * install here compiles SQLite from source (two minutes each). The mirror serves, in the layout of
+ * those releases, the binary the workspace's own install built for this Node.
+ */
+let prebuiltBinaries: NodeJS.ProcessEnv = {};
+
+async function startPrebuiltMirror(): Promise<() => void> {
+  const sqlite = join(REPO, "apps/host/node_modules/better-sqlite3");
+  const { version } = JSON.parse(readFileSync(join(sqlite, "package.json"), "utf8")) as { version: string };
+  const root = join(work, "prebuilds");
+  const staging = join(root, "staging");
+  mkdirSync(join(staging, "build/Release"), { recursive: true });
+  mkdirSync(join(root, `v${version}`), { recursive: true });
+  writeFileSync(join(staging, "build/Release/better_sqlite3.node"), readFileSync(join(sqlite, "build/Release/better_sqlite3.node")));
+  const asset = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  execFileSync("tar", ["-czf", join(root, `v${version}`, asset), "-C", staging, "build/Release/better_sqlite3.node"]);
+  // In its own process: the installs run synchronously in this one.
+  const server = spawn(
+    process.execPath,
+    ["-e", `require("node:http").createServer((q, s) => require("node:fs").readFile(require("node:path").join(process.argv[1], decodeURIComponent(q.url.split("?")[0])), (e, b) => { s.statusCode = e ? 404 : 200; s.end(e ? "" : b); })).listen(0, "127.0.0.1", function () { console.log(this.address().port); })`, root],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const port = await new Promise<string>((resolve) => server.stdout.setEncoding("utf8").once("data", (c: string) => resolve(c.trim())));
+  prebuiltBinaries = { npm_config_better_sqlite3_binary_host: `http://127.0.0.1:${port}` };
+  return () => server.kill();
 }
 
 const tarballOf = (name: string) => join(tarballs, readdirSync(tarballs).find((f) => f.startsWith(name.replace("@", "").replace("/", "-") + "-"))!);
@@ -53,7 +82,10 @@ describe("packages installed from their tarballs, outside the workspace", () => 
   let slack: SlackEmulator;
   let pd: PagerDutyEmulator;
 
+  let stopMirror = () => {};
+
   beforeAll(async () => {
+    stopMirror = await startPrebuiltMirror();
     // The tarballs `pnpm release` makes (release.test.ts checks what they hold).
     sh(process.execPath, [join(REPO, "scripts/release.mjs"), "--out", tarballs], REPO);
     mkdirSync(app, { recursive: true });
@@ -72,6 +104,7 @@ describe("packages installed from their tarballs, outside the workspace", () => 
   }, 300_000);
 
   afterAll(async () => {
+    stopMirror();
     await slack?.close();
     await pd?.close();
     rmSync(work, { recursive: true, force: true });

@@ -12,18 +12,24 @@ export class StoreOpenedLater {
   readonly store: StoreBackend;
 
   constructor(kind: string) {
-    const forward = (op: string) => (...args: unknown[]) => {
-      if (!this.target) return Promise.reject(new Error(`store.${op} called before the store was opened`));
-      return (this.target[op as keyof StoreBackend] as (...a: unknown[]) => Promise<unknown>).apply(this.target, args);
-    };
-    const methods = new Map<string | symbol, unknown>();
+    const beforeOpen = (op: string) => () => Promise.reject(new Error(`store.${op} called before the store was opened`));
+    // Each operation resolves to the backend's own method once the store is open: every store call
+    // of every run goes through here, so it must not add a layer of its own.
+    const methods = new Map<string, unknown>();
     this.store = new Proxy({} as StoreBackend, {
       get: (_, prop) => {
         if (prop === "kind") return this.target?.kind ?? kind;
         // Not a thenable: `await` on it must not mistake it for a promise.
         if (prop === "then" || typeof prop !== "string") return undefined;
-        if (!methods.has(prop)) methods.set(prop, forward(prop));
-        return methods.get(prop);
+        let method = methods.get(prop);
+        if (method === undefined) {
+          const target = this.target;
+          if (!target) return beforeOpen(prop);
+          const own = target[prop as keyof StoreBackend];
+          method = typeof own === "function" ? (own as (...a: unknown[]) => unknown).bind(target) : own;
+          methods.set(prop, method);
+        }
+        return method;
       },
     });
   }

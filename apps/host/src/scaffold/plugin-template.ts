@@ -41,7 +41,20 @@ export function pluginFiles(o: { name: string; packageName: string; coreRange: s
       null,
       2,
     )}\n`,
-    ".gitignore": "node_modules/\ndist/\n",
+    ".gitignore": "node_modules/\ndist/\n.botyard/\n",
+    "vitest.config.ts": `import { defineConfig } from "vitest/config";
+
+// Conformance mode: the Slack, GitHub and PagerDuty emulators check every request this plugin
+// makes, and every answer they give, against the providers' published API descriptions; a test
+// that causes a violation fails, and the run ends with what it validated.
+export default defineConfig({
+  test: {
+    env: { BOTYARD_CONFORMANCE: "1" },
+    setupFiles: ["@botyard/testing/vitest-setup"],
+    globalSetup: ["@botyard/testing/vitest-global-setup"],
+  },
+});
+`,
     "src/config.ts": `import { Type, type Static } from "@botyard/core";
 
 /** The bot's settings under \`config:\` in bots.yaml. Types come from here; descriptions become the docs. */
@@ -89,16 +102,16 @@ afterEach(() => t?.close());
 
 describe(${JSON.stringify(o.name)}, () => {
   it("posts the reminder when its schedule fires", async () => {
-    t = await createTestBot(plugin, { channel: "C0TEAM", text: "Standup in 5" });
+    t = await createTestBot(plugin, { channel: "C0TEAMCHAT", text: "Standup in 5" });
     await t.fireSchedule();
-    expect(t.slack.messages("C0TEAM").map((m) => m.text)).toEqual(["Standup in 5"]);
+    expect(t.slack.messages("C0TEAMCHAT").map((m) => m.text)).toEqual(["Standup in 5"]);
   });
 
   it("answers ${o.command} with how many reminders it posted", async () => {
-    t = await createTestBot(plugin, { channel: "C0TEAM" });
+    t = await createTestBot(plugin, { channel: "C0TEAMCHAT" });
     await t.fireSchedule();
     const { responseUrlId } = await t.command(${JSON.stringify(o.command)});
-    expect(t.slack.responses(responseUrlId).map((r) => r.body.text)).toEqual(["I have posted 1 reminder in <#C0TEAM>."]);
+    expect(t.slack.responses(responseUrlId).map((r) => r.body.text)).toEqual(["I have posted 1 reminder in <#C0TEAMCHAT>."]);
   });
 });
 `,

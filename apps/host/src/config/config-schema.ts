@@ -105,7 +105,14 @@ export const HostConfigSchema = Type.Object(
                 "How long a claimed job stays claimed without news from its worker (renewed every third of it while the handler runs). After a crash, the job is handed out again once it has passed.",
             }),
           ),
-          concurrency: Type.Optional(Type.Integer({ minimum: 1, default: 8, description: "Jobs handled at once per queue, in each host." })),
+          concurrency: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              default: 32,
+              description:
+                "Jobs handled at once per queue, in each host. Handlers mostly wait on Slack and other APIs, so this is about how many of those waits may overlap.",
+            }),
+          ),
         },
         { additionalProperties: false, description: "The work queues behind durable webhooks and durable Slack events." },
       ),

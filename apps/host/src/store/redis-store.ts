@@ -201,7 +201,10 @@ return {#members, removed}`,
   // KEYS[1] the queue (zset: member padded job id, score = when it may next be claimed),
   // KEYS[2] the job id counter, KEYS[3] the dedupe marker (ignored unless ARGV[4] is "1").
   // ARGV[1] job key prefix, ARGV[2] queue name, ARGV[3] payload, ARGV[4] dedupe?, ARGV[5] dedupe TTL
-  // ms, ARGV[6] delay ms. Returns {id, 1} for a duplicate (the first job's id), {id, 0} otherwise.
+  // ms, ARGV[6] delay ms, ARGV[7] claim token ('' for none: the job waits), ARGV[8] its lease ms.
+  // Returns {id, 1} for a duplicate (the first job's id), {id, 0, enqueued at, claimed?} otherwise;
+  // with a token, and no job of the queue ready, the job is stored claimed (attempt 1, score at
+  // the end of the lease), as a claim would.
   botyardEnqueue: {
     numberOfKeys: 3,
     lua: `${LUA_HELPERS}
@@ -212,10 +215,16 @@ end
 local now = now_ms()
 local n = redis.call('INCR', KEYS[2])
 local id = string.format('%d', n)
-redis.call('HSET', ARGV[1] .. id, 'q', ARGV[2], 'p', ARGV[3], 't', int(now), 'a', 0, 'c', '')
-redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[6])), string.format('%0${JOB_ID_WIDTH}d', n))
+local claimed = ARGV[7] ~= '' and #redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now), 'LIMIT', 0, 1) == 0
+if not claimed then
+  redis.call('HSET', ARGV[1] .. id, 'q', ARGV[2], 'p', ARGV[3], 't', int(now), 'a', 0, 'c', '')
+  redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[6])), string.format('%0${JOB_ID_WIDTH}d', n))
+else
+  redis.call('HSET', ARGV[1] .. id, 'q', ARGV[2], 'p', ARGV[3], 't', int(now), 'a', 1, 'c', ARGV[7])
+  redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[8])), string.format('%0${JOB_ID_WIDTH}d', n))
+end
 if ARGV[4] == '1' then redis.call('SET', KEYS[3], id, 'PX', ARGV[5]) end
-return {id, 0}`,
+return {id, 0, int(now), claimed and 1 or 0}`,
   },
   // KEYS[1] the queue. ARGV[1] job key prefix, ARGV[2] lease ms, ARGV[3] new claim token.
   // Takes the job that has been ready longest (lowest score, then lowest id), gives it the new
@@ -490,7 +499,8 @@ export class RedisStore implements StoreBackend {
   async enqueue(queue: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueueResult> {
     const text = encodeValue(payload);
     const dedupe = options?.dedupeKey;
-    const [id, duplicate] = (await this.run("enqueue", () =>
+    const token = options?.claim && !options.delayMs ? randomUUID() : "";
+    const [id, duplicate, enqueuedAt, claimed] = (await this.run("enqueue", () =>
       this.client.botyardEnqueue(
         this.queueKey(queue),
         this.keys.seq,
@@ -501,9 +511,12 @@ export class RedisStore implements StoreBackend {
         dedupe === undefined ? "0" : "1",
         msArg(options?.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS),
         delayArg(options?.delayMs),
+        token,
+        token ? msArg(options!.claim!.leaseMs) : "0",
       ),
-    )) as [string, number];
-    return { id: String(id), duplicate: duplicate === 1 };
+    )) as [string, number, number?, number?];
+    if (duplicate === 1 || claimed !== 1) return { id: String(id), duplicate: duplicate === 1 };
+    return { id: String(id), duplicate: false, claimed: { claim: token, attempt: 1, enqueuedAt: Number(enqueuedAt) } };
   }
 
   async claim<T>(queue: string, options: ClaimOptions): Promise<Job<T> | undefined> {

@@ -491,12 +491,16 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (queue, dedupe_key) DO UPDATE SET job_id = excluded.job_id, expires_at = excluded.expires_at`,
     ),
     insertJob: db.prepare<[string, string, number, number]>("INSERT INTO jobs (queue, payload, enqueued_at, ready_at) VALUES (?, ?, ?, ?)"),
+    insertClaimedJob: db.prepare<[string, string, number, number, string]>(
+      "INSERT INTO jobs (queue, payload, enqueued_at, ready_at, attempt, claim) VALUES (?, ?, ?, ?, 1, ?)",
+    ),
     // Oldest ready first: a job that has waited longest since it became claimable. A redelivered or
     // released job becomes ready again at the end of its lease or delay, so it does not jump ahead
     // of the jobs that were waiting meanwhile.
     nextReady: db.prepare<[string, number], JobRow>(
       "SELECT id, payload, attempt, enqueued_at FROM jobs WHERE queue = ? AND ready_at <= ? ORDER BY ready_at, id LIMIT 1",
     ),
+    anyReady: db.prepare<[string, number], unknown>("SELECT 1 FROM jobs WHERE queue = ? AND ready_at <= ? LIMIT 1"),
     markClaimed: db.prepare<[string, number, number]>("UPDATE jobs SET claim = ?, attempt = attempt + 1, ready_at = ? WHERE id = ?"),
     ack: db.prepare<[number, string, string, number]>("DELETE FROM jobs WHERE id = ? AND queue = ? AND claim = ? AND ready_at > ?"),
     release: db.prepare<[number, number, string, string, number]>(
@@ -530,11 +534,18 @@ function prepareStatements(db: Database.Database) {
       const seen = sql.findDedupe.get(queue, options.dedupeKey, now);
       if (seen) return { id: seen.job_id, duplicate: true };
     }
-    const id = String(sql.insertJob.run(queue, payload, now, now + (options.delayMs ?? 0)).lastInsertRowid);
+    // Stored already claimed, unless an older job is ready: the claim a consumer would have made at once.
+    const token = options.claim && !options.delayMs && sql.anyReady.get(queue, now) === undefined ? randomUUID() : undefined;
+    const id = String(
+      (token === undefined
+        ? sql.insertJob.run(queue, payload, now, now + (options.delayMs ?? 0))
+        : sql.insertClaimedJob.run(queue, payload, now, now + options.claim!.leaseMs, token)
+      ).lastInsertRowid,
+    );
     if (options.dedupeKey !== undefined) {
       sql.putDedupe.run(queue, options.dedupeKey, id, now + (options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS));
     }
-    return { id, duplicate: false };
+    return token === undefined ? { id, duplicate: false } : { id, duplicate: false, claimed: { claim: token, attempt: 1, enqueuedAt: now } };
   };
   const claim = (queue: string, leaseMs: number, now: number) => {
     const job = sql.nextReady.get(queue, now);

@@ -26,6 +26,175 @@ function slowToAnswer(store: Store): Store {
   });
 }
 
+/** The store, with a count of the calls made to each of its methods. */
+function counted(store: Store): { store: Store; calls: Record<string, number> } {
+  const calls: Record<string, number> = {};
+  const proxy = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== "function" || typeof prop !== "string") return value;
+      return (...args: unknown[]) => {
+        calls[prop] = (calls[prop] ?? 0) + 1;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, calls };
+}
+
+/** A store that ignores `claim` on enqueue, as a third-party backend written before it may. */
+function withoutClaimOnEnqueue(store: Store): Store {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== "enqueue" || typeof value !== "function") return value;
+      return (queue: string, payload: unknown, options?: { claim?: unknown }) => {
+        const { claim: _ignored, ...rest } = options ?? {};
+        return (value as (...a: unknown[]) => unknown).call(target, queue, payload, rest);
+      };
+    },
+  });
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe("QueueWorker.enqueue", () => {
+  it("starts a job at once when a slot is free: stored claimed, no claim, the payload handed over as is", async () => {
+    const { store, calls } = counted(new MemoryStore());
+    const worker = new QueueWorker(store, silent, { pollMs: 60_000, maxPollMs: 60_000 });
+    const seen: unknown[] = [];
+    worker.consume("q", async (payload, job) => void seen.push({ payload, attempt: job.attempt }));
+    // Let the loop look once (it finds the queue empty) before counting.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const claimsBefore = calls.claim ?? 0;
+    const payload = { n: 1 };
+    const result = await worker.enqueue("q", payload, { dedupeKey: "evt-1" });
+    expect(result).toMatchObject({ duplicate: false, claimed: { attempt: 1 } });
+    await worker.idle();
+    expect(seen).toEqual([{ payload, attempt: 1 }]);
+    expect((seen[0] as { payload: unknown }).payload).toBe(payload);
+    expect(calls.claim ?? 0).toBe(claimsBefore);
+    expect(calls.ack).toBe(1);
+    expect(await store.queueSize("q")).toBe(0);
+    // A duplicate is neither stored nor run.
+    expect(await worker.enqueue("q", { n: 2 }, { dedupeKey: "evt-1" })).toEqual({ id: result.id, duplicate: true });
+    await worker.idle();
+    expect(seen).toHaveLength(1);
+    await worker.stop();
+  });
+
+  it("queues a job behind the older jobs waiting, which run first, in order", async () => {
+    const store = new MemoryStore();
+    for (const n of [1, 2, 3]) await store.enqueue("q", n);
+    const worker = new QueueWorker(store, silent, { concurrency: 1, pollMs: 60_000, maxPollMs: 60_000 });
+    // Enqueued before the consumer has claimed anything: the three older jobs are ready.
+    const late = await worker.enqueue("q", 4);
+    expect(late.claimed).toBeUndefined();
+    const order: number[] = [];
+    worker.consume<number>("q", async (n) => void order.push(n));
+    await worker.drain(5_000);
+    expect(order).toEqual([1, 2, 3, 4]);
+    await worker.stop();
+  });
+
+  it("queues a job when every slot is taken, and runs it when one frees", async () => {
+    const { store, calls } = counted(new MemoryStore());
+    const worker = new QueueWorker(store, silent, { concurrency: 1, pollMs: 60_000, maxPollMs: 60_000 });
+    const gate = deferred();
+    const order: string[] = [];
+    worker.consume<string>("q", async (name) => {
+      order.push(`start ${name}`);
+      if (name === "slow") await gate.promise;
+      order.push(`end ${name}`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await worker.enqueue("q", "slow")).claimed).toBeDefined();
+    expect((await worker.enqueue("q", "next")).claimed).toBeUndefined();
+    expect(await store.queueSize("q")).toBe(2);
+    const claimsBefore = calls.claim ?? 0;
+    gate.resolve();
+    await worker.drain(5_000);
+    expect(order).toEqual(["start slow", "end slow", "start next", "end next"]);
+    // The freed slot woke the loop, which claimed the waiting job.
+    expect(calls.claim).toBeGreaterThan(claimsBefore);
+    await worker.stop();
+  });
+
+  it("keeps a job started at once behind the running job of the same ordering key", async () => {
+    const store = new MemoryStore();
+    const worker = new QueueWorker(store, silent, { concurrency: 4, pollMs: 60_000, maxPollMs: 60_000 });
+    const gate = deferred();
+    const order: string[] = [];
+    worker.consume<{ key: string; name: string }>(
+      "q",
+      async ({ name }) => {
+        order.push(`start ${name}`);
+        if (name === "a1") await gate.promise;
+        order.push(`end ${name}`);
+      },
+      { orderingKey: (p) => p.key },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const [key, name] of [["a", "a1"], ["a", "a2"], ["b", "b1"]] as const) expect((await worker.enqueue("q", { key, name })).claimed).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // b1 ran; a2 waits for a1, still running.
+    expect(order).toEqual(["start a1", "start b1", "end b1"]);
+    gate.resolve();
+    await worker.drain(5_000);
+    expect(order).toEqual(["start a1", "start b1", "end b1", "end a1", "start a2", "end a2"]);
+    await worker.stop();
+  });
+
+  it("loses nothing when the process dies holding a job it started at once: the lease runs out and it is redelivered", async () => {
+    const store = new MemoryStore();
+    // The dying process's view of the store: once it is dead, nothing it asks reaches the store (no heartbeat either).
+    let dead = false;
+    const fromDyingProcess = new Proxy(store, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => (dead ? new Promise(() => {}) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    });
+    const dying = new QueueWorker(fromDyingProcess, silent, { leaseMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
+    const started = deferred();
+    // A handler that never finishes: the process "dies" with the job in hand.
+    dying.consume("q", () => {
+      started.resolve();
+      return new Promise<void>(() => {});
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const { id, claimed } = await dying.enqueue("q", "work");
+    expect(claimed).toBeDefined();
+    await started.promise;
+    dead = true;
+
+    // Another host (here, another worker on the same store) takes it once the lease has run out.
+    const survivor = new QueueWorker(store, silent, { pollMs: 20, maxPollMs: 20 });
+    const handled: Array<{ payload: unknown; id: string; attempt: number }> = [];
+    survivor.consume("q", async (payload, job) => void handled.push({ payload, ...job }));
+    await expect.poll(() => handled, { timeout: 5_000 }).toEqual([{ payload: "work", id, attempt: 2 }]);
+    await survivor.stop();
+  });
+
+  it("works with a store that ignores claim on enqueue: the job waits in the queue and the consumer is woken", async () => {
+    const { store, calls } = counted(withoutClaimOnEnqueue(new MemoryStore()));
+    const worker = new QueueWorker(store, silent, { pollMs: 60_000, maxPollMs: 60_000 });
+    const handled: string[] = [];
+    worker.consume<string>("q", async (payload) => void handled.push(payload));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const claimsBefore = calls.claim ?? 0;
+    expect((await worker.enqueue("q", "x")).claimed).toBeUndefined();
+    await expect.poll(() => handled, { timeout: 5_000 }).toEqual(["x"]);
+    expect(calls.claim).toBeGreaterThan(claimsBefore);
+    await worker.stop();
+  });
+});
+
 describe("QueueWorker", () => {
   it("takes a job enqueued while its claim was on the way, instead of sleeping until the next poll", async () => {
     const store = slowToAnswer(new MemoryStore());

@@ -1,5 +1,5 @@
 import type { Logger } from "../logging/logger.js";
-import type { Store } from "../store/store.js";
+import type { EnqueueOptions, EnqueueResult, Job, Store } from "../store/store.js";
 import type { ConsumeOptions, QueueRunner } from "../triggers/trigger.js";
 
 export interface QueueWorkerOptions {
@@ -23,7 +23,24 @@ interface Consumer {
   woken: boolean;
   /** Ends the loop's current sleep, while it sleeps. */
   sleeping: (() => void) | undefined;
+  /** Jobs in hand until they are settled: handled, then acked, released or dead-lettered. */
   inflight: Set<Promise<void>>;
+  /**
+   * Jobs whose handler has not finished (or not started: waiting behind an earlier job of the same
+   * ordering key). These take the `concurrency` slots; a job whose handler is done only waits for
+   * its ack to be committed, which costs the process nothing.
+   */
+  active: number;
+  /** Slots promised to enqueues that may come back claimed (see `enqueue`). */
+  reserved: number;
+  /**
+   * Whether jobs may be waiting in the queue: then a freed slot wakes the loop to claim one. Set
+   * when a local enqueue or a retry leaves a job waiting, cleared when a claim comes back empty.
+   * Only a hint (the loop also polls); the order of jobs is the store's.
+   */
+  backlog: boolean;
+  /** Counts jobs left waiting; a claim clears `backlog` only if none was counted after it was issued. */
+  queuedSeq: number;
   chains: Map<string, Promise<void>>;
   loop: Promise<void>;
 }
@@ -47,7 +64,7 @@ export class QueueWorker implements QueueRunner {
     options: QueueWorkerOptions = {},
   ) {
     this.leaseMs = options.leaseMs ?? 30_000;
-    this.concurrency = options.concurrency ?? 8;
+    this.concurrency = options.concurrency ?? 32;
     this.pollMs = options.pollMs ?? 250;
     this.maxPollMs = options.maxPollMs ?? 5_000;
   }
@@ -66,6 +83,11 @@ export class QueueWorker implements QueueRunner {
       woken: false,
       sleeping: undefined,
       inflight: new Set(),
+      active: 0,
+      reserved: 0,
+      // Jobs left by an earlier run (or enqueued by other replicas) go first.
+      backlog: true,
+      queuedSeq: 0,
       chains: new Map(),
       loop: Promise.resolve(),
     };
@@ -80,6 +102,44 @@ export class QueueWorker implements QueueRunner {
 
   notify(queue: string): void {
     this.consumers.get(queue)?.wake();
+  }
+
+  /**
+   * Enqueues a job and, when the local consumer has a free slot, asks the store to keep it claimed
+   * by that consumer if no older job is ready (see `EnqueueOptions.claim`); the consumer then
+   * starts it at once, without a claim and without decoding its payload. It is as durable as any
+   * job: the claim has a lease, and if this process dies the job is redelivered. Otherwise the job
+   * waits in the queue and the consumer is woken.
+   */
+  async enqueue(queue: string, payload: unknown, options: Omit<EnqueueOptions, "claim"> = {}): Promise<EnqueueResult> {
+    const c = this.consumers.get(queue);
+    const direct = c !== undefined && !c.stopped && !this.paused && !options.delayMs && c.active + c.reserved < this.concurrency;
+    if (!direct) {
+      const result = await this.store.enqueue(queue, payload, options);
+      if (!result.duplicate && c) {
+        c.queuedSeq++;
+        c.backlog = true;
+        c.wake();
+      }
+      return result;
+    }
+    c.reserved++;
+    let result: EnqueueResult;
+    try {
+      result = await this.store.enqueue(queue, payload, { ...options, claim: { leaseMs: this.leaseMs } });
+    } finally {
+      c.reserved--;
+    }
+    if (result.claimed && !c.stopped) {
+      this.start(c, { queue, id: result.id, payload, ...result.claimed });
+    } else if (!result.duplicate) {
+      // Not claimed (older jobs were ready, or a backend without the option), or claimed by a consumer
+      // that has stopped since, whose claim then simply runs out: the job is the queue's to hand out.
+      c.queuedSeq++;
+      c.backlog = true;
+      c.wake();
+    }
+    return result;
   }
 
   /** Stops claiming (e.g. while the store is unreachable); in-flight jobs go on. */
@@ -139,20 +199,26 @@ export class QueueWorker implements QueueRunner {
       // A wake that comes while the claims below are in flight (an enqueue committed just after
       // them, a job finished) must not be lost to a sleep of up to maxPollMs.
       c.woken = false;
-      const free = this.concurrency - c.inflight.size;
+      const free = this.concurrency - c.active - c.reserved;
       if (!this.paused && free > 0) {
         const want = Math.min(batch, free);
+        const queuedBefore = c.queuedSeq;
         // Settled, not all: a job another claim of the batch took must be started even if one failed.
         const outcomes = await Promise.allSettled(Array.from({ length: want }, () => this.store.claim(c.queue, { leaseMs: this.leaseMs })));
         let found = 0;
+        let empty = false;
         for (const outcome of outcomes) {
           if (outcome.status === "rejected") {
             this.log.warn({ err: outcome.reason, queue: c.queue }, "queue claim failed; will retry");
           } else if (outcome.value) {
             found++;
             this.start(c, outcome.value);
+          } else {
+            empty = true;
           }
         }
+        // Nothing was ready when the claims ran, and no job was left waiting since: stop looking on every freed slot.
+        if (empty && c.queuedSeq === queuedBefore) c.backlog = false;
         claimed = found > 0;
         batch = found === want ? Math.min(want * 2, this.concurrency) : 1;
       }
@@ -161,7 +227,7 @@ export class QueueWorker implements QueueRunner {
         continue;
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, c.inflight.size >= this.concurrency ? this.pollMs : delay);
+        const timer = setTimeout(resolve, c.active >= this.concurrency ? this.pollMs : delay);
         timer.unref();
         c.sleeping = () => {
           clearTimeout(timer);
@@ -174,16 +240,29 @@ export class QueueWorker implements QueueRunner {
     }
   }
 
-  private start(c: Consumer, job: Awaited<ReturnType<Store["claim"]>> & object): void {
+  private start(c: Consumer, job: Job): void {
     const key = c.options.orderingKey?.(job.payload);
     const previous = key === undefined ? undefined : c.chains.get(key);
     const heartbeat = setInterval(() => void this.store.extend(job, this.leaseMs).catch(() => false), this.leaseMs / 3);
     heartbeat.unref();
+    c.active++;
+    let handled = false;
+    const settled = () => {
+      if (handled) return;
+      handled = true;
+      c.active--;
+      // A free slot matters to the loop only when jobs wait for one; otherwise its poll finds late ones.
+      if (c.backlog) c.wake();
+    };
     const work = (async () => {
       // Same ordering key: wait for the earlier job of this process, in claim (queue) order.
       if (previous) await previous.catch(() => {});
       try {
-        await c.handler(job.payload, { id: job.id, attempt: job.attempt });
+        try {
+          await c.handler(job.payload, { id: job.id, attempt: job.attempt });
+        } finally {
+          settled();
+        }
         await this.store.ack(job);
       } catch (error) {
         const max = c.options.maxAttempts ?? 10;
@@ -195,9 +274,13 @@ export class QueueWorker implements QueueRunner {
           const delayMs = Math.min(1000 * 2 ** (job.attempt - 1), 60_000);
           this.log.warn({ queue: c.queue, job: job.id, attempt: job.attempt, retryInMs: delayMs }, "job failed; will retry");
           await this.store.release(job, { delayMs }).catch(() => false);
+          // It waits in the queue now: the loop should look for it when its delay is over.
+          c.queuedSeq++;
+          c.backlog = true;
         }
       } finally {
         clearInterval(heartbeat);
+        settled();
       }
     })();
     c.inflight.add(work);
@@ -205,7 +288,7 @@ export class QueueWorker implements QueueRunner {
     void work.finally(() => {
       c.inflight.delete(work);
       if (key !== undefined && c.chains.get(key) === work) c.chains.delete(key);
-      c.wake();
+      if (c.backlog) c.wake();
     });
   }
 }

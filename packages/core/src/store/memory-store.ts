@@ -86,12 +86,9 @@ export class MemoryStore implements StoreBackend {
       if (existing) return { id: JSON.parse(existing.text) as string, duplicate: true };
       const id = this.nextId();
       this.dedupe.set(marker, { text: JSON.stringify(id), expiresAt: this.now() + (options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS) });
-      this.push(id, queue, text, options.delayMs);
-      return { id, duplicate: false };
+      return this.push(id, queue, text, options);
     }
-    const id = this.nextId();
-    this.push(id, queue, text, options?.delayMs);
-    return { id, duplicate: false };
+    return this.push(this.nextId(), queue, text, options);
   }
 
   async claim<T>(queue: string, options: ClaimOptions): Promise<Job<T> | undefined> {
@@ -171,9 +168,20 @@ export class MemoryStore implements StoreBackend {
     return job;
   }
 
-  private push(id: string, queue: string, text: string, delayMs = 0): void {
+  private push(id: string, queue: string, text: string, options: EnqueueOptions | undefined): EnqueueResult {
     const now = this.now();
-    this.jobs.set(id, { id, queue, text, enqueuedAt: now, readyAt: now + delayMs, attempt: 0, claim: undefined });
+    if (options?.claim && !options.delayMs && !this.anyReady(queue, now)) {
+      const claim = randomUUID();
+      this.jobs.set(id, { id, queue, text, enqueuedAt: now, readyAt: now + options.claim.leaseMs, attempt: 1, claim });
+      return { id, duplicate: false, claimed: { claim, attempt: 1, enqueuedAt: now } };
+    }
+    this.jobs.set(id, { id, queue, text, enqueuedAt: now, readyAt: now + (options?.delayMs ?? 0), attempt: 0, claim: undefined });
+    return { id, duplicate: false };
+  }
+
+  private anyReady(queue: string, now: number): boolean {
+    for (const job of this.jobs.values()) if (job.queue === queue && job.readyAt <= now) return true;
+    return false;
   }
 
   private nextId(): string {

@@ -72,12 +72,23 @@ export interface EnqueueOptions {
   dedupeTtlMs?: number;
   /** Do not hand the job out before this delay. */
   delayMs?: number;
+  /**
+   * Stores the job already claimed by the caller for `leaseMs` (attempt 1), as if a `claim` had
+   * taken it the moment it was enqueued, provided no job of the queue is ready then (older jobs go
+   * first); the result's `claimed` is that claim. It saves a consumer with a free slot the claim (a
+   * statement and a commit in SQLite, a round trip in Redis) and the decoding of the payload. Not
+   * with `delayMs`, nor for a duplicate. A backend that does not support it leaves `claimed`
+   * undefined, and the job waits in the queue like any other.
+   */
+  claim?: ClaimOptions;
 }
 
 export interface EnqueueResult {
   id: string;
   /** True when `dedupeKey` had been seen: nothing was enqueued. */
   duplicate: boolean;
+  /** With `EnqueueOptions.claim`: the claim the job was stored with (ack, release or extend it like any claim). */
+  claimed?: { claim: string; attempt: number; enqueuedAt: number };
 }
 
 export interface ClaimOptions {

@@ -32,9 +32,12 @@ export function durableQueue<E>(
   );
   return {
     async deliver(delivery, dedupeKey) {
-      const result = await rt.hostStore.enqueue(queue, { ...delivery, event: withoutCredentials(delivery.event, alsoCredentials) }, dedupeKey === undefined ? {} : { dedupeKey, ...(options.dedupeTtlMs ? { dedupeTtlMs: options.dedupeTtlMs } : {}) });
-      if (!result.duplicate) rt.queues.notify(queue);
-      return result;
+      const { id, duplicate } = await rt.queues.enqueue(
+        queue,
+        { event: withoutCredentials(delivery.event, alsoCredentials), extras: delivery.extras },
+        dedupeKey === undefined ? undefined : { dedupeKey, ...(options.dedupeTtlMs ? { dedupeTtlMs: options.dedupeTtlMs } : {}) },
+      );
+      return { id, duplicate };
     },
     stop,
   };

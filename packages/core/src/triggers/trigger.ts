@@ -1,5 +1,5 @@
 import type { Logger } from "../logging/logger.js";
-import type { Store } from "../store/store.js";
+import type { EnqueueOptions, EnqueueResult, Store } from "../store/store.js";
 import type { BaseContext, ContextExtras } from "../context/context.js";
 import type { SlackEnvelope } from "../slack/slack-types.js";
 
@@ -111,6 +111,12 @@ export interface QueueRunner {
   consume<T>(queue: string, handler: (payload: T, job: { id: string; attempt: number }) => Promise<void>, options?: ConsumeOptions<T>): () => void;
   /** Wakes local consumers of `queue` now rather than at the next poll. */
   notify(queue: string): void;
+  /**
+   * Enqueues a job in the host store and wakes the local consumer. When that consumer has a free
+   * slot and no older job is waiting, the job is stored already claimed by it and started at once,
+   * with `payload` itself (not a decoded copy: pass JSON values, as the queue stores them).
+   */
+  enqueue(queue: string, payload: unknown, options?: Omit<EnqueueOptions, "claim">): Promise<EnqueueResult>;
 }
 
 export interface ConsumeOptions<T> {

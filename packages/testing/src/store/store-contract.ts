@@ -15,6 +15,12 @@ export interface StoreContractOptions {
    * instant. Backends whose server keeps the time (Redis) must use the default.
    */
   clock?: StoreContractClock;
+  /**
+   * Whether the backend stores a job already claimed when `enqueue` is given `claim` (default
+   * true). A backend that does not may say so: the suite then checks that it ignores the option
+   * (the job waits in the queue, and `claimed` is undefined), which consumers handle.
+   */
+  claimOnEnqueue?: boolean;
 }
 
 /** Short enough to wait out in a test; long enough that nothing expires between two calls. */
@@ -396,6 +402,58 @@ export function describeStoreContract(
         expect(again.duplicate).toBe(false);
         expect(again.id).not.toBe(first.id);
         expect(await store.claim(q, { leaseMs: LONG_MS })).toMatchObject({ id: again.id, payload: "d", attempt: 1 });
+      });
+
+      it("enqueue with claim stores the job claimed by the caller, as a claim would at once", async () => {
+        const q = ns + "claimed";
+        const result = await store.enqueue(q, { n: 1 }, { claim: { leaseMs: SHORT_MS } });
+        expect(result.duplicate).toBe(false);
+        if (options.claimOnEnqueue === false) {
+          expect(result.claimed).toBeUndefined();
+          expect(await store.claim(q, { leaseMs: LONG_MS })).toMatchObject({ id: result.id, payload: { n: 1 }, attempt: 1 });
+          return;
+        }
+        expect(result.claimed).toMatchObject({ attempt: 1 });
+        expect(typeof result.claimed!.claim).toBe("string");
+        expect(typeof result.claimed!.enqueuedAt).toBe("number");
+        const first = { queue: q, id: result.id, claim: result.claimed!.claim };
+        // Nobody else gets it while the lease runs; it counts in the queue.
+        expect(await store.claim(q, { leaseMs: LONG_MS })).toBeUndefined();
+        expect(await store.queueSize(q)).toBe(1);
+        expect(await store.extend(first, SHORT_MS)).toBe(true);
+        // Unacked, it is redelivered when the lease runs out: that claim was attempt 1.
+        await sleep(PAST_SHORT_MS);
+        expect(await store.ack(first)).toBe(false);
+        const second = (await store.claim(q, { leaseMs: LONG_MS }))!;
+        expect(second).toMatchObject({ id: result.id, payload: { n: 1 }, attempt: 2, enqueuedAt: result.claimed!.enqueuedAt });
+        expect(await store.ack(second)).toBe(true);
+        expect(await store.queueSize(q)).toBe(0);
+
+        // Acked with the claim it came with, it is gone; a duplicate is not claimed again.
+        const once = await store.enqueue(q, "x", { dedupeKey: "evt-claimed", claim: { leaseMs: LONG_MS } });
+        expect(await store.ack({ queue: q, id: once.id, claim: once.claimed!.claim })).toBe(true);
+        expect(await store.enqueue(q, "x", { dedupeKey: "evt-claimed", claim: { leaseMs: LONG_MS } })).toEqual({ id: once.id, duplicate: true });
+        expect(await store.queueSize(q)).toBe(0);
+
+        // Older jobs go first: while one is ready, a new job is not claimed on enqueue but waits behind it.
+        const waiting = await store.enqueue(q, "older");
+        const behind = await store.enqueue(q, "newer", { claim: { leaseMs: LONG_MS } });
+        expect(behind.claimed).toBeUndefined();
+        const older = (await store.claim(q, { leaseMs: LONG_MS }))!;
+        expect(older).toMatchObject({ id: waiting.id, payload: "older" });
+        const newer = (await store.claim(q, { leaseMs: LONG_MS }))!;
+        expect(newer).toMatchObject({ id: behind.id, payload: "newer", attempt: 1 });
+        // Claimed jobs are not waiting: with those two in hand, the next one is claimed on enqueue.
+        const next = await store.enqueue(q, "next", { claim: { leaseMs: LONG_MS } });
+        expect(next.claimed).toMatchObject({ attempt: 1 });
+        for (const job of [older, newer, { queue: q, id: next.id, claim: next.claimed!.claim }]) expect(await store.ack(job)).toBe(true);
+
+        // A delayed job is not handed out before its delay, so it cannot be claimed on enqueue either.
+        const later = await store.enqueue(q, "later", { delayMs: SHORT_MS, claim: { leaseMs: LONG_MS } });
+        expect(later.claimed).toBeUndefined();
+        expect(await store.claim(q, { leaseMs: LONG_MS })).toBeUndefined();
+        await sleep(PAST_SHORT_MS);
+        expect(await store.claim(q, { leaseMs: LONG_MS })).toMatchObject({ id: later.id, payload: "later", attempt: 1 });
       });
 
       it("dedupe keys belong to one queue", async () => {

@@ -27,6 +27,13 @@ export interface SocketModeReceiverOptions {
 export class SocketModeReceiver {
   private readonly client: InstanceType<typeof SocketModeClient>;
   private isConnected = false;
+  /** Envelopes acked during the current read, to hand on once it is done. */
+  private received: SlackEnvelope[] = [];
+  private readonly handOn = (): void => {
+    const envelopes = this.received;
+    this.received = [];
+    for (const envelope of envelopes) this.options.onEnvelope(envelope);
+  };
   private paused = false;
   private stopped = false;
 
@@ -53,7 +60,11 @@ export class SocketModeReceiver {
       // accepting work we cannot dedupe or will not run.
       if (this.paused) return;
       event.ack().catch((error: unknown) => log.warn({ err: error }, "ack failed"));
-      options.onEnvelope({
+      // Handed on once the current read is done: the envelopes that arrived together (one socket
+      // read holds several when Slack sends a burst) are all acked before any is dispatched, so an
+      // ack never waits for the routing of the envelopes ahead of it.
+      if (this.received.length === 0) queueMicrotask(this.handOn);
+      this.received.push({
         envelope_id: event.envelope_id,
         type: event.type,
         payload: event.body ?? {},

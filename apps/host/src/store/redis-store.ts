@@ -216,13 +216,10 @@ local now = now_ms()
 local n = redis.call('INCR', KEYS[2])
 local id = string.format('%d', n)
 local claimed = ARGV[7] ~= '' and #redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now), 'LIMIT', 0, 1) == 0
-if not claimed then
-  redis.call('HSET', ARGV[1] .. id, 'q', ARGV[2], 'p', ARGV[3], 't', int(now), 'a', 0, 'c', '')
-  redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[6])), string.format('%0${JOB_ID_WIDTH}d', n))
-else
-  redis.call('HSET', ARGV[1] .. id, 'q', ARGV[2], 'p', ARGV[3], 't', int(now), 'a', 1, 'c', ARGV[7])
-  redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[8])), string.format('%0${JOB_ID_WIDTH}d', n))
-end
+local attempt, token, wait = 0, '', ARGV[6]
+if claimed then attempt, token, wait = 1, ARGV[7], ARGV[8] end
+redis.call('HSET', ARGV[1] .. id, 'q', ARGV[2], 'p', ARGV[3], 't', int(now), 'a', attempt, 'c', token)
+redis.call('ZADD', KEYS[1], int(now + tonumber(wait)), string.format('%0${JOB_ID_WIDTH}d', n))
 if ARGV[4] == '1' then redis.call('SET', KEYS[3], id, 'PX', ARGV[5]) end
 return {id, 0, int(now), claimed and 1 or 0}`,
   },

@@ -490,9 +490,9 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO dedupe (queue, dedupe_key, job_id, expires_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (queue, dedupe_key) DO UPDATE SET job_id = excluded.job_id, expires_at = excluded.expires_at`,
     ),
-    insertJob: db.prepare<[string, string, number, number]>("INSERT INTO jobs (queue, payload, enqueued_at, ready_at) VALUES (?, ?, ?, ?)"),
-    insertClaimedJob: db.prepare<[string, string, number, number, string]>(
-      "INSERT INTO jobs (queue, payload, enqueued_at, ready_at, attempt, claim) VALUES (?, ?, ?, ?, 1, ?)",
+    // Waiting (attempt 0, no claim), or already claimed (attempt 1, ready again at the end of the lease).
+    insertJob: db.prepare<[string, string, number, number, number, string | null]>(
+      "INSERT INTO jobs (queue, payload, enqueued_at, ready_at, attempt, claim) VALUES (?, ?, ?, ?, ?, ?)",
     ),
     // Oldest ready first: a job that has waited longest since it became claimable. A redelivered or
     // released job becomes ready again at the end of its lease or delay, so it does not jump ahead
@@ -538,8 +538,8 @@ function prepareStatements(db: Database.Database) {
     const token = options.claim && !options.delayMs && sql.anyReady.get(queue, now) === undefined ? randomUUID() : undefined;
     const id = String(
       (token === undefined
-        ? sql.insertJob.run(queue, payload, now, now + (options.delayMs ?? 0))
-        : sql.insertClaimedJob.run(queue, payload, now, now + options.claim!.leaseMs, token)
+        ? sql.insertJob.run(queue, payload, now, now + (options.delayMs ?? 0), 0, null)
+        : sql.insertJob.run(queue, payload, now, now + options.claim!.leaseMs, 1, token)
       ).lastInsertRowid,
     );
     if (options.dedupeKey !== undefined) {

@@ -7,52 +7,52 @@ import { QueueWorker } from "./queue-worker.js";
 
 const silent = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, done) => done() }) });
 
+type Call = (...args: unknown[]) => Promise<unknown>;
+
+/** The store, with each of its methods passed through `wrap` (its name and the real call). */
+function wrapped(store: Store, wrap: (method: string, call: Call, args: unknown[]) => Promise<unknown>): Store {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== "function" || typeof prop !== "string") return value;
+      const call: Call = (...args) => (value as Call).apply(target, args);
+      return (...args: unknown[]) => wrap(prop, call, args);
+    },
+  });
+}
+
 /**
  * A store whose claims answer a turn of the event loop late, as a store that commits in groups
  * (SQLite) or over the network (Redis) does: the claim has looked at the queue, but its caller
  * hears of it only after other work has run.
  */
 function slowToAnswer(store: Store): Store {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== "claim" || typeof value !== "function") return value;
-      return async (...args: unknown[]) => {
-        const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        await new Promise((resolve) => setImmediate(resolve));
-        return result;
-      };
-    },
+  return wrapped(store, async (method, call, args) => {
+    const result = await call(...args);
+    if (method === "claim") await new Promise((resolve) => setImmediate(resolve));
+    return result;
   });
 }
 
 /** The store, with a count of the calls made to each of its methods. */
 function counted(store: Store): { store: Store; calls: Record<string, number> } {
   const calls: Record<string, number> = {};
-  const proxy = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== "function" || typeof prop !== "string") return value;
-      return (...args: unknown[]) => {
-        calls[prop] = (calls[prop] ?? 0) + 1;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, calls };
+  return {
+    store: wrapped(store, (method, call, args) => {
+      calls[method] = (calls[method] ?? 0) + 1;
+      return call(...args);
+    }),
+    calls,
+  };
 }
 
 /** A store that ignores `claim` on enqueue, as a third-party backend written before it may. */
 function withoutClaimOnEnqueue(store: Store): Store {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== "enqueue" || typeof value !== "function") return value;
-      return (queue: string, payload: unknown, options?: { claim?: unknown }) => {
-        const { claim: _ignored, ...rest } = options ?? {};
-        return (value as (...a: unknown[]) => unknown).call(target, queue, payload, rest);
-      };
-    },
+  return wrapped(store, (method, call, args) => {
+    if (method !== "enqueue") return call(...args);
+    const [queue, payload, options] = args as [string, unknown, { claim?: unknown } | undefined];
+    const { claim: _ignored, ...rest } = options ?? {};
+    return call(queue, payload, rest);
   });
 }
 
@@ -153,13 +153,7 @@ describe("QueueWorker.enqueue", () => {
     const store = new MemoryStore();
     // The dying process's view of the store: once it is dead, nothing it asks reaches the store (no heartbeat either).
     let dead = false;
-    const fromDyingProcess = new Proxy(store, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof value !== "function") return value;
-        return (...args: unknown[]) => (dead ? new Promise(() => {}) : (value as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    });
+    const fromDyingProcess = wrapped(store, (_method, call, args) => (dead ? new Promise(() => {}) : call(...args)));
     const dying = new QueueWorker(fromDyingProcess, silent, { leaseMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
     const started = deferred();
     // A handler that never finishes: the process "dies" with the job in hand.

@@ -114,32 +114,31 @@ export class QueueWorker implements QueueRunner {
   async enqueue(queue: string, payload: unknown, options: Omit<EnqueueOptions, "claim"> = {}): Promise<EnqueueResult> {
     const c = this.consumers.get(queue);
     const direct = c !== undefined && !c.stopped && !this.paused && !options.delayMs && c.active + c.reserved < this.concurrency;
-    if (!direct) {
-      const result = await this.store.enqueue(queue, payload, options);
-      if (!result.duplicate && c) {
-        c.queuedSeq++;
-        c.backlog = true;
-        c.wake();
-      }
-      return result;
-    }
-    c.reserved++;
+    if (direct) c.reserved++;
     let result: EnqueueResult;
     try {
-      result = await this.store.enqueue(queue, payload, { ...options, claim: { leaseMs: this.leaseMs } });
+      result = await this.store.enqueue(queue, payload, direct ? { ...options, claim: { leaseMs: this.leaseMs } } : options);
     } finally {
-      c.reserved--;
+      if (direct) c.reserved--;
     }
-    if (result.claimed && !c.stopped) {
+    if (!c || result.duplicate) return result;
+    if (!result.claimed) {
+      // Older jobs were ready, no slot was free, or the backend does not claim on enqueue.
+      this.leftWaiting(c);
+    } else if (c.stopped) {
+      // Stopped while the enqueue was on its way: give the job back rather than let its lease run out.
+      await this.store.release({ queue, id: result.id, claim: result.claimed.claim }).catch(() => false);
+    } else {
       this.start(c, { queue, id: result.id, payload, ...result.claimed });
-    } else if (!result.duplicate) {
-      // Not claimed (older jobs were ready, or a backend without the option), or claimed by a consumer
-      // that has stopped since, whose claim then simply runs out: the job is the queue's to hand out.
-      c.queuedSeq++;
-      c.backlog = true;
-      c.wake();
     }
     return result;
+  }
+
+  /** A job of `c`'s queue waits in the store: wake the loop, and on every freed slot until a claim finds none. */
+  private leftWaiting(c: Consumer): void {
+    c.queuedSeq++;
+    c.backlog = true;
+    c.wake();
   }
 
   /** Stops claiming (e.g. while the store is unreachable); in-flight jobs go on. */
@@ -275,8 +274,7 @@ export class QueueWorker implements QueueRunner {
           this.log.warn({ queue: c.queue, job: job.id, attempt: job.attempt, retryInMs: delayMs }, "job failed; will retry");
           await this.store.release(job, { delayMs }).catch(() => false);
           // It waits in the queue now: the loop should look for it when its delay is over.
-          c.queuedSeq++;
-          c.backlog = true;
+          this.leftWaiting(c);
         }
       } finally {
         clearInterval(heartbeat);

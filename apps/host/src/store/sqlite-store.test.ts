@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
@@ -88,10 +88,61 @@ describe("SqliteStore", () => {
     const db = new Database(file);
     try {
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
-      expect(db.pragma("user_version", { simple: true })).toBe(1);
+      expect(db.pragma("user_version", { simple: true })).toBe(2);
     } finally {
       db.close();
     }
+  });
+
+  it("migrates a version 1 file: its jobs, ids and dedupe markers are kept", async () => {
+    // Version 1's queue tables, as 0.x hosts wrote them.
+    mkdirSync(dirname(file), { recursive: true });
+    const v1 = new Database(file);
+    v1.exec(`
+      CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, payload TEXT NOT NULL, enqueued_at INTEGER NOT NULL,
+        ready_at INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 0, claim TEXT);
+      CREATE INDEX jobs_ready ON jobs (queue, ready_at, id);
+      CREATE TABLE dedupe (queue TEXT NOT NULL, dedupe_key TEXT NOT NULL, job_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
+        PRIMARY KEY (queue, dedupe_key)) WITHOUT ROWID;
+      CREATE INDEX dedupe_expiry ON dedupe (expires_at);
+      INSERT INTO jobs (id, queue, payload, enqueued_at, ready_at) VALUES (41, 'q', '"acked later"', 1, 1), (42, 'q', '"waiting"', 2, 2);
+      DELETE FROM jobs WHERE id = 42;
+      INSERT INTO jobs (queue, payload, enqueued_at, ready_at) VALUES ('q', '"waiting"', 3, 3);
+      INSERT INTO dedupe VALUES ('q', 'evt-1', '43', ${Date.now() + 60_000});
+      PRAGMA user_version = 1;
+    `);
+    v1.close();
+
+    const store = await openStore();
+    expect(await store.claim("q", { leaseMs: 60_000 })).toMatchObject({ id: "41" });
+    expect(await store.claim("q", { leaseMs: 60_000 })).toMatchObject({ id: "43", payload: "waiting" });
+    expect(await store.enqueue("q", "again", { dedupeKey: "evt-1" })).toEqual({ id: "43", duplicate: true });
+    const fresh = await store.enqueue("q", "new", { dedupeKey: "evt-2" });
+    expect(Number(fresh.id)).toBeGreaterThan(43);
+    await store.close();
+
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma("user_version", { simple: true })).toBe(2);
+      const objects = db.prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE name IN ('jobs', 'jobs_v1', 'dedupe_expiry', 'jobs_ready')").all();
+      expect(objects.map((o) => o.name).sort()).toEqual(["jobs", "jobs_ready"]);
+      expect(objects.find((o) => o.name === "jobs")!.sql).not.toMatch(/AUTOINCREMENT/i);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("never reuses a job id, even after a restart with every job acked", async () => {
+    const first = await openStore();
+    await first.enqueue("q", 1);
+    const job = (await first.claim("q", { leaseMs: 60_000 }))!;
+    expect(await first.ack(job)).toBe(true);
+    expect(await first.queueSize("q")).toBe(0);
+    await first.close();
+
+    const second = await openStore();
+    const next = await second.enqueue("q", 2);
+    expect(Number(next.id)).toBeGreaterThan(Number(job.id));
   });
 
   it("refuses a database written by a newer schema", async () => {
@@ -138,6 +189,22 @@ describe("SqliteStore", () => {
       expect(db.prepare("SELECT key FROM kv").all()).toEqual([{ key: "kept" }]);
       expect(db.prepare("SELECT count(*) AS n FROM dedupe").get()).toEqual({ n: 0 });
       expect(db.prepare("SELECT count(*) AS n FROM leases").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it("sweeps dedupe markers on its timer a slice at a time, keeping the live ones", async () => {
+    const store = await SqliteStore.open(file, { sweepIntervalMs: 20 });
+    // Several slices' worth (a slice is 1,000), expired markers interleaved with live ones in key order.
+    await Promise.all(Array.from({ length: 2_500 }, (_, i) => store.enqueue("q", i, { dedupeKey: `k-${String(i).padStart(5, "0")}`, dedupeTtlMs: i % 100 === 0 ? 60_000 : 30 })));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await store.enqueue("q", "retry", { dedupeKey: "k-00100" })).duplicate).toBe(true);
+    expect((await store.enqueue("q", "retry", { dedupeKey: "k-00101" })).duplicate).toBe(false);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare("SELECT count(*) AS n FROM dedupe").get()).toEqual({ n: 26 });
     } finally {
       db.close();
     }

@@ -32,9 +32,14 @@ export interface SqliteStoreOptions {
 }
 
 /** Bump when the schema changes, and migrate from the previous versions in `migrate`. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** Dedupe markers looked at per sweep transaction (about a millisecond of work). */
+const DEDUPE_SWEEP_SLICE = 1_000;
 
+// What a delivery costs is mostly the B-tree pages its writes dirty, each appended whole to the WAL
+// at commit; so the queue tables carry no index and no bookkeeping a delivery would have to update
+// without needing it (see the version 2 notes in `migrate`).
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS kv (
     key TEXT PRIMARY KEY,
@@ -43,10 +48,9 @@ const SCHEMA = `
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
 
-  -- AUTOINCREMENT so that a job id is never reused, even after the newest job is acked: a
-  -- dedupe marker may still name it.
   CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- Given by the store, never reused (see nextJobId).
+    id INTEGER PRIMARY KEY,
     queue TEXT NOT NULL,
     payload TEXT NOT NULL,
     enqueued_at INTEGER NOT NULL,
@@ -58,6 +62,7 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (queue, ready_at, id);
 
+  -- No index on expires_at: the sweep walks the primary key in slices instead.
   CREATE TABLE IF NOT EXISTS dedupe (
     queue TEXT NOT NULL,
     dedupe_key TEXT NOT NULL,
@@ -65,7 +70,6 @@ const SCHEMA = `
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (queue, dedupe_key)
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS dedupe_expiry ON dedupe (expires_at);
 
   CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY,
@@ -95,6 +99,17 @@ interface PendingOp {
   op: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+}
+
+interface DedupeRow {
+  queue: string;
+  dedupe_key: string;
+  expires_at: number;
+}
+
+interface DedupeCursor {
+  queue: string;
+  key: string;
 }
 
 interface JobRow {
@@ -188,6 +203,8 @@ export class SqliteStore implements StoreBackend {
   private readonly pendingKeys = new Map<string, number>();
   private pendingQueueOps = 0;
   private commitOnYield = false;
+  /** A sliced sweep of the dedupe markers is under way. */
+  private sweeping = false;
   private commitAtTurnEnd = false;
 
   private constructor(
@@ -198,8 +215,8 @@ export class SqliteStore implements StoreBackend {
     sweepIntervalMs: number,
   ) {
     this.sql = prepareStatements(db);
-    this.sweep();
-    this.sweepTimer = setInterval(() => this.sweepQuietly(), sweepIntervalMs);
+    this.sweepInSlices();
+    this.sweepTimer = setInterval(() => this.sweepInSlices(), sweepIntervalMs);
     // The sweep is housekeeping: it must never be what keeps the process alive.
     this.sweepTimer.unref();
   }
@@ -401,17 +418,39 @@ export class SqliteStore implements StoreBackend {
     });
   };
 
-  /** Deletes what has expired. Reads already ignore it; this only keeps the file from growing. */
+  /** Deletes what has expired, all in one go. Reads already ignore it; this only keeps the file from growing. */
   sweep(): void {
-    this.sql.sweep.immediate(Date.now());
+    const now = Date.now();
+    this.sql.sweep.immediate(now);
+    let cursor: DedupeCursor | undefined;
+    do cursor = this.sql.sweepDedupeSlice(cursor, now);
+    while (cursor !== undefined);
   }
 
-  private sweepQuietly(): void {
+  /**
+   * The sweep on open and on the timer: the dedupe markers (a day's deliveries by default) a slice
+   * per event-loop turn, so that a large table never stalls the host. Errors are left to the next
+   * sweep; a database that stays broken shows in ping().
+   */
+  private sweepInSlices(): void {
+    if (this.sweeping || this.closed) return;
     try {
-      this.sweep();
+      this.sql.sweep.immediate(Date.now());
     } catch {
-      // Nothing to do here: the next sweep retries, and a database that stays broken shows in ping().
+      return;
     }
+    this.sweeping = true;
+    const slice = (after: DedupeCursor | undefined): void => {
+      let cursor: DedupeCursor | undefined;
+      try {
+        cursor = this.closed ? undefined : this.sql.sweepDedupeSlice(after, Date.now());
+      } catch {
+        cursor = undefined;
+      }
+      if (cursor === undefined) this.sweeping = false;
+      else setImmediate(slice, cursor).unref();
+    };
+    slice(undefined);
   }
 }
 
@@ -453,6 +492,24 @@ function migrate(db: Database.Database, file: string): void {
     }
     // Version 0 is a new (or pre-versioning) file; IF NOT EXISTS makes that safe either way.
     db.exec(SCHEMA);
+    if (version < 2) {
+      // Version 2 drops what every delivery paid for and nothing needed: the index on dedupe
+      // markers' expiry (the sweep walks the primary key instead), and AUTOINCREMENT on job ids,
+      // which updated sqlite_sequence on every enqueue (ids are now given by the store). SQLite
+      // cannot drop AUTOINCREMENT from a table, so the jobs table is rebuilt, ids and all.
+      db.exec("DROP INDEX IF EXISTS dedupe_expiry");
+      const jobs = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").get();
+      if (jobs && /AUTOINCREMENT/i.test(jobs.sql)) {
+        db.exec(`
+          ALTER TABLE jobs RENAME TO jobs_v1;
+          DROP INDEX jobs_ready;
+          ${SCHEMA.slice(SCHEMA.indexOf("CREATE TABLE IF NOT EXISTS jobs"), SCHEMA.indexOf("-- No index on expires_at"))}
+          INSERT INTO jobs (id, queue, payload, enqueued_at, ready_at, attempt, claim)
+            SELECT id, queue, payload, enqueued_at, ready_at, attempt, claim FROM jobs_v1;
+          DROP TABLE jobs_v1;
+        `);
+      }
+    }
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).exclusive();
 }
@@ -491,8 +548,8 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (queue, dedupe_key) DO UPDATE SET job_id = excluded.job_id, expires_at = excluded.expires_at`,
     ),
     // Waiting (attempt 0, no claim), or already claimed (attempt 1, ready again at the end of the lease).
-    insertJob: db.prepare<[string, string, number, number, number, string | null]>(
-      "INSERT INTO jobs (queue, payload, enqueued_at, ready_at, attempt, claim) VALUES (?, ?, ?, ?, ?, ?)",
+    insertJob: db.prepare<[number, string, string, number, number, number, string | null]>(
+      "INSERT INTO jobs (id, queue, payload, enqueued_at, ready_at, attempt, claim) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
     // Oldest ready first: a job that has waited longest since it became claimable. A redelivered or
     // released job becomes ready again at the end of its lease or delay, so it does not jump ahead
@@ -521,9 +578,21 @@ function prepareStatements(db: Database.Database) {
     releaseLease: db.prepare<[string, string, number]>("DELETE FROM leases WHERE name = ? AND owner = ? AND expires_at > ?"),
 
     deleteExpiredKeys: db.prepare<[number]>("DELETE FROM kv WHERE expires_at <= ?"),
-    deleteExpiredDedupe: db.prepare<[number]>("DELETE FROM dedupe WHERE expires_at <= ?"),
     deleteExpiredLeases: db.prepare<[number]>("DELETE FROM leases WHERE expires_at <= ?"),
+    // A slice of dedupe markers in key order: the first, and the next after a cursor.
+    firstDedupe: db.prepare<[number], DedupeRow>("SELECT queue, dedupe_key, expires_at FROM dedupe ORDER BY queue, dedupe_key LIMIT ?"),
+    nextDedupe: db.prepare<[string, string, number], DedupeRow>(
+      "SELECT queue, dedupe_key, expires_at FROM dedupe WHERE (queue, dedupe_key) > (?, ?) ORDER BY queue, dedupe_key LIMIT ?",
+    ),
+    deleteDedupe: db.prepare<[string, string, number]>("DELETE FROM dedupe WHERE queue = ? AND dedupe_key = ? AND expires_at <= ?"),
+    maxJobId: db.prepare<[], { id: number | null }>("SELECT max(id) AS id FROM jobs"),
   };
+
+  // Job ids are never reused, even once the newest job is acked, since a dedupe marker may still
+  // name it: each is above every id in the table and above the clock in microseconds, so ids keep
+  // growing across restarts with an empty table. (Until about the year 2250 they stay below 2^53.)
+  let lastJobId = sql.maxJobId.get()!.id ?? 0;
+  const nextJobId = (now: number): number => (lastJobId = Math.max(lastJobId + 1, now * 1000));
 
   // The multi-statement operations. They run inside a group's transaction without a savepoint of
   // their own (which would double the statements of a queue operation): once their arguments are
@@ -536,12 +605,10 @@ function prepareStatements(db: Database.Database) {
     }
     // Stored already claimed, unless an older job is ready: the claim a consumer would have made at once.
     const token = options.claim && !options.delayMs && sql.anyReady.get(queue, now) === undefined ? randomUUID() : undefined;
-    const id = String(
-      (token === undefined
-        ? sql.insertJob.run(queue, payload, now, now + (options.delayMs ?? 0), 0, null)
-        : sql.insertJob.run(queue, payload, now, now + options.claim!.leaseMs, 1, token)
-      ).lastInsertRowid,
-    );
+    const n = nextJobId(now);
+    if (token === undefined) sql.insertJob.run(n, queue, payload, now, now + (options.delayMs ?? 0), 0, null);
+    else sql.insertJob.run(n, queue, payload, now, now + options.claim!.leaseMs, 1, token);
+    const id = String(n);
     if (options.dedupeKey !== undefined) {
       sql.putDedupe.run(queue, options.dedupeKey, id, now + (options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS));
     }
@@ -556,8 +623,15 @@ function prepareStatements(db: Database.Database) {
   };
   const sweep = db.transaction((now: number) => {
     sql.deleteExpiredKeys.run(now);
-    sql.deleteExpiredDedupe.run(now);
     sql.deleteExpiredLeases.run(now);
+  });
+  // One slice of the dedupe markers after `after` (from the first when undefined): deletes the
+  // expired ones, and returns the last key looked at, or undefined once the end is reached.
+  const sweepDedupeSlice = db.transaction((after: DedupeCursor | undefined, now: number): DedupeCursor | undefined => {
+    const rows = after === undefined ? sql.firstDedupe.all(DEDUPE_SWEEP_SLICE) : sql.nextDedupe.all(after.queue, after.key, DEDUPE_SWEEP_SLICE);
+    for (const row of rows) if (row.expires_at <= now) sql.deleteDedupe.run(row.queue, row.dedupe_key, now);
+    const last = rows.at(-1);
+    return rows.length < DEDUPE_SWEEP_SLICE || last === undefined ? undefined : { queue: last.queue, key: last.dedupe_key };
   });
   // One group commit, BEGIN IMMEDIATE (the write lock is taken before the first read). An operation
   // that throws (a value that cannot be encoded, a constraint) is undone alone: each is a single
@@ -571,7 +645,7 @@ function prepareStatements(db: Database.Database) {
       }
     }
   });
-  return { ...sql, enqueue, claim, sweep, group: groupTx.immediate };
+  return { ...sql, enqueue, claim, sweep, sweepDedupeSlice: sweepDedupeSlice.immediate, group: groupTx.immediate };
 }
 
 function expiry(now: number, options: SetOptions | undefined): number | null {

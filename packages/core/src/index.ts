@@ -75,6 +75,7 @@ export type {
 } from "./triggers/trigger.js";
 export { ScheduleTrigger } from "./triggers/schedule.js";
 export { WebhookTrigger } from "./triggers/webhook.js";
+export { parseWebhookBody, type ParsedWebhookBody } from "./triggers/webhook-body.js";
 export { MessageTrigger, MentionTrigger, ReactionTrigger, EventTrigger } from "./triggers/slack-event.js";
 export { SlashCommandTrigger } from "./triggers/slash-command.js";
 export { BlockActionTrigger } from "./triggers/block-action.js";

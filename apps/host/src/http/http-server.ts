@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Engine, Logger, WebhookResponse } from "@botyard/core";
+import { parseWebhookBody, type Engine, type Logger, type WebhookResponse } from "@botyard/core";
 
 export interface Readiness {
   ready: boolean;
@@ -148,7 +148,7 @@ export class HttpServer {
       if (raw === undefined) {
         return send(res, { status: 413, headers: { connection: "close" }, body: { ok: false, error: "body_too_large", limitBytes: this.options.bodyLimitBytes } });
       }
-      const parsed = parseBody(req.headers["content-type"], raw);
+      const parsed = parseWebhookBody(req.headers["content-type"], raw);
       if (!parsed.ok) return send(res, { status: 400, body: { ok: false, error: "invalid_body", message: parsed.message } });
       const query: Record<string, string | string[]> = {};
       if (url.search) {
@@ -205,21 +205,6 @@ function decodePathSegment(segment: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function parseBody(contentType: string | undefined, raw: string): { ok: true; body: unknown } | { ok: false; message: string } {
-  if (raw.length === 0) return { ok: true, body: undefined };
-  // What nearly every sender says, checked before any splitting and lowercasing.
-  const type = contentType === undefined || contentType === "application/json" ? "application/json" : contentType.split(";")[0]!.trim().toLowerCase();
-  if (type === "application/x-www-form-urlencoded") return { ok: true, body: Object.fromEntries(new URLSearchParams(raw)) };
-  if (type === "application/json" || type.endsWith("+json") || type === "text/plain" && /^\s*[[{]/.test(raw)) {
-    try {
-      return { ok: true, body: JSON.parse(raw) };
-    } catch (error) {
-      return { ok: false, message: `malformed JSON: ${(error as Error).message}` };
-    }
-  }
-  return { ok: true, body: raw };
 }
 
 function send(res: ServerResponse, answer: WebhookResponse): void {

@@ -282,7 +282,7 @@ describe("Engine", () => {
     const { engine } = engineWith();
     engine.load([{ id: "d", plugin, config: {} }]);
     await engine.start();
-    const req = { method: "POST", headers: {}, query: {}, rawBody: "", body: { id: "evt-1" } };
+    const req = { method: "POST", headers: {}, query: {}, rawBody: '{"id":"evt-1"}', body: { id: "evt-1" } };
     expect((await engine.handleWebhook("d", "/", req)).status).toBe(500);
     expect((await engine.handleWebhook("d", "/", req)).status).toBe(200);
     expect(await engine.handleWebhook("d", "/", req)).toEqual({ status: 200, body: { ok: true, duplicate: true } });
@@ -306,7 +306,7 @@ describe("Engine", () => {
     const { engine } = engineWith();
     engine.load([{ id: "q", plugin, config: {} }]);
     await engine.start();
-    const req = { method: "POST", headers: {}, query: {}, rawBody: "", body: { id: "a" } };
+    const req = { method: "POST", headers: {}, query: {}, rawBody: '{"id":"a"}', body: { id: "a" } };
     const first = await engine.handleWebhook("q", "/", req);
     expect(first.status).toBe(202);
     expect((await engine.handleWebhook("q", "/", req)).body).toMatchObject({ duplicate: true });

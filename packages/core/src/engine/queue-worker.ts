@@ -117,7 +117,8 @@ export class QueueWorker implements QueueRunner {
     if (direct) c.reserved++;
     let result: EnqueueResult;
     try {
-      result = await this.store.enqueue(queue, payload, direct ? { ...options, claim: { leaseMs: this.leaseMs } } : options);
+      const stored = c?.options.encode ? c.options.encode(payload) : payload;
+      result = await this.store.enqueue(queue, stored, direct ? { ...options, claim: { leaseMs: this.leaseMs } } : options);
     } finally {
       if (direct) c.reserved--;
     }
@@ -211,7 +212,8 @@ export class QueueWorker implements QueueRunner {
             this.log.warn({ err: outcome.reason, queue: c.queue }, "queue claim failed; will retry");
           } else if (outcome.value) {
             found++;
-            this.start(c, outcome.value);
+            const decode = c.options.decode;
+            this.start(c, decode ? { ...outcome.value, payload: decode(outcome.value.payload) } : outcome.value);
           } else {
             empty = true;
           }

@@ -49,9 +49,11 @@ describe("durable intake", () => {
     expect(job!.payload.event.headers).toEqual({ "content-type": "application/json", "x-request-id": "req-42" });
     expect(job!.payload.event.query).toEqual({ env: "prod" });
     expect(JSON.stringify(job!.payload)).not.toMatch(/hook-credential|cHJveHk6cHc=|s3ss10n|5ign|5ecret|t0ken/);
+    // Nor the parsed body: it is the raw body read again, so it is not stored twice.
+    expect(job!.payload.event).not.toHaveProperty("body");
     await store.release(job!);
 
-    // The handler still gets the delivery, with everything else it needs.
+    // The handler still gets the delivery, with everything else it needs, the body read again from the store's copy.
     engine.queues.setPaused(false);
     await expect.poll(() => seen.length, { timeout: 5_000 }).toBe(1);
     expect(seen[0]).toMatchObject({ body: { service: "web" }, rawBody: '{"service":"web"}', headers: { "x-request-id": "req-42" } });
@@ -79,6 +81,35 @@ describe("durable intake", () => {
     const job = await store.claim<{ event: WebhookRequest }>("host/deliveries/alerts/webhook:/", { leaseMs: 60_000 });
     expect(job!.payload.event.headers).toEqual({ "x-request-id": "r-1" });
     expect(job!.payload.event.query).toEqual({});
+    await engine.stop(1_000);
+  });
+
+  it("reads a stored delivery's body again by its content type, form fields included", async () => {
+    const seen: unknown[] = [];
+    const plugin = definePlugin({
+      name: "forms",
+      core: "^1.0.0",
+      config: Type.Object({}),
+      setup(bot) {
+        bot.webhook("/", { durable: true }, async (ctx) => void seen.push(ctx.event.body));
+      },
+    });
+    const store = new MemoryStore();
+    const logger = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, done) => done() }) });
+    const slack = createSlackClient({ token: "xoxb-unused", apiUrl: "http://127.0.0.1:9/api/", logger });
+    const engine = new Engine({ slack, store, logger });
+    engine.load([{ id: "forms", plugin, config: {} }]);
+    await engine.start();
+    // Paused: the deliveries wait in the store and are claimed from it, not handed over at once.
+    engine.queues.setPaused(true);
+    const post = (contentType: string, rawBody: string, body: unknown) =>
+      engine.handleWebhook("forms", "/", { method: "POST", headers: { "content-type": contentType }, query: {}, rawBody, body });
+    expect((await post("application/x-www-form-urlencoded", "payload=%7B%7D&team=sre", { payload: "{}", team: "sre" })).status).toBe(202);
+    expect((await post("text/csv", "a,b", "a,b")).status).toBe(202);
+    expect((await post("application/json", "", undefined)).status).toBe(202);
+    engine.queues.setPaused(false);
+    await expect.poll(() => seen.length, { timeout: 5_000 }).toBe(3);
+    expect(seen).toEqual([{ payload: "{}", team: "sre" }, "a,b", undefined]);
     await engine.stop(1_000);
   });
 });

@@ -91,7 +91,7 @@ export interface WebhookRequest {
   query: Record<string, string | string[]>;
   /** The raw body, for signature checks. */
   rawBody: string;
-  /** Parsed JSON (or form fields), `undefined` when empty. */
+  /** `rawBody` read by its content type (see `parseWebhookBody`): parsed JSON, form fields, or the text; `undefined` when empty. */
   body: unknown;
 }
 
@@ -122,6 +122,14 @@ export interface QueueRunner {
 export interface ConsumeOptions<T> {
   /** Jobs with the same key run one after another in this process, in queue order. */
   orderingKey?: (payload: T) => string | undefined;
+  /**
+   * What the store keeps of a payload enqueued in this process (the payload itself by default):
+   * leave out what `decode` can rebuild, since every byte stored is written at least twice (on
+   * enqueue and on ack). A job handed to the local consumer at once runs with the payload itself.
+   */
+  encode?: (payload: T) => unknown;
+  /** Rebuilds a payload read back from the store from what `encode` kept (or from a payload stored whole). Must not throw. */
+  decode?: (stored: T) => T;
   /** Give up (dead-letter, logged) after this many attempts. Default 10. */
   maxAttempts?: number;
 }

@@ -2,6 +2,7 @@ import type { BaseContext } from "../context/context.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import { durableQueue, type DurableDelivery } from "./durable.js";
 import type { ActiveTrigger, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "./trigger.js";
+import { parseWebhookBody } from "./webhook-body.js";
 
 export type WebhookContext = BaseContext<WebhookRequest>;
 /** A handler may return the HTTP answer; `undefined` means 200 `{ "ok": true }`. Durable handlers' answers are not sent. */
@@ -66,6 +67,8 @@ export class WebhookTrigger implements Trigger {
     const queue = durable
       ? durableQueue<WebhookRequest>(rt, this.name, (d) => rt.run(d.event, this.handler), {
           dedupeTtlMs: this.options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS,
+          encode: storedDelivery,
+          decode: restoredDelivery,
           ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
           ...(typeof durable === "object" && durable.maxAttempts ? { maxAttempts: durable.maxAttempts } : {}),
           ...(typeof durable === "object" && durable.orderingKey
@@ -105,4 +108,21 @@ export class WebhookTrigger implements Trigger {
       },
     };
   }
+}
+
+// A durable delivery is stored without its parsed body: `body` is `rawBody` read by its content
+// type, so it is read again when the delivery comes back from the store, rather than written (on
+// enqueue and again on ack) twice over. The job handed to this process's worker at once keeps it.
+function storedDelivery({ event, extras }: DurableDelivery<WebhookRequest>): unknown {
+  return { event: { method: event.method, path: event.path, headers: event.headers, query: event.query, rawBody: event.rawBody }, extras };
+}
+
+function restoredDelivery(stored: DurableDelivery<WebhookRequest>): DurableDelivery<WebhookRequest> {
+  const event: Omit<WebhookRequest, "body"> & { body?: unknown } = stored.event;
+  // Stored whole: by an earlier version, or by a process with no consumer of the queue to ask.
+  if ("body" in event) return stored;
+  const type = event.headers["content-type"];
+  const parsed = parseWebhookBody(Array.isArray(type) ? type[0] : type, event.rawBody);
+  // It was read once already at intake, where a body that does not parse is refused.
+  return { event: { ...event, body: parsed.ok ? parsed.body : undefined }, extras: stored.extras };
 }

@@ -543,9 +543,10 @@ function prepareStatements(db: Database.Database) {
     findDedupe: db.prepare<[string, string, number], { job_id: string }>(
       "SELECT job_id FROM dedupe WHERE queue = ? AND dedupe_key = ? AND expires_at > ?",
     ),
-    putDedupe: db.prepare<[string, string, string, number]>(
+    // Inserts a marker, or overwrites one that has expired but not been swept yet; 0 changes when a live one is there.
+    putDedupe: db.prepare<[string, string, string, number, number]>(
       `INSERT INTO dedupe (queue, dedupe_key, job_id, expires_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (queue, dedupe_key) DO UPDATE SET job_id = excluded.job_id, expires_at = excluded.expires_at`,
+       ON CONFLICT (queue, dedupe_key) DO UPDATE SET job_id = excluded.job_id, expires_at = excluded.expires_at WHERE dedupe.expires_at <= ?`,
     ),
     // Waiting (attempt 0, no claim), or already claimed (attempt 1, ready again at the end of the lease).
     insertJob: db.prepare<[number, string, string, number, number, number, string | null]>(
@@ -598,26 +599,30 @@ function prepareStatements(db: Database.Database) {
   // their own (which would double the statements of a queue operation): once their arguments are
   // encoded, none of their statements can fail alone, only with an I/O error, which fails the
   // whole group's commit.
+  // Claim tokens only have to be unique (a claim whose lease ran out must not ack the job's next
+  // claim), not secret: one random prefix per store and a counter.
+  const tokenPrefix = randomUUID();
+  let tokenSeq = 0;
+  const newClaimToken = (): string => `${tokenPrefix}.${(++tokenSeq).toString(36)}`;
+
   const enqueue = (queue: string, payload: string, options: EnqueueOptions, now: number): EnqueueResult => {
-    if (options.dedupeKey !== undefined) {
-      const seen = sql.findDedupe.get(queue, options.dedupeKey, now);
-      if (seen) return { id: seen.job_id, duplicate: true };
+    const n = nextJobId(now);
+    const id = String(n);
+    // The marker goes first, naming the job it is about to be: when a live one is there already,
+    // that one write was the whole check, and nothing else is written.
+    if (options.dedupeKey !== undefined && sql.putDedupe.run(queue, options.dedupeKey, id, now + (options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS), now).changes === 0) {
+      return { id: sql.findDedupe.get(queue, options.dedupeKey, now)!.job_id, duplicate: true };
     }
     // Stored already claimed, unless an older job is ready: the claim a consumer would have made at once.
-    const token = options.claim && !options.delayMs && sql.anyReady.get(queue, now) === undefined ? randomUUID() : undefined;
-    const n = nextJobId(now);
+    const token = options.claim && !options.delayMs && sql.anyReady.get(queue, now) === undefined ? newClaimToken() : undefined;
     if (token === undefined) sql.insertJob.run(n, queue, payload, now, now + (options.delayMs ?? 0), 0, null);
     else sql.insertJob.run(n, queue, payload, now, now + options.claim!.leaseMs, 1, token);
-    const id = String(n);
-    if (options.dedupeKey !== undefined) {
-      sql.putDedupe.run(queue, options.dedupeKey, id, now + (options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS));
-    }
     return token === undefined ? { id, duplicate: false } : { id, duplicate: false, claimed: { claim: token, attempt: 1, enqueuedAt: now } };
   };
   const claim = (queue: string, leaseMs: number, now: number) => {
     const job = sql.nextReady.get(queue, now);
     if (!job) return undefined;
-    const token = randomUUID();
+    const token = newClaimToken();
     sql.markClaimed.run(token, now + leaseMs, job.id);
     return { ...job, claim: token, attempt: job.attempt + 1 };
   };

@@ -40,14 +40,7 @@ const DEDUPE_SWEEP_SLICE = 1_000;
 // What a delivery costs is mostly the B-tree pages its writes dirty, each appended whole to the WAL
 // at commit; so the queue tables carry no index and no bookkeeping a delivery would have to update
 // without needing it (see the version 2 notes in `migrate`).
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS kv (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL,
-    expires_at INTEGER
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
-
+const JOBS_TABLE = `
   CREATE TABLE IF NOT EXISTS jobs (
     -- Given by the store, never reused (see nextJobId).
     id INTEGER PRIMARY KEY,
@@ -60,7 +53,17 @@ const SCHEMA = `
     -- Token of the current claim; NULL while waiting.
     claim TEXT
   );
-  CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (queue, ready_at, id);
+  CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (queue, ready_at, id);`;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    expires_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
+
+${JOBS_TABLE}
 
   -- No index on expires_at: the sweep walks the primary key in slices instead.
   CREATE TABLE IF NOT EXISTS dedupe (
@@ -503,7 +506,7 @@ function migrate(db: Database.Database, file: string): void {
         db.exec(`
           ALTER TABLE jobs RENAME TO jobs_v1;
           DROP INDEX jobs_ready;
-          ${SCHEMA.slice(SCHEMA.indexOf("CREATE TABLE IF NOT EXISTS jobs"), SCHEMA.indexOf("-- No index on expires_at"))}
+          ${JOBS_TABLE}
           INSERT INTO jobs (id, queue, payload, enqueued_at, ready_at, attempt, claim)
             SELECT id, queue, payload, enqueued_at, ready_at, attempt, claim FROM jobs_v1;
           DROP TABLE jobs_v1;
@@ -595,16 +598,16 @@ function prepareStatements(db: Database.Database) {
   let lastJobId = sql.maxJobId.get()!.id ?? 0;
   const nextJobId = (now: number): number => (lastJobId = Math.max(lastJobId + 1, now * 1000));
 
-  // The multi-statement operations. They run inside a group's transaction without a savepoint of
-  // their own (which would double the statements of a queue operation): once their arguments are
-  // encoded, none of their statements can fail alone, only with an I/O error, which fails the
-  // whole group's commit.
   // Claim tokens only have to be unique (a claim whose lease ran out must not ack the job's next
   // claim), not secret: one random prefix per store and a counter.
   const tokenPrefix = randomUUID();
   let tokenSeq = 0;
   const newClaimToken = (): string => `${tokenPrefix}.${(++tokenSeq).toString(36)}`;
 
+  // The multi-statement operations. They run inside a group's transaction without a savepoint of
+  // their own (which would double the statements of a queue operation): once their arguments are
+  // encoded, none of their statements can fail alone, only with an I/O error, which fails the
+  // whole group's commit.
   const enqueue = (queue: string, payload: string, options: EnqueueOptions, now: number): EnqueueResult => {
     const n = nextJobId(now);
     const id = String(n);

@@ -77,6 +77,6 @@ export default definePlugin({
 
     bot.schedule("*/15 * * * * *", { name: "pending-recoveries" }, (ctx) => threader.sweepPending(ctx));
 
-    bot.onStart((ctx) => threader.workspace.load(ctx.slack, ctx.log));
+    bot.onStart((ctx) => threader.workspace.load(ctx));
   },
 });

@@ -21,10 +21,14 @@ export class Workspace {
     return this.known ?? {};
   }
 
-  /** Loads it once; a failure is logged and tried again next time (links are left out meanwhile). */
-  load(slack: WebClient, log: Logger): Promise<WorkspaceInfo> {
+  /**
+   * Loads it once; a failure is logged and tried again next time (links are left out meanwhile).
+   * Takes the run's context rather than its client and logger: once loaded, a delivery should not
+   * make either (a run makes them on first use).
+   */
+  load(ctx: { readonly slack: WebClient; readonly log: Logger }): Promise<WorkspaceInfo> {
     if (this.known) return Promise.resolve(this.known);
-    this.loading ??= slack.auth
+    this.loading ??= ctx.slack.auth
       .test()
       .then((auth) => {
         this.known = {
@@ -35,7 +39,7 @@ export class Workspace {
         return this.known;
       })
       .catch((error: unknown) => {
-        log.warn({ err: error }, "auth.test failed: links to alert messages are left out until it succeeds");
+        ctx.log.warn({ err: error }, "auth.test failed: links to alert messages are left out until it succeeds");
         this.loading = undefined;
         return {};
       });

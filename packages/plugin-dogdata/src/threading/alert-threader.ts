@@ -55,7 +55,7 @@ export class AlertThreader {
     const log = () => ctx.log.child({ datadogEvent: event.id, monitor: event.monitorId, scope: event.scope, transition: event.transitionText ?? event.transition });
     if (event.isTest) return log().info("Datadog test notification: nothing to thread");
     if (!event.transition) return log().info("transition not handled: ignored");
-    await this.workspace.load(ctx.slack, ctx.log);
+    await this.workspace.load(ctx);
     const kind = transitionKind(event.transition);
     const found = await this.locate(ctx, event, kind);
     if (kind === "recovery") {

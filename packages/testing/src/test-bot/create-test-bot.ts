@@ -79,7 +79,12 @@ export class TestBot {
     await this.settle();
   }
 
-  /** POSTs a body to the bot's webhook at `path` and waits for the run (and for queued durable work). */
+  /**
+   * POSTs a body to the bot's webhook at `path` and waits for the run (and for queued durable work).
+   * `options.rawBody` (by default `body` as JSON) must be the text `body` was read from, as it is
+   * when the host reads a request: a durable delivery claimed back from the store has its body
+   * read again from it.
+   */
   async webhook(path: string, body: unknown, options: { headers?: Record<string, string>; rawBody?: string } = {}): Promise<WebhookResponse> {
     const rawBody = options.rawBody ?? (body === undefined ? "" : JSON.stringify(body));
     const response = await this.engine.handleWebhook(this.id, path, {

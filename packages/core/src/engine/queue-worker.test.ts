@@ -175,6 +175,32 @@ describe("QueueWorker.enqueue", () => {
     await survivor.stop();
   });
 
+  it("keeps the lease of a job that runs for several leases: no other worker gets it, and it is handled once", async () => {
+    const { store, calls } = counted(new MemoryStore());
+    const worker = new QueueWorker(store, silent, { leaseMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
+    const release = deferred();
+    const handled: string[] = [];
+    worker.consume<string>("q", async (payload) => {
+      await release.promise;
+      handled.push(`worker: ${payload}`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await worker.enqueue("q", "long")).claimed).toBeDefined();
+
+    // Another worker looks for work all the while; it would get the job the moment a lease ran out.
+    const other = new QueueWorker(store, silent, { leaseMs: 150, pollMs: 20, maxPollMs: 20 });
+    other.consume<string>("q", async (payload) => void handled.push(`other: ${payload}`));
+    await new Promise((resolve) => setTimeout(resolve, 750));
+    release.resolve();
+    await worker.drain(5_000);
+    await other.stop();
+    await worker.stop();
+    expect(handled).toEqual(["worker: long"]);
+    // Five leases long: renewed at least every half lease.
+    expect(calls.extend).toBeGreaterThanOrEqual(5);
+    expect(await store.queueSize("q")).toBe(0);
+  });
+
   it("works with a store that ignores claim on enqueue: the job waits in the queue and the consumer is woken", async () => {
     const { store, calls } = counted(withoutClaimOnEnqueue(new MemoryStore()));
     const worker = new QueueWorker(store, silent, { pollMs: 60_000, maxPollMs: 60_000 });

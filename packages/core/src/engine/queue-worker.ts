@@ -57,6 +57,9 @@ export class QueueWorker implements QueueRunner {
   private readonly pollMs: number;
   private readonly maxPollMs: number;
   private paused = false;
+  /** Jobs in hand, with when their lease was taken or last renewed (see `renewLeases`). */
+  private readonly held = new Map<Job, number>();
+  private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -146,6 +149,34 @@ export class QueueWorker implements QueueRunner {
   setPaused(paused: boolean): void {
     this.paused = paused;
     if (!paused) for (const c of this.consumers.values()) c.wake();
+  }
+
+  /**
+   * Keeps `job`'s lease alive until it is settled. One timer serves every job in hand rather than
+   * one per job: most jobs are done long before their lease needs renewing, and a host runs many.
+   */
+  private hold(job: Job): void {
+    this.held.set(job, Date.now());
+    if (this.renewTimer) return;
+    // A tick every sixth of the lease renews what is a third old, so each lease is renewed at most
+    // half a lease after it was last taken.
+    this.renewTimer = setInterval(() => this.renewLeases(), this.leaseMs / 6);
+    // Housekeeping: never what keeps the process alive.
+    this.renewTimer.unref();
+  }
+
+  private renewLeases(): void {
+    if (this.held.size === 0) {
+      clearInterval(this.renewTimer);
+      this.renewTimer = undefined;
+      return;
+    }
+    const now = Date.now();
+    for (const [job, since] of this.held) {
+      if (now - since < this.leaseMs / 3) continue;
+      this.held.set(job, now);
+      void this.store.extend(job, this.leaseMs).catch(() => false);
+    }
   }
 
   /** Stops every consumer and waits for the jobs in hand. */
@@ -244,8 +275,7 @@ export class QueueWorker implements QueueRunner {
   private start(c: Consumer, job: Job): void {
     const key = c.options.orderingKey?.(job.payload);
     const previous = key === undefined ? undefined : c.chains.get(key);
-    const heartbeat = setInterval(() => void this.store.extend(job, this.leaseMs).catch(() => false), this.leaseMs / 3);
-    heartbeat.unref();
+    this.hold(job);
     c.active++;
     let handled = false;
     const settled = () => {
@@ -279,7 +309,7 @@ export class QueueWorker implements QueueRunner {
           this.leftWaiting(c);
         }
       } finally {
-        clearInterval(heartbeat);
+        this.held.delete(job);
         settled();
       }
     })();

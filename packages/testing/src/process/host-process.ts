@@ -74,6 +74,18 @@ export class HostProcess {
     return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
   }
 
+  /**
+   * CPU time the process has used so far, user and system, all its threads (Linux /proc), in
+   * seconds. Two readings around a load give its CPU cost per request, a figure that does not
+   * depend on how fast the load generator is.
+   */
+  cpuSeconds(): number {
+    // Fields after the command name, which may itself hold spaces: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${this.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  }
+
   kill(signal: NodeJS.Signals = "SIGTERM"): void {
     if (this.child.exitCode === null) this.child.kill(signal);
   }
@@ -93,6 +105,9 @@ export class HostProcess {
     return this.lines.map((l) => JSON.stringify(l)).join("\n") + this.stderr.join("");
   }
 }
+
+// USER_HZ, which Linux fixes at 100 on every architecture Node runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function botyardCli(cwd: string): string {
   const require = createRequire(join(cwd, "noop.js"));

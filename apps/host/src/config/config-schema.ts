@@ -102,7 +102,7 @@ export const HostConfigSchema = Type.Object(
               minimum: 100,
               default: 30_000,
               description:
-                "How long a claimed job stays claimed without news from its worker (renewed every third of it while the handler runs). After a crash, the job is handed out again once it has passed.",
+                "How long a claimed job stays claimed without news from its worker (renewed while the handler runs, at most half of it after the last renewal). After a crash, the job is handed out again once it has passed.",
             }),
           ),
           concurrency: Type.Optional(

@@ -215,10 +215,11 @@ async function intake(dir: string, options: BenchOptions): Promise<BenchResult[]
       const load_ = process.cpuUsage(loadBefore);
       return { result, serverCpuUs: ((server.cpuSeconds() - serverBefore) * 1e6) / result.requests.total, loadBusy: (load_.user + load_.system) / 1e6 / seconds };
     };
-    const ours: Array<Awaited<ReturnType<typeof measured>>> = [];
-    const durableNoop: Array<Awaited<ReturnType<typeof measured>>> = [];
-    const plain: Array<Awaited<ReturnType<typeof measured>>> = [];
-    const theirs: Array<Awaited<ReturnType<typeof measured>>> = [];
+    type Round = Awaited<ReturnType<typeof measured>>;
+    const ours: Round[] = [];
+    const durableNoop: Round[] = [];
+    const plain: Round[] = [];
+    const theirs: Round[] = [];
     for (let round = 0; round < (options.quick ? 1 : 3); round++) {
       const [dogdata, noopRound, plainRound, bareRound] = [
         await measured(`${hostUrl}/hooks/dogdata`, host),
@@ -233,7 +234,7 @@ async function intake(dir: string, options: BenchOptions): Promise<BenchResult[]
       plain.push(plainRound);
       theirs.push(bareRound);
     }
-    const rate = (rounds: typeof ours) => median(rounds.map((r) => r.result.requests.average));
+    const rate = (rounds: Round[]) => median(rounds.map((r) => r.result.requests.average));
     const ratio = rate(ours) / rate(theirs);
     const percent = (busy: number) => `${Math.round(busy * 100)}%`;
     const workload = "Datadog deliveries over HTTP, 16 connections (autocannon), SQLite queue";

@@ -36,6 +36,7 @@ export type {
 export { escapeSlack, renderTemplate, slackDate, truncate } from "./slack/format.js";
 export { retry, backoffDelay, sleep } from "./retry/retry.js";
 export type { RetryOptions } from "./retry/retry.js";
+export { withChildSignal } from "./signal/child-signal.js";
 
 export { defineAction } from "./actions/action.js";
 export type { ActionRecord } from "./actions/action.js";

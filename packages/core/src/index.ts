@@ -38,6 +38,7 @@ export { retry, backoffDelay, sleep } from "./retry/retry.js";
 export type { RetryOptions } from "./retry/retry.js";
 export { withChildSignal } from "./signal/child-signal.js";
 
+export type { PluginMetrics, MetricSample } from "./metrics/plugin-metrics.js";
 export { defineAction } from "./actions/action.js";
 export type { ActionRecord } from "./actions/action.js";
 

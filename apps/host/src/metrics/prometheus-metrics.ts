@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "../vendor/prom-client.js";
-import type { EngineObserver, RunInfo, StoreBackend } from "@botyard/core";
+import type { EngineObserver, MetricSample, RunInfo, StoreBackend } from "@botyard/core";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
 interface RunKeys {
@@ -38,6 +38,8 @@ export class PrometheusMetrics {
   readonly storeUp: Gauge;
   private readonly botStates = new Map<string, string>();
   private readonly keys = new Map<string, Map<string, RunKeys>>();
+  /** What plugins report (`ctx.metrics`), by full metric name. */
+  private readonly pluginSeries = new Map<string, { kind: MetricSample["kind"]; plugin: string; labels: string; metric: Gauge<string> | Counter<string> }>();
 
   constructor() {
     const registers = [this.registry];
@@ -94,6 +96,7 @@ export class PrometheusMetrics {
         if (outcome === "rate_limited") this.slackRateLimited.inc({ method });
       },
       scheduleSucceeded: (bot, trigger, at) => this.lastSuccess.set({ bot, trigger }, Math.floor(Math.max(at.getTime(), Date.now()) / 1000)),
+      metric: (sample) => this.pluginMetric(sample),
       botState: (bot, state) => {
         this.botStates.set(bot, state);
         this.bots.reset();
@@ -102,6 +105,29 @@ export class PrometheusMetrics {
         for (const [s, n] of counts) this.bots.set({ state: s }, n);
       },
     };
+  }
+
+  /**
+   * A plugin's gauge or counter, registered on first report. Its label names are fixed by that
+   * first report (Prometheus wants one set per metric): a later report with other labels, or the
+   * same name as the other kind, is refused with an error the engine logs as the observer's.
+   */
+  private pluginMetric(sample: MetricSample): void {
+    const name = sample.kind === "counter" ? `botyard_plugin_${sample.name}_total` : `botyard_plugin_${sample.name}`;
+    const labelNames = Object.keys(sample.labels).sort();
+    const labels = labelNames.join(",");
+    let series = this.pluginSeries.get(name);
+    if (!series) {
+      const help = `Reported by the ${sample.plugin} plugin (ctx.metrics.${sample.kind === "gauge" ? "gauge" : "count"}).`;
+      const options = { name, help, labelNames: ["bot", ...labelNames], registers: [this.registry] };
+      series = { kind: sample.kind, plugin: sample.plugin, labels, metric: sample.kind === "gauge" ? new Gauge(options) : new Counter(options) };
+      this.pluginSeries.set(name, series);
+    } else if (series.kind !== sample.kind || series.labels !== labels) {
+      throw new Error(`metric ${name} was first reported by the ${series.plugin} plugin as a ${series.kind} with labels [${series.labels}]; bot ${sample.bot} reports a ${sample.kind} with labels [${labels}]: not recorded`);
+    }
+    const values = { bot: sample.bot, ...sample.labels };
+    if (series.metric instanceof Gauge) series.metric.set(values, sample.value);
+    else series.metric.inc(values, sample.value);
   }
 
   /**

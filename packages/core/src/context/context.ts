@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { Container } from "../di/container.js";
 import type { Logger } from "../logging/logger.js";
+import type { PluginMetrics } from "../metrics/plugin-metrics.js";
 import type { Store } from "../store/store.js";
 import type { Actor } from "../slack/slack-types.js";
 
@@ -32,6 +33,8 @@ export interface BaseContext<E = unknown> {
   readonly channel: string | undefined;
   /** Aborted when the host shuts down: pass it to long I/O. */
   readonly signal: AbortSignal;
+  /** Gauges and counters about the bot's own work, on the host's `/metrics` (`botyard_plugin_<name>{bot=...}`). */
+  readonly metrics: PluginMetrics;
   /** This bot's DI container (services registered with `bot.provide`, plus the built-in tokens). */
   readonly container: Container;
   /**

@@ -3,6 +3,7 @@ import type { ActionRecord } from "../actions/action.js";
 import type { Container } from "../di/container.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import type { Logger } from "../logging/logger.js";
+import type { PluginMetrics } from "../metrics/plugin-metrics.js";
 import { scopedSlackClient } from "../slack/scoped-client.js";
 import type { Actor } from "../slack/slack-types.js";
 import type { Store } from "../store/store.js";
@@ -22,6 +23,7 @@ export interface ContextParts<E> {
   botLog: Logger;
   signal: AbortSignal;
   container: Container;
+  metrics: PluginMetrics;
   onAction: (record: ActionRecord) => void;
 }
 
@@ -42,6 +44,7 @@ class RunContext<E> implements BaseContext<E> {
   readonly channel: string | undefined;
   readonly signal: AbortSignal;
   readonly container: Container;
+  readonly metrics: PluginMetrics;
   private scopedSlack: WebClient | undefined;
   private runLog: Logger | undefined;
 
@@ -55,6 +58,7 @@ class RunContext<E> implements BaseContext<E> {
     this.channel = p.extras.channel;
     this.signal = p.signal;
     this.container = p.container;
+    this.metrics = p.metrics;
     // Handlers pass methods around (`.then(ctx.say)`): keep them bound.
     this.act = this.act.bind(this);
     this.say = this.say.bind(this);

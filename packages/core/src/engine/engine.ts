@@ -7,6 +7,7 @@ import { createContainer, type Container } from "../di/container.js";
 import { Tokens } from "../di/builtin-tokens.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import type { Logger } from "../logging/logger.js";
+import { pluginMetrics, type MetricSample, type PluginMetrics } from "../metrics/plugin-metrics.js";
 import type { SlackEnvelope } from "../slack/slack-types.js";
 import { namespaced } from "../store/namespaced-store.js";
 import type { Store, StoreBackend } from "../store/store.js";
@@ -65,6 +66,8 @@ interface BotEntry {
   reason?: string;
   code?: string;
   store: Store;
+  /** The bot's `ctx.metrics`. */
+  metrics: PluginMetrics;
   active: Map<string, ActiveTrigger>;
   stats: Map<string, { runs: number; errors: number; lastRun?: number; lastError?: string }>;
   lastRun?: number;
@@ -93,6 +96,7 @@ export class Engine {
   private runSeq = 0;
   private readonly runPrefix: string;
   private readonly onAction = (record: ActionRecord) => this.emit((o) => o.action?.(record));
+  private readonly onMetric = (sample: MetricSample) => this.emit((o) => o.metric?.(sample));
 
   constructor(private readonly options: EngineOptions) {
     this.owner = options.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -135,6 +139,7 @@ export class Engine {
         prepared: undefined,
         state: "loaded",
         store: namespaced(this.options.store, `bot/${spec.id}`),
+        metrics: pluginMetrics({ id: spec.id, plugin: spec.plugin.name }, this.onMetric),
         active: new Map(),
         stats: new Map(),
       };
@@ -393,6 +398,7 @@ export class Engine {
       botLog: prepared.log,
       signal: this.abort.signal,
       container: prepared.container,
+      metrics: entry.metrics,
       onAction: this.onAction,
     });
     let stats = entry.stats.get(trigger.name);

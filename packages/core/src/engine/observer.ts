@@ -1,4 +1,5 @@
 import type { ActionRecord } from "../actions/action.js";
+import type { MetricSample } from "../metrics/plugin-metrics.js";
 
 /** Hooks for metrics and tests; every method is optional. */
 export interface EngineObserver {
@@ -9,6 +10,8 @@ export interface EngineObserver {
   action?(record: ActionRecord): void;
   slackCall?(method: string, outcome: "ok" | "error" | "rate_limited"): void;
   scheduleSucceeded?(bot: string, trigger: string, at: Date): void;
+  /** A plugin reported a metric (`ctx.metrics`). */
+  metric?(sample: MetricSample): void;
   /** A bot changed state (started, failed). */
   botState?(bot: string, state: BotState, reason?: string): void;
 }

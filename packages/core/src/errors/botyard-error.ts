@@ -38,6 +38,8 @@ export const ErrorCodes = {
   STORE_LOCKED: "BOTYARD_ERR_STORE_LOCKED",
   /** A value given to the store cannot be stored (not JSON-serialisable). */
   STORE_VALUE: "BOTYARD_ERR_STORE_VALUE",
+  /** `ctx.metrics` was given a name, value or labels it cannot report. */
+  METRIC_INVALID: "BOTYARD_ERR_METRIC_INVALID",
   /** The host was asked to start without what it needs (tokens...). */
   HOST_START: "BOTYARD_ERR_HOST_START",
 } as const;

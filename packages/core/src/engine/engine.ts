@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
 import type { ActionRecord } from "../actions/action.js";
 import type { BaseContext, ContextExtras } from "../context/context.js";
-import { createContext } from "../context/create-context.js";
+import { createContext, type RunControl } from "../context/create-context.js";
 import { createContainer, type Container } from "../di/container.js";
 import { Tokens } from "../di/builtin-tokens.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
@@ -11,7 +11,7 @@ import { pluginMetrics, type MetricSample, type PluginMetrics } from "../metrics
 import type { SlackEnvelope } from "../slack/slack-types.js";
 import { namespaced } from "../store/namespaced-store.js";
 import type { Store, StoreBackend } from "../store/store.js";
-import type { ActiveTrigger, RunOutcome, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "../triggers/trigger.js";
+import type { ActiveTrigger, RunOptions, RunOutcome, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "../triggers/trigger.js";
 import type { BotState, EngineObserver, RunInfo } from "./observer.js";
 import { findTriggerConflicts, prepareBot, type BotSpec, type PreparedBot } from "./prepare-bot.js";
 import { QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
@@ -87,7 +87,10 @@ export class Engine {
   private readonly bots = new Map<string, BotEntry>();
   private readonly routes = new Map<string, Map<string, (req: WebhookRequest) => Promise<WebhookResponse>>>();
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Runs going on, to abort at the shutdown deadline (each run's `ctx.signal` is its own). */
+  private readonly live = new Set<RunControl>();
   private readonly observers: EngineObserver[];
+  /** Aborted at the shutdown deadline: for triggers' own waits, and runs started after it (stop hooks). */
   private readonly abort = new AbortController();
   private readonly container: Container;
   readonly queues: QueueWorker;
@@ -293,7 +296,9 @@ export class Engine {
     clearTimeout(timer);
     const unfinished = timedOut ? this.inflight.size : 0;
     if (timedOut) this.log.warn({ unfinished }, "handlers still running at the shutdown deadline; aborting them");
-    this.abort.abort();
+    const reason = new Error("the host is shutting down");
+    this.abort.abort(reason);
+    for (const run of this.live) run.abort(reason);
     for (const entry of this.bots.values()) {
       if (entry.state !== "running" || !entry.prepared) continue;
       for (const hook of entry.prepared.registrations.onStop) {
@@ -353,7 +358,7 @@ export class Engine {
       hostStore: this.hostStore,
       owner: this.owner,
       signal: this.abort.signal,
-      run: (event, handler, extras) => this.run(entry, trigger, event, handler, extras ?? {}),
+      run: (event, handler, extras, options) => this.run(entry, trigger, event, handler, extras ?? {}, false, options),
       slack: this.router,
       http: {
         route: (path, handler) => {
@@ -379,6 +384,7 @@ export class Engine {
     handler: (ctx: BaseContext<E>) => R | Promise<R>,
     extras: ContextExtras,
     duringShutdown = false,
+    options?: RunOptions,
   ): Promise<RunOutcome<R>> {
     const prepared = entry.prepared!;
     // Unique per process (the owner) and cheap: this runs on every event.
@@ -396,7 +402,8 @@ export class Engine {
       slack: this.options.slack,
       store: entry.store,
       botLog: prepared.log,
-      signal: this.abort.signal,
+      hostSignal: this.abort.signal,
+      work: options?.work,
       container: prepared.container,
       metrics: entry.metrics,
       onAction: this.onAction,
@@ -405,9 +412,14 @@ export class Engine {
     if (!stats) entry.stats.set(trigger.name, (stats = { runs: 0, errors: 0 }));
     const info: RunInfo = { bot: entry.id, plugin: prepared.info.plugin, trigger: trigger.name, kind: trigger.kind, runId };
     for (const o of this.observers) o.runStarted?.(info);
+    this.live.add(ctx);
     const promise = this.execute(entry, stats, info, ctx, handler);
     this.inflight.add(promise);
-    promise.then(() => this.inflight.delete(promise));
+    promise.then(() => {
+      this.inflight.delete(promise);
+      this.live.delete(ctx);
+      ctx.end();
+    });
     return promise;
   }
 

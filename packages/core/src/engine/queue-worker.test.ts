@@ -170,7 +170,7 @@ describe("QueueWorker.enqueue", () => {
     // Another host (here, another worker on the same store) takes it once the lease has run out.
     const survivor = new QueueWorker(store, silent, { pollMs: 20, maxPollMs: 20 });
     const handled: Array<{ payload: unknown; id: string; attempt: number }> = [];
-    survivor.consume("q", async (payload, job) => void handled.push({ payload, ...job }));
+    survivor.consume("q", async (payload, job) => void handled.push({ payload, id: job.id, attempt: job.attempt }));
     await expect.poll(() => handled, { timeout: 5_000 }).toEqual([{ payload: "work", id, attempt: 2 }]);
     await survivor.stop();
   });
@@ -199,6 +199,23 @@ describe("QueueWorker.enqueue", () => {
     // Five leases long: renewed at least every half lease.
     expect(calls.extend).toBeGreaterThanOrEqual(5);
     expect(await store.queueSize("q")).toBe(0);
+  });
+
+  it("aborts the job's signal when its claim is lost mid-run (the lease ran out), and never acks it", async () => {
+    // A store where the job's lease has run out by the time it is renewed: another worker may have it.
+    const { store, calls } = counted(wrapped(new MemoryStore(), (method, call, args) => (method === "extend" ? Promise.resolve(false) : call(...args))));
+    const worker = new QueueWorker(store, silent, { leaseMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
+    const seen: string[] = [];
+    worker.consume<string>("q", async (_payload, job) => {
+      await new Promise<void>((resolve) => job.signal.addEventListener("abort", () => resolve(), { once: true }));
+      seen.push((job.signal.reason as Error).message);
+      throw job.signal.reason;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const { id } = await worker.enqueue("q", "work");
+    await expect.poll(() => seen, { timeout: 5_000 }).toEqual([`the claim of job ${id} in q was lost (its lease ran out); another worker may run it`]);
+    await worker.stop();
+    expect(calls.ack).toBeUndefined();
   });
 
   it("works with a store that ignores claim on enqueue: the job waits in the queue and the consumer is woken", async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from "../logging/logger.js";
+import { backoffDelay } from "../retry/retry.js";
 import type { EnqueueOptions, EnqueueResult, Job, Store } from "../store/store.js";
-import type { ConsumeOptions, QueueRunner } from "../triggers/trigger.js";
+import type { ConsumeOptions, JobInHand, QueueRunner } from "../triggers/trigger.js";
 
 export interface QueueWorkerOptions {
   /** How long a claim lasts before the job returns to the queue (renewed while the handler runs). */
@@ -14,7 +15,7 @@ export interface QueueWorkerOptions {
 
 interface Consumer {
   queue: string;
-  handler: (payload: unknown, job: { id: string; attempt: number }) => Promise<void>;
+  handler: (payload: unknown, job: JobInHand) => Promise<void>;
   options: ConsumeOptions<unknown>;
   stopped: boolean;
   /** Wakes the loop: at once when it sleeps, or, when it is claiming, by making it look again. */
@@ -57,8 +58,8 @@ export class QueueWorker implements QueueRunner {
   private readonly pollMs: number;
   private readonly maxPollMs: number;
   private paused = false;
-  /** Jobs in hand, with when their lease was taken or last renewed (see `renewLeases`). */
-  private readonly held = new Map<Job, number>();
+  /** Jobs in hand (see `renewLeases`). */
+  private readonly held = new Map<Job, Held>();
   private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -72,7 +73,7 @@ export class QueueWorker implements QueueRunner {
     this.maxPollMs = options.maxPollMs ?? 5_000;
   }
 
-  consume<T>(queue: string, handler: (payload: T, job: { id: string; attempt: number }) => Promise<void>, options: ConsumeOptions<T> = {}): () => void {
+  consume<T>(queue: string, handler: (payload: T, job: JobInHand) => Promise<void>, options: ConsumeOptions<T> = {}): () => void {
     if (this.consumers.has(queue)) throw new Error(`Queue "${queue}" already has a consumer.`);
     const consumer: Consumer = {
       queue,
@@ -155,14 +156,16 @@ export class QueueWorker implements QueueRunner {
    * Keeps `job`'s lease alive until it is settled. One timer serves every job in hand rather than
    * one per job: most jobs are done long before their lease needs renewing, and a host runs many.
    */
-  private hold(job: Job): void {
-    this.held.set(job, Date.now());
-    if (this.renewTimer) return;
+  private hold(job: Job): Held {
+    const held = new Held(job);
+    this.held.set(job, held);
+    if (this.renewTimer) return held;
     // A tick every sixth of the lease renews what is a third old, so each lease is renewed at most
     // half a lease after it was last taken.
     this.renewTimer = setInterval(() => this.renewLeases(), this.leaseMs / 6);
     // Housekeeping: never what keeps the process alive.
     this.renewTimer.unref();
+    return held;
   }
 
   private renewLeases(): void {
@@ -172,10 +175,22 @@ export class QueueWorker implements QueueRunner {
       return;
     }
     const now = Date.now();
-    for (const [job, since] of this.held) {
-      if (now - since < this.leaseMs / 3) continue;
-      this.held.set(job, now);
-      void this.store.extend(job, this.leaseMs).catch(() => false);
+    for (const [job, held] of this.held) {
+      if (now - held.since < this.leaseMs / 3) continue;
+      held.since = now;
+      this.store.extend(job, this.leaseMs).then(
+        (kept) => {
+          // The lease ran out before this renewal (the process stalled, the store was unreachable for
+          // longer than the lease): the job is back in the queue and another worker may run it now.
+          // Tell the run (its ctx.signal) to stop acting, and do not ack or release a claim that is gone.
+          if (!kept && this.held.get(job) === held) {
+            this.log.warn({ queue: job.queue, job: job.id, attempt: job.attempt }, "lost the claim of a job still in hand (its lease ran out); aborting its run");
+            held.lose();
+          }
+        },
+        // Unreachable for now: the next tick tries again, and the lease may still hold.
+        () => {},
+      );
     }
   }
 
@@ -275,7 +290,7 @@ export class QueueWorker implements QueueRunner {
   private start(c: Consumer, job: Job): void {
     const key = c.options.orderingKey?.(job.payload);
     const previous = key === undefined ? undefined : c.chains.get(key);
-    this.hold(job);
+    const held = this.hold(job);
     c.active++;
     let handled = false;
     const settled = () => {
@@ -290,7 +305,7 @@ export class QueueWorker implements QueueRunner {
       if (previous) await previous.catch(() => {});
       try {
         try {
-          await c.handler(job.payload, { id: job.id, attempt: job.attempt });
+          await c.handler(job.payload, held);
         } finally {
           settled();
         }
@@ -302,7 +317,7 @@ export class QueueWorker implements QueueRunner {
           await this.store.set(`deadletter/${c.queue}/${job.id}`, { payload: job.payload, error: String(error), at: Date.now() }).catch(() => {});
           await this.store.ack(job).catch(() => false);
         } else {
-          const delayMs = Math.min(1000 * 2 ** (job.attempt - 1), 60_000);
+          const delayMs = backoffDelay(job.attempt, 1_000, 60_000);
           this.log.warn({ queue: c.queue, job: job.id, attempt: job.attempt, retryInMs: delayMs }, "job failed; will retry");
           await this.store.release(job, { delayMs }).catch(() => false);
           // It waits in the queue now: the loop should look for it when its delay is over.
@@ -321,4 +336,42 @@ export class QueueWorker implements QueueRunner {
       if (c.backlog) c.wake();
     });
   }
+}
+
+/** A job in hand: when its lease was last taken or renewed, and its run's signal, made only if asked for. */
+class Held implements JobInHand {
+  since = Date.now();
+  private controller: AbortController | undefined;
+  private lost = false;
+
+  constructor(private readonly job: Job) {}
+
+  get id(): string {
+    return this.job.id;
+  }
+
+  get queue(): string {
+    return this.job.queue;
+  }
+
+  get attempt(): number {
+    return this.job.attempt;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.lost) this.controller.abort(lostClaim(this.job));
+    }
+    return this.controller.signal;
+  }
+
+  lose(): void {
+    this.lost = true;
+    this.controller?.abort(lostClaim(this.job));
+  }
+}
+
+function lostClaim(job: Job): Error {
+  return new Error(`the claim of job ${job.id} in ${job.queue} was lost (its lease ran out); another worker may run it`);
 }

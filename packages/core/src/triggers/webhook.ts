@@ -65,7 +65,7 @@ export class WebhookTrigger implements Trigger {
   activate(rt: TriggerRuntime): ActiveTrigger {
     const durable = this.options.durable;
     const queue = durable
-      ? durableQueue<WebhookRequest>(rt, this.name, (d) => rt.run(d.event, this.handler), {
+      ? durableQueue<WebhookRequest>(rt, this.name, (d, job) => rt.run(d.event, this.handler, undefined, { work: job }), {
           dedupeTtlMs: this.options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS,
           encode: storedDelivery,
           decode: restoredDelivery,

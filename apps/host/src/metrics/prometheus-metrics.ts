@@ -11,7 +11,7 @@ interface RunKeys {
 
 /** What is timed: every operation of the Store contract, and ping. */
 const STORE_OPERATIONS = new Set<string>([
-  "get", "set", "delete", "setIfAbsent", "compareAndSet", "list", "enqueue", "claim", "ack", "release", "extend", "queueSize",
+  "get", "set", "delete", "setIfAbsent", "compareAndSet", "list", "enqueue", "claim", "ack", "release", "extend", "queueSize", "nextReadyAt",
   "acquireLease", "renewLease", "releaseLease", "ping",
 ] satisfies Array<keyof StoreBackend>);
 

@@ -542,6 +542,12 @@ export class RedisStore implements StoreBackend {
     return this.run("queueSize", () => this.client.zcard(this.queueKey(queue)));
   }
 
+  async nextReadyAt(queue: string): Promise<number | undefined> {
+    // The queue's sorted set is scored by when each job can be claimed.
+    const first = await this.run("nextReadyAt", () => this.client.zrange(this.queueKey(queue), 0, 0, "WITHSCORES"));
+    return first.length === 2 ? Number(first[1]) : undefined;
+  }
+
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     return (await this.run("acquireLease", () => this.client.botyardAcquireLease(this.leaseKey(name), owner, msArg(ttlMs)))) === 1;
   }

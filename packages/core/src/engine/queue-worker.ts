@@ -242,6 +242,8 @@ export class QueueWorker implements QueueRunner {
     let batch = 1;
     while (!c.stopped) {
       let claimed = false;
+      // A claim answered that nothing was ready (not one that failed: then the loop backs off).
+      let foundNone = false;
       // A wake that comes while the claims below are in flight (an enqueue committed just after
       // them, a job finished) must not be lost to a sleep of up to maxPollMs.
       c.woken = false;
@@ -266,6 +268,7 @@ export class QueueWorker implements QueueRunner {
         }
         // Nothing was ready when the claims ran, and no job was left waiting since: stop looking on every freed slot.
         if (empty && c.queuedSeq === queuedBefore) c.backlog = false;
+        foundNone = empty;
         claimed = found > 0;
         batch = found === want ? Math.min(want * 2, this.concurrency) : 1;
       }
@@ -273,8 +276,10 @@ export class QueueWorker implements QueueRunner {
         delay = this.pollMs;
         continue;
       }
+      const wait = c.active >= this.concurrency ? this.pollMs : foundNone ? await this.untilReady(c.queue, delay) : delay;
+      if (c.woken) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, c.active >= this.concurrency ? this.pollMs : delay);
+        const timer = setTimeout(resolve, wait);
         timer.unref();
         c.sleeping = () => {
           clearTimeout(timer);
@@ -284,6 +289,22 @@ export class QueueWorker implements QueueRunner {
       });
       c.sleeping = undefined;
       delay = Math.min(delay * 2, this.maxPollMs);
+    }
+  }
+
+  /**
+   * How long an idle loop sleeps: `delay`, or less when the store can tell that a job becomes
+   * claimable sooner (a claim left by a process that died runs out, a retry's delay ends), so that
+   * the job is picked up then rather than at the next poll.
+   */
+  private async untilReady(queue: string, delay: number): Promise<number> {
+    if (!this.store.nextReadyAt) return delay;
+    try {
+      const at = await this.store.nextReadyAt(queue);
+      // A millisecond late: a lease is over once its end is in the past.
+      return at === undefined ? delay : Math.max(1, Math.min(delay, at - Date.now() + 1));
+    } catch {
+      return delay;
     }
   }
 

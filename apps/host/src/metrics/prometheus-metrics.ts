@@ -146,11 +146,13 @@ export class PrometheusMetrics {
   }
 
   /**
-   * Wraps a store so each operation's latency (and failure) is measured. Every webhook and event
-   * makes several store calls, so each operation's wrapper is made once, on first use, and times
-   * with a FastHistogram keyed by the operation's name.
+   * Wraps a store so each operation's latency (and failure) is measured, and `onFailure` hears of
+   * every failed operation as it happens (the host's store health, which must not wait for its
+   * next ping to pause intake). Every webhook and event makes several store calls, so each
+   * operation's wrapper is made once, on first use, and times with a FastHistogram keyed by the
+   * operation's name.
    */
-  instrument(store: StoreBackend): StoreBackend {
+  instrument(store: StoreBackend, onFailure: (error: unknown, op: string) => void = () => {}): StoreBackend {
     const latency = this.storeLatency;
     const errors = this.storeErrors;
     const backend = store.kind;
@@ -159,6 +161,7 @@ export class PrometheusMetrics {
       const labels = () => [backend, op];
       const failed = (error: unknown) => {
         errors.inc({ backend, op });
+        onFailure(error, op);
         throw error;
       };
       return (...args: unknown[]) => {
@@ -170,6 +173,7 @@ export class PrometheusMetrics {
         } catch (error) {
           observe();
           errors.inc({ backend, op });
+          onFailure(error, op);
           return Promise.reject(error as Error);
         }
         return result.then(

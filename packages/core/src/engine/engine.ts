@@ -208,6 +208,10 @@ export class Engine {
   /**
    * Takes a Slack envelope (already acked by the receiver). Events are deduplicated by `event_id`
    * in the host store, so a redelivery, or the same event on another replica's socket, runs once.
+   * Rejects, having run nothing, when the store cannot claim the event
+   * (`BOTYARD_ERR_STORE_UNAVAILABLE`): the caller keeps the envelope and dispatches it again once
+   * the store answers. The claim is this envelope's own, so a dispatch retried after a claim whose
+   * answer was lost (it had been written) still runs, once.
    */
   dispatch(envelope: SlackEnvelope): Promise<void> {
     // Tracked like a run, so that idle() also waits for an envelope still being deduplicated.
@@ -226,8 +230,10 @@ export class Engine {
     if (targets.length === 0) return;
     const eventId = typeof payload.event_id === "string" ? payload.event_id : undefined;
     if (eventId) {
-      const first = await this.hostStore.setIfAbsent(`event/${eventId}`, this.owner, { ttlMs: this.options.eventDedupeTtlMs ?? 3_600_000 });
-      if (!first) {
+      const key = `event/${eventId}`;
+      const claim = `${this.owner}/${envelope.envelope_id}`;
+      const first = await this.hostStore.setIfAbsent(key, claim, { ttlMs: this.options.eventDedupeTtlMs ?? 3_600_000 });
+      if (!first && (await this.hostStore.get(key)) !== claim) {
         this.log.debug({ eventId, retry: envelope.retry_attempt }, "duplicate Slack event ignored");
         return;
       }

@@ -7,6 +7,12 @@ export interface DurableDelivery<E> {
   extras: ContextExtras;
 }
 
+export interface DurableQueue<E> {
+  /** Resolves once the delivery is committed (or recognised as a duplicate of `dedupeKey`). */
+  deliver(delivery: DurableDelivery<E>, dedupeKey?: string): Promise<{ id: string; duplicate: boolean }>;
+  stop(): void;
+}
+
 /**
  * Puts a trigger's deliveries through the host store's work queue: `deliver` resolves once the
  * delivery is committed, a worker runs `handle` (a failure is retried with backoff), and after a
@@ -19,7 +25,7 @@ export function durableQueue<E>(
   triggerName: string,
   handle: (delivery: DurableDelivery<E>, job: JobInHand) => Promise<{ ok: boolean; error?: unknown }>,
   options: ConsumeOptions<DurableDelivery<E>> & { dedupeTtlMs?: number; credentials?: string[] } = {},
-): { deliver(delivery: DurableDelivery<E>, dedupeKey?: string): Promise<{ id: string; duplicate: boolean }>; stop(): void } {
+): DurableQueue<E> {
   const queue = `deliveries/${rt.botId}/${triggerName}`;
   const alsoCredentials = new Set((options.credentials ?? []).map((name) => name.toLowerCase()));
   const stop = rt.queues.consume<DurableDelivery<E>>(

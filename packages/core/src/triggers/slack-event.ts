@@ -1,5 +1,7 @@
 import type { BaseContext, ContextExtras } from "../context/context.js";
 import type { AppMentionEvent, MessageEvent, ReactionAddedEvent } from "../slack/slack-types.js";
+import { ErrorCodes, isBotyardError } from "../errors/botyard-error.js";
+import { retry } from "../retry/retry.js";
 import { durableQueue } from "./durable.js";
 import type { ActiveTrigger, RunOptions, SlackSubscriptions, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
 
@@ -73,7 +75,18 @@ function deliveryFor<E>(
   const queue = durableQueue<E>(rt, name, async (d, job) => (await handle(d.event, d.extras, { work: job })) as { ok: boolean; error?: unknown });
   return {
     deliver: (event, extras) => {
-      queue.deliver({ event, extras }).catch((error: unknown) => rt.log.error({ err: error }, "could not queue a Slack event; it is lost"));
+      // The event is acked and claimed: while the store does not answer, it waits here, in this
+      // process, until it can be queued. (No abort signal on the waits: hundreds of held events
+      // would each hang a listener on the host's.)
+      retry(() => queue.deliver({ event, extras }), {
+        retries: Number.POSITIVE_INFINITY,
+        minDelayMs: 100,
+        maxDelayMs: 5_000,
+        retryable: (error) => isBotyardError(error, ErrorCodes.STORE_UNAVAILABLE) && !rt.signal.aborted,
+        onRetry: ({ error, retry: n }) => {
+          if (n === 1) rt.log.warn({ err: error }, "the store does not answer: holding a Slack event until it can be queued");
+        },
+      }).catch((error: unknown) => rt.log.error({ err: error }, "could not queue a Slack event; it is lost"));
     },
     stop: queue.stop,
   };

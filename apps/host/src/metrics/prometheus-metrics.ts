@@ -33,6 +33,7 @@ export class PrometheusMetrics {
   private readonly storeLatency: FastHistogram;
   private readonly storeErrors: Counter<"backend" | "op">;
   private readonly lastSuccess: Gauge<"bot" | "trigger">;
+  private readonly deadLetters: Counter<"bot" | "queue">;
   private readonly bots: Gauge<"state">;
   readonly slackConnected: Gauge;
   readonly storeUp: Gauge;
@@ -72,6 +73,12 @@ export class PrometheusMetrics {
       labelNames: ["bot", "trigger"],
       registers,
     });
+    this.deadLetters = new Counter({
+      name: "botyard_dead_letters_total",
+      help: "Durable jobs that failed for the last time and were kept as dead letters (for queue.deadLetterTtlMs), by bot and queue.",
+      labelNames: ["bot", "queue"],
+      registers,
+    });
     this.bots = new Gauge({ name: "botyard_bots", help: "Bots by state (running, failed, loaded, stopped).", labelNames: ["state"], registers });
     this.slackConnected = new Gauge({ name: "botyard_slack_connected", help: "1 while the Socket Mode connection is up.", registers });
     this.storeUp = new Gauge({ name: "botyard_store_up", help: "1 while the store answers.", registers });
@@ -97,6 +104,7 @@ export class PrometheusMetrics {
       },
       scheduleSucceeded: (bot, trigger, at) => this.lastSuccess.set({ bot, trigger }, Math.floor(Math.max(at.getTime(), Date.now()) / 1000)),
       metric: (sample) => this.pluginMetric(sample),
+      deadLetter: (letter) => this.deadLetters.inc({ bot: letter.bot ?? "", queue: letter.queue }),
       botState: (bot, state) => {
         this.botStates.set(bot, state);
         this.bots.reset();

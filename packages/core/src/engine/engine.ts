@@ -107,7 +107,10 @@ export class Engine {
     this.hostStore = namespaced(options.store, "host");
     this.observers = [...(options.observers ?? [])];
     this.container = options.container ?? createContainer();
-    this.queues = new QueueWorker(this.hostStore, options.logger.child({ component: "queue" }), options.queue);
+    this.queues = new QueueWorker(this.hostStore, options.logger.child({ component: "queue" }), {
+      ...options.queue,
+      onDeadLetter: (letter) => this.emit((o) => o.deadLetter?.(letter)),
+    });
   }
 
   get log(): Logger {
@@ -378,7 +381,12 @@ export class Engine {
           return () => byPath!.delete(key);
         },
       },
-      queues: this.queues,
+      // The bot's consumers are its own: their dead letters say whose they are.
+      queues: {
+        consume: (queue, handler, options) => this.queues.consume(queue, handler, options, entry.id),
+        notify: (queue) => this.queues.notify(queue),
+        enqueue: (queue, payload, options) => this.queues.enqueue(queue, payload, options),
+      },
       scheduleSucceeded: (name, at) => this.emit((o) => o.scheduleSucceeded?.(entry.id, name, at)),
     };
   }

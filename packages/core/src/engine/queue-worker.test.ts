@@ -218,6 +218,26 @@ describe("QueueWorker.enqueue", () => {
     expect(calls.ack).toBeUndefined();
   });
 
+  it("keeps a job that failed its last attempt as a dead letter, for the dead-letter TTL only, and says so", async () => {
+    let now = Date.now();
+    const store = new MemoryStore(() => now);
+    const letters: unknown[] = [];
+    const worker = new QueueWorker(store, silent, { pollMs: 10, maxPollMs: 10, deadLetterTtlMs: 60_000, onDeadLetter: (l) => letters.push(l) });
+    worker.consume("deliveries/ledger/webhook:/", async () => {
+      throw new Error("the ledger API refused it");
+    }, { maxAttempts: 1 }, "ledger");
+    const { id } = await worker.enqueue("deliveries/ledger/webhook:/", { invoice: 7 });
+    await expect.poll(() => letters.length, { timeout: 5_000 }).toBe(1);
+    const letter = { queue: "deliveries/ledger/webhook:/", job: id, bot: "ledger", payload: { invoice: 7 }, attempts: 1, error: "Error: the ledger API refused it", enqueuedAt: expect.any(Number), failedAt: expect.any(Number) };
+    expect(letters).toEqual([letter]);
+    expect(await store.list("deadletter/")).toEqual([{ key: `deadletter/deliveries/ledger/webhook://${id}`, value: letter }]);
+    expect(await store.queueSize("deliveries/ledger/webhook:/")).toBe(0);
+    await worker.stop();
+    // Dead letters do not pile up for ever.
+    now += 60_001;
+    expect(await store.list("deadletter/")).toEqual([]);
+  });
+
   it("works with a store that ignores claim on enqueue: the job waits in the queue and the consumer is woken", async () => {
     const { store, calls } = counted(withoutClaimOnEnqueue(new MemoryStore()));
     const worker = new QueueWorker(store, silent, { pollMs: 60_000, maxPollMs: 60_000 });

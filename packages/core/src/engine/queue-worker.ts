@@ -11,10 +11,35 @@ export interface QueueWorkerOptions {
   /** First poll delay when idle; doubles up to `maxPollMs`. Local enqueues wake the worker at once. */
   pollMs?: number;
   maxPollMs?: number;
+  /** How long a job that failed for good is kept as a dead letter (default 14 days). */
+  deadLetterTtlMs?: number;
+  /** Told of every job moved to the dead letters (for metrics). */
+  onDeadLetter?: (letter: DeadLetter) => void;
 }
+
+/**
+ * A job that failed `maxAttempts` times, kept under `deadletter/<queue>/<job id>` in the host's
+ * store for `deadLetterTtlMs`, with what it takes to understand it and to replay it.
+ */
+export interface DeadLetter {
+  queue: string;
+  job: string;
+  /** The bot whose trigger consumed the queue, when a bot did. */
+  bot?: string;
+  payload: unknown;
+  attempts: number;
+  error: string;
+  /** When the job was first enqueued, and when its last attempt failed (ms since the epoch). */
+  enqueuedAt: number;
+  failedAt: number;
+}
+
+export const DEFAULT_DEAD_LETTER_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 
 interface Consumer {
   queue: string;
+  /** The bot that consumes it, if a bot does. */
+  bot: string | undefined;
   handler: (payload: unknown, job: JobInHand) => Promise<void>;
   options: ConsumeOptions<unknown>;
   stopped: boolean;
@@ -57,6 +82,7 @@ export class QueueWorker implements QueueRunner {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly maxPollMs: number;
+  private readonly deadLetterTtlMs: number;
   private paused = false;
   /** Jobs in hand (see `renewLeases`). */
   private readonly held = new Map<Job, Held>();
@@ -65,18 +91,21 @@ export class QueueWorker implements QueueRunner {
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
-    options: QueueWorkerOptions = {},
+    private readonly options: QueueWorkerOptions = {},
   ) {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.concurrency = options.concurrency ?? 32;
     this.pollMs = options.pollMs ?? 250;
     this.maxPollMs = options.maxPollMs ?? 5_000;
+    this.deadLetterTtlMs = options.deadLetterTtlMs ?? DEFAULT_DEAD_LETTER_TTL_MS;
   }
 
-  consume<T>(queue: string, handler: (payload: T, job: JobInHand) => Promise<void>, options: ConsumeOptions<T> = {}): () => void {
+  /** `bot`: who consumes the queue, recorded with its dead letters. */
+  consume<T>(queue: string, handler: (payload: T, job: JobInHand) => Promise<void>, options: ConsumeOptions<T> = {}, bot?: string): () => void {
     if (this.consumers.has(queue)) throw new Error(`Queue "${queue}" already has a consumer.`);
     const consumer: Consumer = {
       queue,
+      bot,
       handler: handler as Consumer["handler"],
       options: options as ConsumeOptions<unknown>,
       stopped: false,
@@ -335,8 +364,31 @@ export class QueueWorker implements QueueRunner {
         const max = c.options.maxAttempts ?? 10;
         if (job.attempt >= max) {
           this.log.error({ err: error, queue: c.queue, job: job.id, attempt: job.attempt }, "job failed for the last time; moved to the dead-letter list");
-          await this.store.set(`deadletter/${c.queue}/${job.id}`, { payload: job.payload, error: String(error), at: Date.now() }).catch(() => {});
-          await this.store.ack(job).catch(() => false);
+          const letter: DeadLetter = {
+            queue: c.queue,
+            job: job.id,
+            ...(c.bot !== undefined ? { bot: c.bot } : {}),
+            payload: c.options.encode ? c.options.encode(job.payload) : job.payload,
+            attempts: job.attempt,
+            error: String(error),
+            enqueuedAt: job.enqueuedAt,
+            failedAt: Date.now(),
+          };
+          // Acked only once the letter is kept: a store that fails here leaves the job to come back.
+          const kept = await this.store.set(`deadletter/${c.queue}/${job.id}`, letter, { ttlMs: this.deadLetterTtlMs }).then(
+            () => true,
+            (storeError: unknown) => {
+              this.log.warn({ err: storeError, queue: c.queue, job: job.id }, "could not keep the dead letter; the job stays in the queue");
+              return false;
+            },
+          );
+          if (kept) {
+            await this.store.ack(job).catch(() => false);
+            this.options.onDeadLetter?.(letter);
+          } else {
+            await this.store.release(job, { delayMs: this.maxPollMs }).catch(() => false);
+            this.leftWaiting(c);
+          }
         } else {
           const delayMs = backoffDelay(job.attempt, 1_000, 60_000);
           this.log.warn({ queue: c.queue, job: job.id, attempt: job.attempt, retryInMs: delayMs }, "job failed; will retry");

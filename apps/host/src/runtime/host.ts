@@ -98,7 +98,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
   // no database file behind and does not need Redis to be up to be told what is wrong.
   const later = new StoreOpenedLater(config.store?.type ?? "sqlite");
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  const { engine, problems, setupFailures } = await bootstrap(loaded, { slack, store: later.store, log, observers, owner });
+  const { engine, problems, setupFailures } = await bootstrap(loaded, { slack, store: later.store, log, observers, owner, redact: (text) => scrubber.scrub(text) });
   if (problems.length > 0) throw new ConfigError(problems);
 
   // Every failed store call reaches the store's health at once, once there is one (below, with what it pauses).
@@ -133,7 +133,11 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       ...(config.http?.adminPort !== undefined ? { adminPort: config.http.adminPort } : {}),
       // Failure reasons are error messages, which may quote secrets as log lines may: scrub them too.
       readiness: async () => scrubbed(await readiness()),
-      metrics: () => metrics.render(),
+      // Plugins label their metrics as they like: a label may hold a secret as a log line may.
+      metrics: async () => {
+        const rendered = await metrics.render();
+        return { contentType: rendered.contentType, body: scrubber.scrub(rendered.body) };
+      },
       status: () => scrubbed(engine.status()),
     });
     // New envelopes are left unacked while the store is down, or while the intake holds acked ones.

@@ -30,6 +30,8 @@ export interface EngineOptions {
   queue?: QueueWorkerOptions;
   /** How long a Slack event id is remembered for dedupe (default one hour; Slack retries within minutes). */
   eventDedupeTtlMs?: number;
+  /** Takes secrets out of text the engine keeps in the store (dead letters' errors): the host's scrubber. */
+  redact?: (text: string) => string;
 }
 
 export interface TriggerStatus {
@@ -110,6 +112,7 @@ export class Engine {
     this.queues = new QueueWorker(this.hostStore, options.logger.child({ component: "queue" }), {
       ...options.queue,
       onDeadLetter: (letter) => this.emit((o) => o.deadLetter?.(letter)),
+      ...(options.redact ? { redact: options.redact } : {}),
     });
   }
 

@@ -15,6 +15,11 @@ export interface QueueWorkerOptions {
   deadLetterTtlMs?: number;
   /** Told of every job moved to the dead letters (for metrics). */
   onDeadLetter?: (letter: DeadLetter) => void;
+  /**
+   * Takes secrets out of text the store keeps (a dead letter's error, which may quote a token a
+   * client put in its message), as the logger does from log lines.
+   */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -370,7 +375,7 @@ export class QueueWorker implements QueueRunner {
             ...(c.bot !== undefined ? { bot: c.bot } : {}),
             payload: c.options.encode ? c.options.encode(job.payload) : job.payload,
             attempts: job.attempt,
-            error: String(error),
+            error: this.options.redact ? this.options.redact(String(error)) : String(error),
             enqueuedAt: job.enqueuedAt,
             failedAt: Date.now(),
           };

@@ -48,6 +48,7 @@ const secrets: Record<string, string> = {
   DEPLOY_KEY: odd("deploy-key"),
   DEPLOY_TOKEN: odd("deploy-token"),
   MIRROR_TOKEN: odd("mirror-token"),
+  CRASH_TOKEN: odd("crash-token"),
 };
 // Credentials as they travel: HTTP basic auth carries base64(user:password).
 const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString("base64");
@@ -100,6 +101,20 @@ export default definePlugin({
     bot.webhook("/now", { verify }, async (ctx) => {
       throw new Error("deploy now failed for " + JSON.stringify(ctx.event.query) + " " + JSON.stringify(ctx.event.headers));
     });
+  },
+});
+`,
+  // A plugin whose stray timer throws an error quoting its config: nothing can catch it, the
+  // process ends; during start-up (from setup) or once running (from a webhook).
+  crasher: `
+import { definePlugin, Type } from "@botyard/core";
+export default definePlugin({
+  name: "crasher", core: "^1.0.0",
+  config: Type.Object({ token: Type.String(), when: Type.Union([Type.Literal("setup"), Type.Literal("webhook")]) }),
+  setup(bot, config) {
+    const crash = () => setTimeout(() => { throw new Error("sync failed with token " + config.token); }, 0);
+    if (config.when === "setup") crash();
+    bot.webhook("/", async () => { crash(); });
   },
 });
 `,
@@ -175,6 +190,7 @@ class Deployment {
     for (const name of ["plugin-dogdata", "plugin-release", "plugin-oncall"]) this.project.link(`@botyard/${name}`, join(REPO_ROOT, "packages", name));
     this.project.plugin("botyard-plugin-deploy", plugins.deploy);
     this.project.plugin("botyard-plugin-mirror", plugins.mirror);
+    this.project.plugin("botyard-plugin-crasher", plugins.crasher);
     this.project.write("bots.yaml", this.botsYaml());
     this.env = {
       ...secrets,
@@ -339,10 +355,11 @@ bots:
   }
 
   /**
-   * Start-ups refused, a config wrong next to its secrets, the schema, and the demo's log file.
+   * Start-ups refused, hosts ended by an exception nothing caught, a config wrong next to its
+   * secrets, the schema, and the demo's log file.
    * Resolves with what each command said.
    */
-  async refusals(): Promise<Record<"slack" | "wrongPassword" | "validate" | "schema" | "demo", Said>> {
+  async refusals(): Promise<Record<"slack" | "wrongPassword" | "validate" | "schema" | "demo" | "crashStarting" | "crashRunning", Said>> {
     const memory = (bots: string) => `slack:
   appToken: \${SLACK_APP_TOKEN}
   botToken: \${SLACK_BOT_TOKEN}
@@ -400,16 +417,26 @@ ${deploy}  - id: mirror
     config: { endpoint: "https://mirror.example/api?token=\${MIRROR_TOKEN}" }
 `,
     );
+    for (const when of ["setup", "webhook"]) {
+      this.project.write(`crash-${when}.yaml`, memory(`  - id: crasher\n    use: botyard-plugin-crasher\n    config: { token: "\${CRASH_TOKEN}", when: ${when} }\n`));
+    }
+    const crashOnceRunning = this.botyard(["start"], { config: "crash-webhook.yaml" });
+    const crashed = crashOnceRunning.process
+      .waitForLine((l) => l.msg === "botyard host ready")
+      .then(async () => fetch(`http://127.0.0.1:${await crashOnceRunning.process.port()}/hooks/crasher`, { method: "POST" }).catch(() => undefined))
+      .then(() => crashOnceRunning.said);
     const revoked = { SLACK_APP_TOKEN: secrets.SLACK_REVOKED_APP_TOKEN, SLACK_BOT_TOKEN: secrets.SLACK_REVOKED_BOT_TOKEN };
-    const [slack, wrongPassword, validate, schema, demo] = await Promise.all([
+    const [slack, wrongPassword, validate, schema, demo, crashStarting, crashRunning] = await Promise.all([
       this.cli(["start"], { config: "revoked-slack.yaml", env: revoked }),
       this.cli(["start"], { config: "redis.yaml", env: { REDIS_URL: redisUrl(secrets.REDIS_WRONG_PASSWORD!) } }),
       this.cli(["validate"], { config: "wrong.yaml" }),
       this.cli(["schema"]),
       this.cli(["demo"], { config: "demo.yaml" }),
+      this.cli(["start"], { config: "crash-setup.yaml" }),
+      crashed,
     ]);
     this.outputs.push({ where: "the demo's log file", text: readFileSync(join(this.project.dir, ".botyard", "demo.log")) });
-    return { slack: slack!, wrongPassword: wrongPassword!, validate: validate!, schema: schema!, demo: demo! };
+    return { slack: slack!, wrongPassword: wrongPassword!, validate: validate!, schema: schema!, demo: demo!, crashStarting: crashStarting!, crashRunning: crashRunning! };
   }
 
   /** Every key and value under the test's prefix, or the SQLite files as they are on disk. */
@@ -522,6 +549,8 @@ describe("secrets never leave the host", () => {
     for (const path of ["bots[0].config.channels[0]", "bots[0].config.secretHeader", "bots[1].config.github.baseUrl", "bots[2].config.pagerduty.timeoutMs", "bots[3].config.token", "cannot mirror to https://mirror.example/api?token=[REDACTED]"]) {
       expect(refused.validate.stderr).toContain(path);
     }
+    expect(refused.crashStarting).toMatchObject({ code: 1, stderr: expect.stringContaining("botyard start: uncaught exception\nError: sync failed with token [REDACTED]") });
+    expect(refused.crashRunning).toMatchObject({ code: 1, stdout: expect.stringMatching(/"level":60,.*"message":"sync failed with token \[REDACTED\]".*"msg":"uncaught exception in bot code: exiting"/) });
     expect(refused.schema).toMatchObject({ code: 0, stdout: expect.stringContaining('"title": "Botyard bots.yaml"') });
     expect(String(sqlite.outputs.find((o) => o.where === "the demo's log file")?.text)).toContain("cannot mirror to https://mirror.example/api?token=[REDACTED]");
   });

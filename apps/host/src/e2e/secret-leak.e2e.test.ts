@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -439,13 +439,12 @@ ${deploy}  - id: mirror
     return { slack: slack!, wrongPassword: wrongPassword!, validate: validate!, schema: schema!, demo: demo!, crashStarting: crashStarting!, crashRunning: crashRunning! };
   }
 
-  /** Every key and value under the test's prefix, or the SQLite files as they are on disk. */
+  /** Every key and value under the test's prefix, or the store's files as they are on disk. */
   async state(when: string): Promise<void> {
     if (this.store === "sqlite") {
-      for (const suffix of ["", "-wal", "-shm"]) {
-        const file = join(this.project.dir, ".botyard", `state.db${suffix}`);
-        if (existsSync(file)) this.outputs.push({ where: `${when}: state.db${suffix}`, text: readFileSync(file) });
-      }
+      // The database, its -wal and -shm, and whatever else the host keeps beside them.
+      const dir = join(this.project.dir, ".botyard");
+      for (const file of readdirSync(dir)) this.outputs.push({ where: `${when}: ${file}`, text: readFileSync(join(dir, file)) });
       return;
     }
     const redis = new Redis(REDIS);
@@ -490,8 +489,9 @@ describe("secrets never leave the host", () => {
     const admin = new Redis(REDIS, { lazyConnect: true, maxRetriesPerRequest: 0 });
     try {
       await admin.connect();
-      // The hosts' own user, as an operator would make it: its keys only, behind a password.
-      await admin.call("ACL", "SETUSER", REDIS_USER, "on", `>${REDIS_PASSWORD}`, `~${PREFIX}*`, "+@all");
+      // The hosts' own user, as docs/security.md has operators make it: its keys only, no
+      // dangerous commands, behind a password.
+      await admin.call("ACL", "SETUSER", REDIS_USER, "on", `>${REDIS_PASSWORD}`, `~${PREFIX}*`, "+@all", "-@dangerous");
     } catch (error) {
       throw new Error(`This test needs Redis on 127.0.0.1:6379 (redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no): ${(error as Error).message}`);
     } finally {

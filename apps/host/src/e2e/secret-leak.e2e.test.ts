@@ -504,7 +504,7 @@ describe("secrets never leave the host", () => {
     [refused] = await Promise.all([sqlite.refusals(), ...[sqlite, redis].map((d) => d.host.stop().then(() => d.stopped))]);
     // Stopped: SQLite has checkpointed its WAL, and `botyard list` falls back to the config.
     await Promise.all([sqlite.state("stopped"), redis.state("stopped"), sqlite.cli(["list"])]);
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await Promise.all([sqlite.close(), redis.close()]);

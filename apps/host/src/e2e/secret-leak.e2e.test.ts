@@ -85,11 +85,12 @@ const plugins = {
 import { definePlugin, Type } from "@botyard/core";
 export default definePlugin({
   name: "deploy", core: "^1.0.0",
-  config: Type.Object({ channel: Type.String(), key: Type.String(), token: Type.String() }),
+  config: Type.Object({ channel: Type.String(), key: Type.String(), token: Type.String(), api: Type.String() }),
   setup(bot, config) {
     const verify = (req) => (req.headers["x-deploy-key"] === config.key || req.query.token === config.token ? undefined : { status: 401, body: { ok: false } });
     bot.webhook("/", { verify, credentials: ["X-Deploy-Key"], dedupeKey: (req) => req.body.id, durable: { maxAttempts: 2 } }, async (ctx) => {
       ctx.log.trace({ event: ctx.event, config }, "deploy requested");
+      ctx.metrics.count("deploy_requests", 1, { api: config.api });
       if (ctx.event.body.fail) throw new Error("the deploy API refused key " + config.key + " and token " + config.token);
       await ctx.slack.chat.postMessage({ channel: config.channel, text: "deploying " + ctx.event.body.id });
       try {
@@ -256,7 +257,7 @@ bots:
       answerWhoIsOnCall: false
   - id: deploy
     use: botyard-plugin-deploy
-    config: { channel: C0DEPLOYS1, key: "\${DEPLOY_KEY}", token: "\${DEPLOY_TOKEN}" }
+    config: { channel: C0DEPLOYS1, key: "\${DEPLOY_KEY}", token: "\${DEPLOY_TOKEN}", api: "https://deploy.example/v1?token=\${DEPLOY_TOKEN}" }
   - id: mirror
     use: botyard-plugin-mirror
     config: { endpoint: "https://mirror.example/api?token=\${MIRROR_TOKEN}" }
@@ -369,7 +370,7 @@ store: { type: memory }
 log: { level: trace }
 bots:
 ${bots}`;
-    const deploy = `  - id: deploy\n    use: botyard-plugin-deploy\n    config: { channel: C0DEPLOYS1, key: "\${DEPLOY_KEY}", token: "\${DEPLOY_TOKEN}" }\n`;
+    const deploy = `  - id: deploy\n    use: botyard-plugin-deploy\n    config: { channel: C0DEPLOYS1, key: "\${DEPLOY_KEY}", token: "\${DEPLOY_TOKEN}", api: "https://deploy.example/v1?token=\${DEPLOY_TOKEN}" }\n`;
     this.project.write("revoked-slack.yaml", memory(deploy));
     this.project.write("redis.yaml", memory(deploy).replace("{ type: memory }", `{ type: redis, url: "\${REDIS_URL}", prefix: "${PREFIX}" }`));
     this.project.write(
@@ -542,6 +543,8 @@ describe("secrets never leave the host", () => {
       expect(text).toContain("the deploy API refused key [REDACTED] and token [REDACTED]");
       expect(text).toContain("cannot mirror to https://mirror.example/api?token=[REDACTED]");
     }
+    // A plugin's metric labelled with an endpoint whose URL holds a token.
+    expect(String(sqlite.outputs.find((o) => o.where === "GET /metrics (sqlite)")?.text)).toContain('botyard_plugin_deploy_requests_total{bot="deploy",api="https://deploy.example/v1?token=');
     expect(sqlite.listed?.source).toBe(`host at 127.0.0.1:${sqlite.adminPort}`);
     expect(refused.slack).toMatchObject({ code: 1, stderr: expect.stringContaining("Slack refused the bot token (invalid_auth)") });
     expect(refused.wrongPassword).toMatchObject({ code: 1, stderr: expect.stringMatching(/Cannot connect to the Redis store at redis:\/\/botyard-leak-[\w-]+:\*\*\*@127\.0\.0\.1:6379.*WRONGPASS/) });

@@ -8,6 +8,7 @@ export { Type } from "typebox";
 export type { Static, TSchema } from "typebox";
 
 export type { BaseContext, BotInfo, ContextExtras, OnceResult, RespondMessage, SayMessage } from "./context/context.js";
+export type { OnceOptions } from "./context/once.js";
 export type { ScheduleContext, ScheduleEvent, ScheduleHandler, ScheduleOptions } from "./triggers/schedule.js";
 export type {
   EventContext,

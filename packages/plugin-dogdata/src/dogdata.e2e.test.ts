@@ -184,4 +184,32 @@ bots:
     // Waiting for a claim to come back is not an error an operator should read as an outage.
     expect(host!.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
   }, 40_000);
+
+  it("does not reply twice when the host was killed after Slack took the reply and before it heard back", async () => {
+    const queue = "queue: { leaseMs: 2000 }";
+    const hook = await startHost(queue);
+    const datadog = slack.addBot({ name: "Datadog" });
+    const alert = { monitorId: "8100", scope: "host:cache-1", name: "Evictions high" };
+    const message = await slack.postAs(datadog, { channel: ALERTS, text: "", attachments: datadogAttachments(alert) });
+    for (const event of message.events) await slack.waitForAck(event.eventId);
+    // Slack posts the reply, and its answer never reaches the host before the host dies.
+    slack.answerLate("chat.postMessage", 60_000);
+    const accepted = await fetch(hook, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-botyard-secret": SECRET },
+      body: JSON.stringify(webhookPayload({ ...alert, transition: "Recovered" })),
+    });
+    expect(accepted.status).toBe(202);
+    await slack.waitFor(() => slack.replies(ALERTS, message.ts).length === 1, 10_000);
+    host!.kill("SIGKILL");
+    await host!.exited;
+    slack.clearFaults();
+
+    // The restarted host redelivers the job; ctx.once's probe finds the reply in the thread.
+    await startHost(queue);
+    await slack.waitFor(() => slack.reactions(ALERTS, message.ts).some((r) => r.name === "white_check_mark"), 15_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slack.replies(ALERTS, message.ts)).toHaveLength(1);
+    expect(host!.lines.some((l) => String(l.msg).startsWith("ctx.once: an attempt that died had done the effect"))).toBe(true);
+  }, 40_000);
 });

@@ -2,6 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Container } from "../di/container.js";
 import type { Logger } from "../logging/logger.js";
 import type { PluginMetrics } from "../metrics/plugin-metrics.js";
+import type { OnceOptions } from "./once.js";
 import type { Store } from "../store/store.js";
 import type { Actor } from "../slack/slack-types.js";
 
@@ -64,9 +65,10 @@ export interface BaseContext<E = unknown> {
    * a crash takes over its own earlier attempt's lease at once). It never answers "done" for work
    * nobody did: it throws when the effect throws, when the store fails or when the run is aborted,
    * and a durable job is then retried, not acked. A crash after the effect and before the record
-   * is the one window where it can repeat; keep `effect` to a single call to keep it small.
+   * is the one window where it can repeat; keep `effect` to a single call to keep it small, and
+   * give a `probe` that finds the effect (a message carrying the key) to close it.
    */
-  once<T>(key: string, effect: () => Promise<T>, options?: { ttlMs?: number }): Promise<OnceResult<T>>;
+  once<T>(key: string, effect: () => Promise<T>, options?: OnceOptions): Promise<OnceResult<T>>;
 }
 
 export type OnceResult<T> =

@@ -8,7 +8,7 @@ import { scopedSlackClient } from "../slack/scoped-client.js";
 import type { Actor } from "../slack/slack-types.js";
 import type { Store } from "../store/store.js";
 import type { RunOptions } from "../triggers/trigger.js";
-import { once } from "./once.js";
+import { once, type OnceOptions } from "./once.js";
 import type { BaseContext, BotInfo, ContextExtras, OnceResult, RespondMessage, SayMessage } from "./context.js";
 
 export interface ContextParts<E> {
@@ -171,7 +171,7 @@ class RunContext<E> implements BaseContext<E>, RunControl {
     });
   }
 
-  once<T>(key: string, effect: () => Promise<T>, options?: { ttlMs?: number }): Promise<OnceResult<T>> {
+  once<T>(key: string, effect: () => Promise<T>, options?: OnceOptions): Promise<OnceResult<T>> {
     const work = this.p.work;
     return once({ store: this.store, owner: work ? `work/${work.queue}/${work.id}` : `run/${this.runId}`, runId: this.runId, signal: this.signal, log: () => this.log }, key, effect, options);
   }

@@ -139,4 +139,32 @@ describe("ctx.once across a crash (the lease a dead process left)", () => {
     controller.abort(new Error("the host is shutting down"));
     await expect(pending).rejects.toThrow("the host is shutting down");
   });
+
+  it("with a probe, asks it only when an attempt started the effect and died without recording it: found, it is not done again", async () => {
+    const { store } = frozen();
+    const owner = "work/deliveries/dogdata/19";
+    let posted = 0;
+    let probed = 0;
+    const probe = async () => (probed++, true);
+    // A normal run records the start, does the effect, records it done: the probe is never asked.
+    expect(await once(run(store, owner), "reply/1", async () => ++posted, { probe })).toEqual({ ran: true, value: 1 });
+    expect(probed).toBe(0);
+    // The killed attempt of job 19 had recorded the start (and taken the lease) and then died.
+    await store.set("once/reply/2", { started: true, at: Date.now(), run: "r1" });
+    expect(await store.acquireLease("once/reply/2", owner, ONCE_LEASE_MS)).toBe(true);
+    expect(await once(run(store, owner), "reply/2", async () => ++posted, { probe })).toEqual({ ran: false, reason: "done" });
+    expect({ posted, probed }).toEqual({ posted: 1, probed: 1 });
+    // Recorded as done: the next look answers at once.
+    expect(await once(run(store, owner), "reply/2", async () => ++posted, { probe })).toEqual({ ran: false, reason: "done" });
+    expect(probed).toBe(1);
+  });
+
+  it("with a probe that does not find the effect, does it", async () => {
+    const { store } = frozen();
+    await store.set("once/reply/3", { started: true, at: Date.now(), run: "r1" });
+    let posted = 0;
+    expect(await once(run(store, "run/r2"), "reply/3", async () => ++posted, { probe: async () => false })).toEqual({ ran: true, value: 1 });
+    expect(await store.get("once/reply/3")).toMatchObject({ run: "r2" });
+    expect(await store.get("once/reply/3")).not.toHaveProperty("started");
+  });
 });

@@ -13,6 +13,30 @@ export const ONCE_LEASE_MS = 10_000;
 const WAIT_MIN_MS = 20;
 const WAIT_MAX_MS = 1_000;
 
+export interface OnceOptions {
+  /** How long the record that the effect is done is kept (by default, as long as the store keeps keys). */
+  ttlMs?: number;
+  /**
+   * Tells whether the effect happened, for the one case `ctx.once` cannot know: an attempt
+   * started it and died before recording it (a SIGKILL between the API's answer and the record).
+   * Asked only then; true records the effect as done without doing it again. Look for the effect
+   * itself (a message carrying the key in its metadata, a pull request with the branch name).
+   * With a probe, the start of each effect is recorded too: one more store write.
+   */
+  probe?: () => Promise<boolean>;
+}
+
+/** What the store keeps under `once/<key>`: the effect started (with a probe only), or done. */
+interface OnceRecord {
+  at: number;
+  run: string;
+  started?: true;
+}
+
+function isDone(record: OnceRecord | undefined): boolean {
+  return record !== undefined && record.started !== true;
+}
+
 export interface OnceRun {
   store: Store;
   /**
@@ -36,15 +60,16 @@ export interface OnceRun {
  * or when the run is aborted — never answers "done" for work nobody did, and a durable job whose
  * handler awaits it is acked only after the effect.
  */
-export async function once<T>(run: OnceRun, key: string, effect: () => Promise<T>, options?: { ttlMs?: number }): Promise<OnceResult<T>> {
+export async function once<T>(run: OnceRun, key: string, effect: () => Promise<T>, options: OnceOptions = {}): Promise<OnceResult<T>> {
   const { store, owner } = run;
-  const doneKey = `once/${key}`;
-  if ((await store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
+  const recordKey = `once/${key}`;
+  const ttl = options.ttlMs ? { ttlMs: options.ttlMs } : undefined;
+  if (isDone(await store.get<OnceRecord>(recordKey))) return { ran: false, reason: "done" };
   const lease = `once/${key}`;
   for (let look = 1; !(await store.acquireLease(lease, owner, ONCE_LEASE_MS)); look++) {
     if (look === 1) run.log().debug({ once: key }, "ctx.once: another run is doing this effect; waiting for it");
     await sleep(backoffDelay(look, WAIT_MIN_MS, WAIT_MAX_MS), run.signal);
-    if ((await store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
+    if (isDone(await store.get<OnceRecord>(recordKey))) return { ran: false, reason: "done" };
   }
   // Kept while the effect runs (a slow API, retries): the timer exists only for effects slower than a third of the lease.
   const renew = setInterval(() => {
@@ -56,9 +81,19 @@ export async function once<T>(run: OnceRun, key: string, effect: () => Promise<T
   renew.unref();
   try {
     // Recorded as done between the first look and the lease: by a run that had it and released it.
-    if ((await store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
+    const record = await store.get<OnceRecord>(recordKey);
+    if (isDone(record)) return { ran: false, reason: "done" };
+    if (options.probe) {
+      // An attempt started the effect and never recorded it (its process died): ask whether it happened.
+      if (record?.started && (await options.probe())) {
+        run.log().info({ once: key }, "ctx.once: an attempt that died had done the effect (the probe found it); recorded, not repeated");
+        await store.set(recordKey, { at: Date.now(), run: run.runId, probed: true }, ttl);
+        return { ran: false, reason: "done" };
+      }
+      await store.set(recordKey, { started: true, at: Date.now(), run: run.runId }, ttl);
+    }
     const value = await effect();
-    await store.set(doneKey, { at: Date.now(), run: run.runId }, options?.ttlMs ? { ttlMs: options.ttlMs } : undefined);
+    await store.set(recordKey, { at: Date.now(), run: run.runId }, ttl);
     return { ran: true, value };
   } finally {
     clearInterval(renew);

@@ -199,10 +199,21 @@ export class AlertThreader {
       `reply/${event.id}`,
       async () => {
         const body = renderMessage(this.settings.templates.standalone, event, { workspaceUrl: this.workspace.info.url });
-        await ctx.slack.chat.postMessage({ channel, ...body, unfurl_links: false, unfurl_media: false });
+        await ctx.slack.chat.postMessage({ channel, ...body, metadata: replyMetadata(event), unfurl_links: false, unfurl_media: false });
       },
-      { ttlMs: this.settings.dedupeTtlMs },
+      { ttlMs: this.settings.dedupeTtlMs, probe: () => this.answered(ctx, event, () => ctx.slack.conversations.history({ channel, limit: 100, include_all_metadata: true })) },
     );
+  }
+
+  /**
+   * Whether a killed attempt had already posted its answer to `event` (`ctx.once` asks after a
+   * crash between Slack's answer and the record): the answer carries the event id in its metadata.
+   */
+  private async answered(ctx: Ctx, event: DatadogEvent, newest: () => Promise<{ messages?: SlackMessageLike[] }>): Promise<boolean> {
+    const { botId } = await this.workspace.load(ctx);
+    // One page of the newest messages: a crash leaves a window of seconds, not days.
+    const { messages = [] } = await newest();
+    return messages.some((m) => m.bot_id === botId && m.metadata?.event_type === REPLY_EVENT_TYPE && m.metadata.event_payload?.event_id === event.id);
   }
 
   /** Replies once per delivery, whatever retries and redeliveries happen. */
@@ -211,9 +222,9 @@ export class AlertThreader {
       `reply/${event.id}`,
       async () => {
         const body = renderMessage(template, event, { original: cycle, workspaceUrl: this.workspace.info.url, openedAt: postedAt(cycle.ts) });
-        await ctx.slack.chat.postMessage({ channel: cycle.channel, thread_ts: cycle.ts, ...body, unfurl_links: false, unfurl_media: false });
+        await ctx.slack.chat.postMessage({ channel: cycle.channel, thread_ts: cycle.ts, ...body, metadata: replyMetadata(event), unfurl_links: false, unfurl_media: false });
       },
-      { ttlMs: this.settings.dedupeTtlMs },
+      { ttlMs: this.settings.dedupeTtlMs, probe: () => this.answered(ctx, event, () => ctx.slack.conversations.replies({ channel: cycle.channel, ts: cycle.ts, limit: 200, include_all_metadata: true })) },
     );
   }
 
@@ -226,6 +237,13 @@ export class AlertThreader {
   private index(ctx: Ctx): AlertIndex {
     return new AlertIndex(ctx.store, this.settings.index.ttlMs);
   }
+}
+
+/** The Slack `metadata.event_type` of the bot's answers to a delivery (replies and standalone posts). */
+const REPLY_EVENT_TYPE = "botyard_dogdata_reply";
+
+function replyMetadata(event: DatadogEvent): { event_type: string; event_payload: Record<string, string> } {
+  return { event_type: REPLY_EVENT_TYPE, event_payload: { event_id: event.id } };
 }
 
 function pinKey(cycleKey: string): string {

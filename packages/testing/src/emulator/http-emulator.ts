@@ -58,6 +58,7 @@ export type Router = (req: EmulatorRequest) =>
 export class HttpEmulator {
   readonly calls: RecordedCall[] = [];
   private readonly faults: Fault[] = [];
+  private readonly lateAnswers: Array<{ operation: string; ms: number; times: number }> = [];
   private readonly latency = new Map<string, number>();
   private server: Server | undefined;
   private readonly listeners = new Set<(call: RecordedCall) => void>();
@@ -111,6 +112,16 @@ export class HttpEmulator {
   /** Forgets every fault injected and not used up yet: the service is healthy again. */
   clearFaults(): void {
     this.faults.length = 0;
+    this.lateAnswers.length = 0;
+  }
+
+  /**
+   * The next `times` (default 1) calls to `operation` are carried out (a message is posted, a pull
+   * request opened) but answered only after `ms`: what a client sees when the answer is slow or
+   * lost on the way, and how a test kills a process after the effect and before it heard of it.
+   */
+  answerLate(operation: string, ms: number, times = 1): void {
+    this.lateAnswers.push({ operation, ms, times });
   }
 
   /** Delay every answer to `operation` (`*` for all) by `ms`. */
@@ -181,6 +192,14 @@ export class HttpEmulator {
         answer = { status: 500, body: { message: `${this.name} emulator error: ${(error as Error).message}` } };
         this.conformance?.crashed?.(operation, error as Error);
       }
+    }
+
+    const late = this.lateAnswers.findIndex((l) => l.operation === operation);
+    if (late >= 0) {
+      const { ms } = this.lateAnswers[late]!;
+      if (--this.lateAnswers[late]!.times <= 0) this.lateAnswers.splice(late, 1);
+      await new Promise((r) => setTimeout(r, ms));
+      if (res.destroyed) return;
     }
 
     this.record(request, operation, answer.status, answer.body);

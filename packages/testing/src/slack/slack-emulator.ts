@@ -661,7 +661,12 @@ export class SlackEmulator {
     this.http.inject(fault);
   }
 
-  /** Forgets every fault injected and not used up yet (`inject`, `rateLimit`, `failNext`). */
+  /** The next `times` calls to `method` are carried out but answered only after `ms` (see `HttpEmulator.answerLate`). */
+  answerLate(method: string, ms: number, times = 1): void {
+    this.http.answerLate(method, ms, times);
+  }
+
+  /** Forgets every fault injected and not used up yet (`inject`, `rateLimit`, `failNext`, `answerLate`). */
   clearFaults(): void {
     this.http.clearFaults();
   }

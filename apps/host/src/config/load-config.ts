@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ErrorCodes, validateAgainst } from "@botyard/core";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
+import { decodeConfig, readConfigBytes } from "./config-file.js";
 import { HostConfigSchema, StoreVariants, type HostConfig } from "./config-schema.js";
 import { ConfigSource, readablePath } from "./config-source.js";
 import { interpolate } from "./interpolate.js";
@@ -27,25 +27,24 @@ export interface LoadedConfig {
 export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, options: { allowUnsetEnv?: boolean } = {}): LoadedConfig {
   const file = resolve(path);
   const shown = path;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === "ENOENT";
-    throw new ConfigError([
-      {
-        code: ErrorCodes.CONFIG_SYNTAX,
-        where: `${shown}:1:1`,
-        path: "",
-        message: missing ? "file not found" : `cannot be read: ${(cause as Error).message}`,
-        hint: "Pass the file with --config <path> (default: ./bots.yaml).",
-      },
-    ]);
-  }
+  const text = decodeConfig(readConfigBytes(file, shown), shown);
 
   const { source, errors } = ConfigSource.parse(shown, text);
   if (errors.length > 0) {
-    throw new ConfigError(errors.map((e) => ({ code: ErrorCodes.CONFIG_SYNTAX, where: `${shown}:${e.line}:${e.col}`, path: "", message: `YAML syntax error: ${e.message}` })));
+    throw new ConfigError(
+      errors.map((e) => ({
+        code: e.invalid ? ErrorCodes.CONFIG_INVALID : ErrorCodes.CONFIG_SYNTAX,
+        where: `${shown}:${e.line}:${e.col}`,
+        path: "",
+        message: e.message,
+        ...(e.hint ? { hint: e.hint } : {}),
+      })),
+    );
+  }
+  if (source.empty) {
+    throw new ConfigError([
+      { code: ErrorCodes.CONFIG_INVALID, where: `${shown}:1:1`, path: "", message: "is empty", hint: "It needs at least slack: and bots: (see docs/configuration.md)." },
+    ]);
   }
 
   const problems: ConfigProblem[] = [];

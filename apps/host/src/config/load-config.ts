@@ -2,7 +2,7 @@ import { dirname, resolve } from "node:path";
 import { ErrorCodes, validateAgainst } from "@botyard/core";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
 import { decodeConfig, readConfigBytes } from "./config-file.js";
-import { HostConfigSchema, StoreVariants, type HostConfig } from "./config-schema.js";
+import { HostConfigSchema, HttpLimitDefaults, StoreVariants, type HostConfig } from "./config-schema.js";
 import { ConfigSource, readablePath } from "./config-source.js";
 import { interpolate } from "./interpolate.js";
 
@@ -106,6 +106,24 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
           problems.push({ code: ErrorCodes.CONFIG_INVALID, where: source.where(`/store${issue.path}`, issue.target), path: readablePath(`/store${issue.path}`), message: issue.message });
         }
       } else storeValue = storeChecked.value;
+    }
+  }
+
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  const http = checked.ok ? checked.value.http : undefined;
+  if (http) {
+    const headers = http.headersTimeoutMs ?? HttpLimitDefaults.headersTimeoutMs;
+    const request = http.requestTimeoutMs ?? HttpLimitDefaults.requestTimeoutMs;
+    if (headers > request) {
+      // Pointing at the value the file sets: the other may be a default.
+      const at = (rest.http as { headersTimeoutMs?: unknown } | undefined)?.headersTimeoutMs === undefined ? "requestTimeoutMs" : "headersTimeoutMs";
+      problems.push({
+        code: ErrorCodes.CONFIG_INVALID,
+        where: source.where(`/http/${at}`),
+        path: `http.${at}`,
+        message: `http.headersTimeoutMs (${headers}) must not exceed http.requestTimeoutMs (${request})`,
+        hint: `The headers are part of the request: give the whole request at least as long (the default headersTimeoutMs is ${HttpLimitDefaults.headersTimeoutMs}).`,
+      });
     }
   }
 

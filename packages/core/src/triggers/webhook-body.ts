@@ -50,21 +50,36 @@ export function parseWebhookBody(contentType: string | undefined, raw: string): 
   return { ok: true, body: raw };
 }
 
-/** Whether JSON text opens more than `max` arrays and objects at once, by its brackets outside strings. */
+/**
+ * Whether JSON text opens more than `max` arrays and objects at once, by its brackets outside
+ * strings. This runs on every JSON webhook, so the common case is cut short: a body with no more
+ * than `max` opening brackets in all cannot nest deeper, and counting them is a few `indexOf`s.
+ */
 function nestedDeeperThan(text: string, max: number): boolean {
+  let openers = 0;
+  for (let i = text.indexOf("{"); i >= 0 && openers <= max; i = text.indexOf("{", i + 1)) openers++;
+  for (let i = text.indexOf("["); i >= 0 && openers <= max; i = text.indexOf("[", i + 1)) openers++;
+  if (openers <= max) return false;
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 91 /* [ */ || c === 123 /* { */) {
+    if (c === 34 /* " */) {
+      // A string is skipped whole, to its closing quote (one not escaped by an odd run of \).
+      let end = text.indexOf('"', i + 1);
+      while (end > 0 && escaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end < 0) return false; // unterminated: the parser refuses it
+      i = end;
+    } else if (c === 91 /* [ */ || c === 123 /* { */) {
       if (++depth > max) return true;
     } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
   }
   return false;
+}
+
+function escaped(text: string, quote: number): boolean {
+  let backslashes = 0;
+  while (text.charCodeAt(quote - 1 - backslashes) === 92 /* \ */) backslashes++;
+  return backslashes % 2 === 1;
 }
 
 /** The first `__proto__` key, or `constructor` key holding a `prototype`, in a parsed JSON value. */

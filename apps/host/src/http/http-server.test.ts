@@ -1,5 +1,9 @@
+import type { Server } from "node:http";
 import { connect } from "node:net";
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Engine, MemoryStore, createLogger, createSlackClient } from "@botyard/core";
+import { HttpServer } from "./http-server.js";
 import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
 
 // A plugin beside bots.yaml that records every request its handler sees.
@@ -127,5 +131,24 @@ describe("HTTP server", () => {
     expect(h.raw.some((l) => l.includes("handler exploded") && l.includes('"bot":"rec"'))).toBe(true);
     expect((await post("/hooks/rec", "{}")).status).toBe(201);
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("HTTP server, once listening", () => {
+  it("keeps serving after a connection it could not accept (EMFILE), and logs it", async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
+    const engine = new Engine({ slack: createSlackClient({ token: "xoxb-unused", logger: log }), store: new MemoryStore(), logger: log });
+    const http = new HttpServer({ engine, log, host: "127.0.0.1", port: 0, readiness: () => ({ ready: true }) });
+    const { port } = await http.start();
+    try {
+      // What libuv reports when accept() fails for want of file descriptors.
+      const server = (http as unknown as { servers: Server[] }).servers[0]!;
+      server.emit("error", Object.assign(new Error("accept EMFILE"), { code: "EMFILE" }));
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect(lines.some((l) => l.includes("could not accept a connection") && l.includes("EMFILE"))).toBe(true);
+    } finally {
+      await http.close();
+    }
   });
 });

@@ -139,8 +139,14 @@ export class HttpServer {
     server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => this.clientError(error, socket));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(port, this.options.host, () => resolve());
+      server.listen(port, this.options.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
+    // Once listening, an error is one connection that could not be accepted (EMFILE when the
+    // process is out of file descriptors): with no listener it would be thrown and end the host.
+    server.on("error", (error) => this.options.log.error({ err: error, port }, "HTTP server could not accept a connection; still listening"));
     this.servers.push(server);
     return server;
   }

@@ -27,12 +27,12 @@ export function isMessageEvent(event: Fields): event is MessageEvent {
   );
 }
 
-/** An `app_mention` event: channel, user, text and ts strings; thread when present. */
+/** An `app_mention` event: channel, text and ts strings; user (absent when an app mentions), thread and team when present. */
 export function isAppMentionEvent(event: Fields): event is AppMentionEvent {
   return (
     event.type === "app_mention" &&
     typeof event.channel === "string" &&
-    typeof event.user === "string" &&
+    optionalString(event.user) &&
     typeof event.text === "string" &&
     typeof event.ts === "string" &&
     optionalString(event.thread_ts) &&
@@ -40,7 +40,7 @@ export function isAppMentionEvent(event: Fields): event is AppMentionEvent {
   );
 }
 
-/** A `reaction_added` event: user and reaction strings, and the item's channel and ts. */
+/** A `reaction_added` event: user and reaction strings, an item, its channel and ts strings when present (a file's has none). */
 export function isReactionAddedEvent(event: Fields): event is ReactionAddedEvent {
   const item = event.item;
   return (
@@ -48,8 +48,8 @@ export function isReactionAddedEvent(event: Fields): event is ReactionAddedEvent
     typeof event.user === "string" &&
     typeof event.reaction === "string" &&
     isObject(item) &&
-    typeof item.channel === "string" &&
-    typeof item.ts === "string"
+    optionalString(item.channel) &&
+    optionalString(item.ts)
   );
 }
 

@@ -189,7 +189,8 @@ export class ReactionTrigger implements Trigger {
       if (!isReactionAddedEvent(event)) return;
       if (this.reaction && event.reaction !== this.reaction) return;
       if (isSelf(event, rt.slack.self)) return;
-      delivery.deliver(event, { channel: event.item.channel, actor: { slackUserId: event.user } });
+      // A reaction to a file has no channel.
+      delivery.deliver(event, { ...(typeof event.item.channel === "string" ? { channel: event.item.channel } : {}), actor: { slackUserId: event.user } });
     });
     return { stop: () => (off(), delivery.stop()) };
   }

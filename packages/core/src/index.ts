@@ -38,6 +38,7 @@ export { retry, backoffDelay, sleep } from "./retry/retry.js";
 export type { RetryOptions } from "./retry/retry.js";
 export { withChildSignal } from "./signal/child-signal.js";
 
+export type { PluginMetrics, MetricSample } from "./metrics/plugin-metrics.js";
 export { defineAction } from "./actions/action.js";
 export type { ActionRecord } from "./actions/action.js";
 
@@ -88,7 +89,8 @@ export type { EngineObserver, RunInfo, BotState } from "./engine/observer.js";
 export { prepareBot, validatePluginConfig, findTriggerConflicts } from "./engine/prepare-bot.js";
 export type { BotSpec, PreparedBot } from "./engine/prepare-bot.js";
 export { QueueWorker } from "./engine/queue-worker.js";
-export type { QueueWorkerOptions } from "./engine/queue-worker.js";
+export type { QueueWorkerOptions, DeadLetter } from "./engine/queue-worker.js";
+export { DEFAULT_DEAD_LETTER_TTL_MS } from "./engine/queue-worker.js";
 export { validateAgainst } from "./config/validate.js";
 export type { ConfigIssue, Validated } from "./config/validate.js";
 export { createContainer } from "./di/container.js";

@@ -19,6 +19,12 @@ export default definePlugin({
       return { status: 200, body: { ok: true } };
     });
     bot.webhook("/boom", async () => { throw new Error("boom"); });
+    bot.webhook("/doomed", { durable: { maxAttempts: 1 } }, async () => { throw new Error("never works"); });
+    bot.webhook("/report", async (ctx) => {
+      const q = ctx.event.body;
+      if (q.kind === "gauge") ctx.metrics.gauge(q.name, q.value, q.labels);
+      else ctx.metrics.count(q.name, q.value, q.labels);
+    });
   },
 });`;
 
@@ -99,6 +105,35 @@ describe("GET /metrics", () => {
     expect(m.get(runs("webhook:/boom", "error"))).toBe(3);
     expect(m.has(runs("webhook:/boom", "ok"))).toBe(false);
     expect(m.get('botyard_run_duration_seconds_count{plugin="ticker",kind="webhook"}')).toBeGreaterThanOrEqual(3);
+  });
+
+  it("counts the durable jobs given up on in botyard_dead_letters_total, by bot and queue", async () => {
+    h = await start(["ticker"]);
+    for (let i = 0; i < 2; i++) expect((await fetch(`${h.url}/hooks/ticker/doomed`, { method: "POST" })).status).toBe(202);
+    const m = await until(h, (m) => m.get('botyard_dead_letters_total{bot="ticker",queue="deliveries/ticker/webhook:/doomed"}') === 2);
+    expect([...m.keys()].filter((k) => k.startsWith("botyard_dead_letters_total"))).toHaveLength(1);
+  });
+
+  it("shows what plugins report through ctx.metrics, labelled by bot, and refuses what would break the exposition", async () => {
+    h = await start(["ticker"]);
+    const report = (body: unknown) => fetch(`${h!.url}/hooks/ticker/report`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await report({ kind: "gauge", name: "rate_limit_remaining", value: 4200, labels: { resource: "graphql" } })).status).toBe(200);
+    expect((await report({ kind: "gauge", name: "rate_limit_remaining", value: 4100, labels: { resource: "graphql" } })).status).toBe(200);
+    expect((await report({ kind: "count", name: "releases", value: 2 })).status).toBe(200);
+    expect((await report({ kind: "count", name: "releases_total", value: 1 })).status).toBe(200);
+    // A bad name is the plugin's error (its run fails, with the code); other labels than the first
+    // report's are the host's refusal, logged, and the series stays as it was.
+    expect((await report({ kind: "gauge", name: "Bad-Name", value: 1 })).status).toBe(500);
+    expect((await report({ kind: "gauge", name: "rate_limit_remaining", value: 1, labels: { other: "x" } })).status).toBe(200);
+    const m = await scrape(h);
+    expect(m.get('botyard_plugin_rate_limit_remaining{bot="ticker",resource="graphql"}')).toBe(4100);
+    expect(m.get('botyard_plugin_releases_total{bot="ticker"}')).toBe(3);
+    expect([...m.keys()].filter((k) => k.includes("Bad") || k.includes('other="x"'))).toEqual([]);
+    expect(h.raw.some((l) => l.includes("BOTYARD_ERR_METRIC_INVALID"))).toBe(true);
+    expect(h.raw.some((l) => l.includes("metric botyard_plugin_rate_limit_remaining was first reported"))).toBe(true);
+    const text = await (await fetch(`${h.url}/metrics`)).text();
+    expect(text).toContain("# HELP botyard_plugin_rate_limit_remaining Reported by the ticker plugin (ctx.metrics.gauge).");
+    expect(text).toContain("# TYPE botyard_plugin_releases_total counter");
   });
 
   it("keeps label sets bounded: unknown webhook paths, channels, users and message kinds add no series", async () => {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "../vendor/prom-client.js";
-import type { EngineObserver, RunInfo, StoreBackend } from "@botyard/core";
+import type { EngineObserver, MetricSample, RunInfo, StoreBackend } from "@botyard/core";
 import { REFUSAL_REASONS, type RefusalReason } from "../http/http-server.js";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
@@ -12,7 +12,7 @@ interface RunKeys {
 
 /** What is timed: every operation of the Store contract, and ping. */
 const STORE_OPERATIONS = new Set<string>([
-  "get", "set", "delete", "setIfAbsent", "compareAndSet", "list", "enqueue", "claim", "ack", "release", "extend", "queueSize",
+  "get", "set", "delete", "setIfAbsent", "compareAndSet", "list", "enqueue", "claim", "ack", "release", "extend", "queueSize", "nextReadyAt",
   "acquireLease", "renewLease", "releaseLease", "ping",
 ] satisfies Array<keyof StoreBackend>);
 
@@ -34,12 +34,15 @@ export class PrometheusMetrics {
   private readonly storeLatency: FastHistogram;
   private readonly storeErrors: Counter<"backend" | "op">;
   private readonly lastSuccess: Gauge<"bot" | "trigger">;
+  private readonly deadLetters: Counter<"bot" | "queue">;
   private readonly bots: Gauge<"state">;
   private readonly httpRefusals: Counter<"reason">;
   readonly slackConnected: Gauge;
   readonly storeUp: Gauge;
   private readonly botStates = new Map<string, string>();
   private readonly keys = new Map<string, Map<string, RunKeys>>();
+  /** What plugins report (`ctx.metrics`), by full metric name. */
+  private readonly pluginSeries = new Map<string, { kind: MetricSample["kind"]; plugin: string; labels: string; metric: Gauge<string> | Counter<string> }>();
 
   constructor() {
     const registers = [this.registry];
@@ -70,6 +73,12 @@ export class PrometheusMetrics {
       name: "botyard_schedule_last_success_timestamp_seconds",
       help: "When each schedule last completed a run without error (alert on time() minus this).",
       labelNames: ["bot", "trigger"],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: "botyard_dead_letters_total",
+      help: "Durable jobs that failed for the last time and were kept as dead letters (for queue.deadLetterTtlMs), by bot and queue.",
+      labelNames: ["bot", "queue"],
       registers,
     });
     this.bots = new Gauge({ name: "botyard_bots", help: "Bots by state (running, failed, loaded, stopped).", labelNames: ["state"], registers });
@@ -109,6 +118,8 @@ export class PrometheusMetrics {
         if (outcome === "rate_limited") this.slackRateLimited.inc({ method });
       },
       scheduleSucceeded: (bot, trigger, at) => this.lastSuccess.set({ bot, trigger }, Math.floor(Math.max(at.getTime(), Date.now()) / 1000)),
+      metric: (sample) => this.pluginMetric(sample),
+      deadLetter: (letter) => this.deadLetters.inc({ bot: letter.bot ?? "", queue: letter.queue }),
       botState: (bot, state) => {
         this.botStates.set(bot, state);
         this.bots.reset();
@@ -117,6 +128,29 @@ export class PrometheusMetrics {
         for (const [s, n] of counts) this.bots.set({ state: s }, n);
       },
     };
+  }
+
+  /**
+   * A plugin's gauge or counter, registered on first report. Its label names are fixed by that
+   * first report (Prometheus wants one set per metric): a later report with other labels, or the
+   * same name as the other kind, is refused with an error the engine logs as the observer's.
+   */
+  private pluginMetric(sample: MetricSample): void {
+    const name = sample.kind === "counter" ? `botyard_plugin_${sample.name}_total` : `botyard_plugin_${sample.name}`;
+    const labelNames = Object.keys(sample.labels).sort();
+    const labels = labelNames.join(",");
+    let series = this.pluginSeries.get(name);
+    if (!series) {
+      const help = `Reported by the ${sample.plugin} plugin (ctx.metrics.${sample.kind === "gauge" ? "gauge" : "count"}).`;
+      const options = { name, help, labelNames: ["bot", ...labelNames], registers: [this.registry] };
+      series = { kind: sample.kind, plugin: sample.plugin, labels, metric: sample.kind === "gauge" ? new Gauge(options) : new Counter(options) };
+      this.pluginSeries.set(name, series);
+    } else if (series.kind !== sample.kind || series.labels !== labels) {
+      throw new Error(`metric ${name} was first reported by the ${series.plugin} plugin as a ${series.kind} with labels [${series.labels}]; bot ${sample.bot} reports a ${sample.kind} with labels [${labels}]: not recorded`);
+    }
+    const values = { bot: sample.bot, ...sample.labels };
+    if (series.metric instanceof Gauge) series.metric.set(values, sample.value);
+    else series.metric.inc(values, sample.value);
   }
 
   /**
@@ -135,11 +169,13 @@ export class PrometheusMetrics {
   }
 
   /**
-   * Wraps a store so each operation's latency (and failure) is measured. Every webhook and event
-   * makes several store calls, so each operation's wrapper is made once, on first use, and times
-   * with a FastHistogram keyed by the operation's name.
+   * Wraps a store so each operation's latency (and failure) is measured, and `onFailure` hears of
+   * every failed operation as it happens (the host's store health, which must not wait for its
+   * next ping to pause intake). Every webhook and event makes several store calls, so each
+   * operation's wrapper is made once, on first use, and times with a FastHistogram keyed by the
+   * operation's name.
    */
-  instrument(store: StoreBackend): StoreBackend {
+  instrument(store: StoreBackend, onFailure: (error: unknown, op: string) => void = () => {}): StoreBackend {
     const latency = this.storeLatency;
     const errors = this.storeErrors;
     const backend = store.kind;
@@ -148,6 +184,7 @@ export class PrometheusMetrics {
       const labels = () => [backend, op];
       const failed = (error: unknown) => {
         errors.inc({ backend, op });
+        onFailure(error, op);
         throw error;
       };
       return (...args: unknown[]) => {
@@ -159,6 +196,7 @@ export class PrometheusMetrics {
         } catch (error) {
           observe();
           errors.inc({ backend, op });
+          onFailure(error, op);
           return Promise.reject(error as Error);
         }
         return result.then(

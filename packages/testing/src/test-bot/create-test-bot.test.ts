@@ -44,6 +44,10 @@ const everything = definePlugin({
     bot.webhook("/no-channel", async (ctx) => {
       await ctx.say("nowhere");
     });
+    bot.webhook("/backlog", async (ctx) => {
+      ctx.metrics.gauge("backlog", Number((ctx.event.body as { size: number }).size), { queue: "reviews" });
+      ctx.metrics.count("checks");
+    });
   },
 });
 
@@ -96,6 +100,16 @@ describe("createTestBot runs every trigger kind against the emulator", () => {
     expect((await t.webhook("/no-channel", {})).status).toBe(500);
     const failed = t.logs.find((l) => l.msg === "handler failed: ctx.say has no channel to post to in a webhook trigger.\n  hint: Pass one: ctx.say({ channel: 'C123', text }), or use ctx.slack.chat.postMessage.");
     expect((failed?.err as { code?: string })?.code).toBe(ErrorCodes.NO_CHANNEL);
+  });
+
+  it("shows what the bot reports through ctx.metrics: a gauge's last value, a counter's sum", async () => {
+    t = await createTestBot(everything, { channel: CHANNEL });
+    await t.webhook("/backlog", { size: 7 });
+    await t.webhook("/backlog", { size: 3 });
+    expect(t.metric("backlog", { queue: "reviews" })).toBe(3);
+    expect(t.metric("checks")).toBe(2);
+    expect(t.metric("checks_total")).toBe(2);
+    expect(t.metric("backlog")).toBeUndefined();
   });
 
   it("refuses a bot whose config does not match its plugin's schema", async () => {

@@ -8,6 +8,7 @@ import {
   namespaced,
   type ActionRecord,
   type BotStatus,
+  type MetricSample,
   type Plugin,
   type Store,
   type StoreBackend,
@@ -49,6 +50,8 @@ export class TestBot {
   /** The default channel for `send` (the first channel given or found in the config). */
   readonly channel: string;
   readonly actions: ActionRecord[] = [];
+  /** Every `ctx.metrics` report, in order (see `metric` for a series' current value). */
+  readonly metrics: MetricSample[] = [];
   readonly logs: Array<Record<string, unknown>> = [];
 
   constructor(
@@ -71,6 +74,20 @@ export class TestBot {
 
   status(): BotStatus {
     return this.engine.status().find((b) => b.id === this.id)!;
+  }
+
+  /**
+   * A metric's value as `/metrics` would show it for this bot: the last value set for a gauge, the
+   * sum for a counter; `undefined` when nothing was reported. With `labels`, only that series.
+   */
+  metric(name: string, labels: Record<string, string> = {}): number | undefined {
+    const key = JSON.stringify(Object.entries(labels).sort());
+    let value: number | undefined;
+    for (const m of this.metrics) {
+      if (m.bot !== this.id || m.name !== name.replace(/_total$/, "") || JSON.stringify(Object.entries(m.labels).sort()) !== key) continue;
+      value = m.kind === "gauge" ? m.value : (value ?? 0) + m.value;
+    }
+    return value;
   }
 
   /** Fires a schedule (the only one, or the one named) as if its time had come, and waits for the run. */
@@ -180,7 +197,7 @@ export async function createTestBot(plugin: Plugin, config: unknown, options: Te
   });
   const bot = new TestBot(id, slack, engine, store, receiver, !options.slack, { user, channel });
   (bot as { logs: typeof logs }).logs = logs;
-  engine.observe({ action: (record) => bot.actions.push(record) });
+  engine.observe({ action: (record) => bot.actions.push(record), metric: (sample) => bot.metrics.push(sample) });
 
   const [status] = engine.load([{ id, plugin, config, ...(options.dryRun ? { dryRun: true } : {}) }]);
   if (status?.state === "failed") {

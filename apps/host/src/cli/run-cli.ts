@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { Writable } from "node:stream";
 import { inspect, parseArgs } from "node:util";
 import { SecretScrubber, isBotyardError } from "@botyard/core";
+import { readConfigBytes } from "../config/config-file.js";
 import { referencedValues } from "../config/interpolate.js";
 
 const USAGE = `botyard <command> [options]
@@ -92,9 +93,10 @@ function scrubberFor(configPath: string, env: NodeJS.ProcessEnv): SecretScrubber
   const scrubber = new SecretScrubber();
   let text = "";
   try {
-    text = readFileSync(configPath, "utf8");
+    // Read as the command will read it: at most a config's size, so `--config /dev/zero` is refused, not read forever.
+    text = readConfigBytes(configPath, configPath).toString("utf8");
   } catch {
-    // No config (`new`, `schema` without one): nothing of it to scrub.
+    // No config (`new`, `schema` without one), or one the command will refuse: nothing of it to scrub.
   }
   for (const value of referencedValues(text, env)) scrubber.add(value);
   return scrubber;

@@ -22,14 +22,58 @@ const SlackConfig = Type.Object(
   { additionalProperties: false, description: "How the host reaches Slack (one Slack app for all bots)." },
 );
 
+/**
+ * The HTTP server's limits when bots.yaml does not set them; why each is what it is, next to
+ * Node's and Fastify's, is in docs/configuration.md.
+ */
+export const HttpLimitDefaults = {
+  bodyLimitBytes: 1_048_576,
+  maxHeaderBytes: 16_384,
+  maxConnections: 1_024,
+  maxInFlight: 256,
+  maxInFlightPerBot: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+} as const;
+
 const HttpConfig = Type.Object(
   {
     host: Type.Optional(Type.String({ default: "127.0.0.1", description: "Address the HTTP server listens on. Use 0.0.0.0 in a container." })),
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: "Port for webhooks (/hooks/<bot id>) and, unless adminPort is set, /healthz, /readyz and /metrics." })),
     adminPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: "Serve /healthz, /readyz and /metrics on this port instead, away from public webhooks." })),
-    bodyLimitBytes: Type.Optional(Type.Integer({ minimum: 1, default: 1_048_576, description: "Largest webhook body accepted; larger requests get 413." })),
+    bodyLimitBytes: Type.Optional(Type.Integer({ minimum: 1, default: HttpLimitDefaults.bodyLimitBytes, description: "Largest webhook body accepted; larger requests get 413." })),
+    maxHeaderBytes: Type.Optional(
+      Type.Integer({ minimum: 1_024, maximum: 1_048_576, default: HttpLimitDefaults.maxHeaderBytes, description: "Largest request line and headers accepted, together; larger requests get 431." }),
+    ),
+    maxConnections: Type.Optional(
+      Type.Integer({ minimum: 1, default: HttpLimitDefaults.maxConnections, description: "Open connections each port accepts; further connections are closed at once." }),
+    ),
+    maxInFlight: Type.Optional(
+      Type.Integer({ minimum: 1, default: HttpLimitDefaults.maxInFlight, description: "Webhook requests handled at once, all bots together; more get 503 with Retry-After. Health and metrics requests do not count." }),
+    ),
+    maxInFlightPerBot: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        default: HttpLimitDefaults.maxInFlightPerBot,
+        description: "Webhook requests one bot handles at once; more get 429 with Retry-After, and the other bots are not affected.",
+      }),
+    ),
+    headersTimeoutMs: Type.Optional(
+      Type.Integer({ minimum: 100, default: HttpLimitDefaults.headersTimeoutMs, description: "Time a client has to send the request line and headers; then it gets 408 and the connection is closed. At most requestTimeoutMs." }),
+    ),
+    requestTimeoutMs: Type.Optional(
+      Type.Integer({ minimum: 100, default: HttpLimitDefaults.requestTimeoutMs, description: "Time a client has to send the whole request, body included; then it gets 408 and the connection is closed." }),
+    ),
+    keepAliveTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        default: HttpLimitDefaults.keepAliveTimeoutMs,
+        description: "How long an idle keep-alive connection stays open. Behind a load balancer, set it longer than the balancer's idle timeout.",
+      }),
+    ),
   },
-  { additionalProperties: false, description: "The HTTP server for webhooks and health checks." },
+  { additionalProperties: false, description: "The HTTP server for webhooks and health checks, and its limits." },
 );
 
 const MemoryStoreConfig = Type.Object(
@@ -133,3 +177,4 @@ export const HostConfigSchema = Type.Object(
 export type HostConfig = Static<typeof HostConfigSchema>;
 export type BotEntryConfig = Static<typeof BotEntry>;
 export type StoreConfigValue = Static<typeof StoreConfig>;
+export type HttpConfigValue = Static<typeof HttpConfig>;

@@ -1,5 +1,16 @@
 import type { Document, Node } from "yaml";
 import { LineCounter, parseDocument, isMap, isSeq, isScalar } from "../vendor/yaml.js";
+import { documentProblems, nestingProblem } from "./yaml-guards.js";
+
+/** Something that keeps a text from being a YAML document Botyard can use, at its line and column. */
+export interface SourceProblem {
+  line: number;
+  col: number;
+  message: string;
+  hint?: string;
+  /** The text is YAML, but the value cannot be a config (a `__proto__:` key): not a syntax error. */
+  invalid?: boolean;
+}
 
 /** A parsed YAML file that can say where any JSON pointer into it sits. */
 export class ConfigSource {
@@ -9,18 +20,44 @@ export class ConfigSource {
     private readonly lines: LineCounter,
   ) {}
 
-  static parse(file: string, text: string): { source: ConfigSource; errors: Array<{ line: number; col: number; message: string }> } {
+  /**
+   * Parses `text`, refusing first what would make the parser or anything after it run out of stack
+   * or memory (see yaml-guards.ts): when `errors` is empty, `toJS` is safe to call.
+   */
+  static parse(file: string, text: string): { source: ConfigSource; errors: SourceProblem[] } {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    const errors = doc.errors.map((e) => {
-      const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
-      return { line: pos.line, col: pos.col, message: e.message.split("\n")[0] ?? e.message };
+    const at = (offset: number) => lines.linePos(offset);
+    const tooDeep = nestingProblem(text);
+    if (tooDeep) {
+      // Not parsed at all: the LineCounter learns line starts from the parser, so count them here.
+      lines.addNewLine(0);
+      for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines.addNewLine(i + 1);
+      const empty = parseDocument("", { lineCounter: new LineCounter() });
+      return { source: new ConfigSource(file, empty, lines), errors: [{ ...at(tooDeep.offset), message: tooDeep.message, ...(tooDeep.hint ? { hint: tooDeep.hint } : {}) }] };
+    }
+    // `logLevel: "error"`: the parser prints nothing of its own to stderr; every problem is reported here.
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
+    const errors: SourceProblem[] = doc.errors.map((e) => {
+      const pos = e.linePos?.[0] ?? at(e.pos[0]);
+      return { line: pos.line, col: pos.col, message: `YAML syntax error: ${e.message.split("\n")[0] ?? e.message}` };
     });
+    if (errors.length === 0) {
+      for (const p of documentProblems(doc)) {
+        errors.push({ ...at(p.offset), message: p.message, ...(p.hint ? { hint: p.hint } : {}), ...(p.invalid ? { invalid: true } : {}) });
+      }
+    }
     return { source: new ConfigSource(file, doc, lines), errors };
   }
 
+  /** Whether the document holds nothing (an empty file, or only comments). */
+  get empty(): boolean {
+    return this.doc.contents === null;
+  }
+
   toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 });
+    // Aliases were counted, with their expansion, by `parse`: the parser's own cap (100 uses of
+    // an anchor) would refuse a config that names one channel in a hundred bots.
+    return this.doc.toJS({ maxAliasCount: -1 });
   }
 
   /**

@@ -29,7 +29,12 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, onProblem: (
     if (Array.isArray(node)) return node.map((item, i) => walk(item, `${at}/${i}`));
     if (node && typeof node === "object") {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(node)) out[k] = walk(v, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+      for (const [k, v] of Object.entries(node)) {
+        const value = walk(v, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+        // Assigned, a "__proto__" key would replace the object's prototype instead of being a field.
+        if (k === "__proto__") Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+        else out[k] = value;
+      }
       return out;
     }
     return node;

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ErrorCodes, validateAgainst } from "@botyard/core";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
-import { HostConfigSchema, StoreVariants, type HostConfig } from "./config-schema.js";
+import { decodeConfig, readConfigBytes } from "./config-file.js";
+import { HostConfigSchema, HttpLimitDefaults, StoreVariants, type HostConfig } from "./config-schema.js";
 import { ConfigSource, readablePath } from "./config-source.js";
 import { interpolate } from "./interpolate.js";
 
@@ -27,25 +27,24 @@ export interface LoadedConfig {
 export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, options: { allowUnsetEnv?: boolean } = {}): LoadedConfig {
   const file = resolve(path);
   const shown = path;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === "ENOENT";
-    throw new ConfigError([
-      {
-        code: ErrorCodes.CONFIG_SYNTAX,
-        where: `${shown}:1:1`,
-        path: "",
-        message: missing ? "file not found" : `cannot be read: ${(cause as Error).message}`,
-        hint: "Pass the file with --config <path> (default: ./bots.yaml).",
-      },
-    ]);
-  }
+  const text = decodeConfig(readConfigBytes(file, shown), shown);
 
   const { source, errors } = ConfigSource.parse(shown, text);
   if (errors.length > 0) {
-    throw new ConfigError(errors.map((e) => ({ code: ErrorCodes.CONFIG_SYNTAX, where: `${shown}:${e.line}:${e.col}`, path: "", message: `YAML syntax error: ${e.message}` })));
+    throw new ConfigError(
+      errors.map((e) => ({
+        code: e.invalid ? ErrorCodes.CONFIG_INVALID : ErrorCodes.CONFIG_SYNTAX,
+        where: `${shown}:${e.line}:${e.col}`,
+        path: "",
+        message: e.message,
+        ...(e.hint ? { hint: e.hint } : {}),
+      })),
+    );
+  }
+  if (source.empty) {
+    throw new ConfigError([
+      { code: ErrorCodes.CONFIG_INVALID, where: `${shown}:1:1`, path: "", message: "is empty", hint: "It needs at least slack: and bots: (see docs/configuration.md)." },
+    ]);
   }
 
   const problems: ConfigProblem[] = [];
@@ -107,6 +106,24 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
           problems.push({ code: ErrorCodes.CONFIG_INVALID, where: source.where(`/store${issue.path}`, issue.target), path: readablePath(`/store${issue.path}`), message: issue.message });
         }
       } else storeValue = storeChecked.value;
+    }
+  }
+
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  const http = checked.ok ? checked.value.http : undefined;
+  if (http) {
+    const headers = http.headersTimeoutMs ?? HttpLimitDefaults.headersTimeoutMs;
+    const request = http.requestTimeoutMs ?? HttpLimitDefaults.requestTimeoutMs;
+    if (headers > request) {
+      // Pointing at the value the file sets: the other may be a default.
+      const at = (rest.http as { headersTimeoutMs?: unknown } | undefined)?.headersTimeoutMs === undefined ? "requestTimeoutMs" : "headersTimeoutMs";
+      problems.push({
+        code: ErrorCodes.CONFIG_INVALID,
+        where: source.where(`/http/${at}`),
+        path: `http.${at}`,
+        message: `http.headersTimeoutMs (${headers}) must not exceed http.requestTimeoutMs (${request})`,
+        hint: `The headers are part of the request: give the whole request at least as long (the default headersTimeoutMs is ${HttpLimitDefaults.headersTimeoutMs}).`,
+      });
     }
   }
 

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "../vendor/prom-client.js";
 import type { EngineObserver, MetricSample, RunInfo, StoreBackend } from "@botyard/core";
+import { REFUSAL_REASONS, type RefusalReason } from "../http/http-server.js";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
 interface RunKeys {
@@ -35,6 +36,7 @@ export class PrometheusMetrics {
   private readonly lastSuccess: Gauge<"bot" | "trigger">;
   private readonly deadLetters: Counter<"bot" | "queue">;
   private readonly bots: Gauge<"state">;
+  private readonly httpRefusals: Counter<"reason">;
   readonly slackConnected: Gauge;
   readonly storeUp: Gauge;
   private readonly botStates = new Map<string, string>();
@@ -82,6 +84,19 @@ export class PrometheusMetrics {
     this.bots = new Gauge({ name: "botyard_bots", help: "Bots by state (running, failed, loaded, stopped).", labelNames: ["state"], registers });
     this.slackConnected = new Gauge({ name: "botyard_slack_connected", help: "1 while the Socket Mode connection is up.", registers });
     this.storeUp = new Gauge({ name: "botyard_store_up", help: "1 while the store answers.", registers });
+    this.httpRefusals = new Counter({
+      name: "botyard_http_refused_total",
+      help: "HTTP requests (and connections) refused before any handler ran, by reason: not_found, method_not_allowed, invalid_request, invalid_body, body_too_large, headers_too_large, timeout, too_many_connections, too_many_requests, bot_busy, unavailable.",
+      labelNames: ["reason"],
+      registers,
+    });
+    // Every reason from the start, at 0: an alert on the rate of one fires at its first refusal.
+    for (const reason of REFUSAL_REASONS) this.httpRefusals.inc({ reason }, 0);
+  }
+
+  /** Counts a request the HTTP server refused before any handler ran. */
+  httpRefused(reason: RefusalReason): void {
+    this.httpRefusals.inc({ reason });
   }
 
   /** The engine observer that feeds these metrics. */

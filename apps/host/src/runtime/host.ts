@@ -129,7 +129,8 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       log: log.child({ component: "http" }),
       host: config.http?.host ?? "127.0.0.1",
       port: config.http?.port ?? 3000,
-      bodyLimitBytes: config.http?.bodyLimitBytes ?? 1_048_576,
+      limits: config.http ?? {},
+      onRefused: (reason) => metrics.httpRefused(reason),
       ...(config.http?.adminPort !== undefined ? { adminPort: config.http.adminPort } : {}),
       // Failure reasons are error messages, which may quote secrets as log lines may: scrub them too.
       readiness: async () => scrubbed(await readiness()),

@@ -50,13 +50,23 @@ export class SlackRouter {
     return () => this.actionPatterns.delete(entry);
   }
 
-  /** The listeners an envelope would reach (empty when nobody listens: the caller can skip dedupe). */
+  /**
+   * The listeners an envelope would reach (empty when nobody listens: the caller can skip dedupe).
+   * Any envelope, however malformed, is routed without throwing; a listener that throws does not
+   * keep the others from being called (see `isolated`).
+   */
   route(envelope: SlackEnvelope): Array<() => void> {
     const out: Array<() => void> = [];
-    const payload = envelope.payload;
+    const payload = envelope.payload as unknown;
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return out;
+    this.collect(envelope, payload as Record<string, unknown>, out);
+    return out.length > 1 ? isolated(out) : out;
+  }
+
+  private collect(envelope: SlackEnvelope, payload: Record<string, unknown>, out: Array<() => void>): void {
     if (envelope.type === "events_api") {
       const event = payload.event as Record<string, unknown> | undefined;
-      if (!event || typeof event.type !== "string") return out;
+      if (!event || typeof event.type !== "string") return;
       const entry = this.events.get(event.type);
       if (entry) {
         const channel = channelOf(event);
@@ -74,15 +84,34 @@ export class SlackRouter {
       if (set) for (const l of set) out.push(() => l(payload, envelope));
     } else if (envelope.type === "interactive" && payload.type === "block_actions") {
       const seen = new Set<SlackEnvelopeListener>();
-      for (const action of (payload.actions as Array<{ action_id?: string }> | undefined) ?? []) {
-        const set = action.action_id === undefined ? undefined : this.actionIds.get(action.action_id);
+      const actions = Array.isArray(payload.actions) ? (payload.actions as unknown[]) : [];
+      for (const action of actions) {
+        const id = (action as { action_id?: unknown } | null)?.action_id;
+        if (typeof id !== "string") continue;
+        const set = this.actionIds.get(id);
         if (set) for (const l of set) seen.add(l);
-        for (const { pattern, listener } of this.actionPatterns) if (action.action_id && pattern.test(action.action_id)) seen.add(listener);
+        for (const { pattern, listener } of this.actionPatterns) if (id && pattern.test(id)) seen.add(listener);
       }
       for (const l of seen) out.push(() => l(payload, envelope));
     }
-    return out;
   }
+}
+
+/**
+ * The calls, each run even when one before it throws: one bot's listener (a custom trigger's)
+ * must not keep the envelope from the others. What they threw is thrown by the last call, once
+ * all have run, so the caller still learns of it.
+ */
+function isolated(calls: Array<() => void>): Array<() => void> {
+  const errors: unknown[] = [];
+  return calls.map((call, i) => () => {
+    try {
+      call();
+    } catch (error) {
+      errors.push(error);
+    }
+    if (i === calls.length - 1 && errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} Slack listeners threw`);
+  });
 }
 
 /** The channel an event happened in, wherever its type keeps it. */

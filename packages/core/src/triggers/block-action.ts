@@ -1,5 +1,6 @@
 import type { BaseContext } from "../context/context.js";
 import type { BlockAction, BlockActionPayload } from "../slack/slack-types.js";
+import { isBlockActionPayload } from "./slack-event-shapes.js";
 import type { ActiveTrigger, Trigger, TriggerRuntime } from "./trigger.js";
 
 export type BlockActionContext = BaseContext<BlockActionPayload> & {
@@ -25,9 +26,9 @@ export class BlockActionTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
-    const off = rt.slack.onBlockAction(this.actionId, (raw) => {
-      const payload = raw as BlockActionPayload;
-      for (const action of payload.actions ?? []) {
+    const off = rt.slack.onBlockAction(this.actionId, (payload) => {
+      if (!isBlockActionPayload(payload)) return;
+      for (const action of payload.actions) {
         const hit = typeof this.actionId === "string" ? action.action_id === this.actionId : this.actionId.test(action.action_id);
         if (!hit) continue;
         const threadTs = payload.message?.thread_ts;

@@ -3,6 +3,7 @@ import type { AppMentionEvent, MessageEvent, ReactionAddedEvent } from "../slack
 import { ErrorCodes, isBotyardError } from "../errors/botyard-error.js";
 import { retry } from "../retry/retry.js";
 import { durableQueue } from "./durable.js";
+import { isAppMentionEvent, isMessageEvent, isReactionAddedEvent } from "./slack-event-shapes.js";
 import type { ActiveTrigger, RunOptions, SlackSubscriptions, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
 
 export type Pattern = string | RegExp;
@@ -116,8 +117,8 @@ export class MessageTrigger implements Trigger {
       const match = matchText(this.pattern, event.text ?? "") ?? ([] as unknown as RegExpMatchArray);
       return rt.run(event, (ctx) => this.handler(Object.assign(ctx, { match })), extras, options);
     });
-    const off = rt.slack.onEvent("message", this.options.channel, (raw) => {
-      const event = raw as MessageEvent;
+    const off = rt.slack.onEvent("message", this.options.channel, (event) => {
+      if (!isMessageEvent(event)) return;
       if (!CONTENT_SUBTYPES.has(event.subtype)) return;
       if (!this.options.includeSelf && isSelf(event, rt.slack.self)) return;
       if (this.options.includeBots === false && (event.bot_id || event.subtype === "bot_message")) return;
@@ -163,8 +164,8 @@ export class MentionTrigger implements Trigger {
       const parsed = parse(event)!;
       return rt.run(event, (ctx) => this.handler(Object.assign(ctx, { ...parsed })), extras, options);
     });
-    const listener = (raw: Record<string, unknown>) => {
-      const event = raw as AppMentionEvent;
+    const listener = (event: Record<string, unknown>) => {
+      if (!isAppMentionEvent(event)) return;
       if (this.options.channel && event.channel !== this.options.channel) return;
       if (parse(event)) delivery.deliver(event, messageExtras(event));
     };
@@ -197,11 +198,12 @@ export class ReactionTrigger implements Trigger {
 
   activate(rt: TriggerRuntime): ActiveTrigger {
     const delivery = deliveryFor<ReactionAddedEvent>(rt, this.name, this.options.durable, (event, extras, options) => rt.run(event, this.handler, extras, options));
-    const off = rt.slack.onEvent("reaction_added", this.options.channel, (raw) => {
-      const event = raw as ReactionAddedEvent;
+    const off = rt.slack.onEvent("reaction_added", this.options.channel, (event) => {
+      if (!isReactionAddedEvent(event)) return;
       if (this.reaction && event.reaction !== this.reaction) return;
       if (isSelf(event, rt.slack.self)) return;
-      delivery.deliver(event, { channel: event.item.channel, actor: { slackUserId: event.user } });
+      // A reaction to a file has no channel.
+      delivery.deliver(event, { ...(typeof event.item.channel === "string" ? { channel: event.item.channel } : {}), actor: { slackUserId: event.user } });
     });
     return { stop: () => (off(), delivery.stop()) };
   }

@@ -1,6 +1,7 @@
 import type { BaseContext } from "../context/context.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import type { SlashCommand } from "../slack/slack-types.js";
+import { isSlashCommand } from "./slack-event-shapes.js";
 import type { ActiveTrigger, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
 
 export type CommandContext = BaseContext<SlashCommand> & {
@@ -40,8 +41,8 @@ export class SlashCommandTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
-    const off = rt.slack.onCommand(this.command, (payload) => {
-      const command = payload as SlashCommand;
+    const off = rt.slack.onCommand(this.command, (command) => {
+      if (!isSlashCommand(command)) return;
       const text = (command.text ?? "").trim();
       void rt.run(command, (ctx) => this.handler(Object.assign(ctx, { text, args: text.split(/\s+/).filter(Boolean) })), {
         channel: command.channel_id,

@@ -55,7 +55,7 @@ export const IMPLEMENTED_FIELDS: Record<string, readonly string[]> = {
   GitActor: ["name", "email", "date", "user"],
   PullRequest: [
     "id", "number", "title", "body", "url", "permalink", "state", "closed", "merged", "mergedAt", "closedAt", "createdAt", "updatedAt", "isDraft",
-    "author", "mergedBy", "baseRefName", "headRefName", "baseRefOid", "headRefOid", "mergeCommit",
+    "author", "mergedBy", "baseRefName", "headRefName", "isCrossRepository", "baseRefOid", "headRefOid", "mergeCommit",
   ],
   User: ["id", "login", "name", "url"],
   Bot: ["id", "login", "url"],
@@ -418,6 +418,8 @@ class Roots {
       mergedBy: () => this.actor(pr.mergedBy),
       baseRefName: pr.baseRef,
       headRefName: pr.headRef,
+      // The model has no forks: every PR's head is a branch of the repository itself.
+      isCrossRepository: false,
       baseRefOid: () => state().baseSha,
       headRefOid: () => state().headSha,
       mergeCommit: () => (pr.mergeCommitSha ? this.commit(repo, repo.getCommit(pr.mergeCommitSha)) : null),

@@ -291,9 +291,9 @@ export class GitHubEmulator extends HttpBackedEmulator {
     this.lostAnswers.push({ times: 1, status: 502, delayMs: 0, ...init });
   }
 
-  /** The primary rate-limit state of a token (or of anonymous callers). */
-  quota(token?: string): { limit: number; used: number; remaining: number; reset: number } {
-    const b = this.bucket(token ? this.tokens.get(token) : undefined);
+  /** The primary rate-limit state of a token (or of anonymous callers): REST's `core` points, or GraphQL's. */
+  quota(token?: string, resource: "core" | "graphql" = "core"): { limit: number; used: number; remaining: number; reset: number } {
+    const b = this.bucket(token ? this.tokens.get(token) : undefined, resource);
     return { limit: b.limit, used: b.used, remaining: Math.max(0, b.limit - b.used), reset: b.reset };
   }
 

@@ -82,10 +82,23 @@ export function createGitHub(github: ReleaseConfig["github"], options: GitHubCli
       let failure: unknown;
       let timedOut = false;
       try {
-        const response = await withChildSignal(options.signal, async (signal) => {
-          const timeout = AbortSignal.timeout(timeoutMs);
-          timeout.addEventListener("abort", () => (timedOut = true), { once: true });
-          return await request({ ...params, request: { ...params.request, signal: signal ? AbortSignal.any([signal, timeout]) : timeout } });
+        const response = await withChildSignal(options.signal, async (child) => {
+          // One controller per request, aborted by the run's signal (through the child) or by the timeout.
+          const controller = new AbortController();
+          const abort = () => controller.abort(child?.reason);
+          child?.addEventListener("abort", abort, { once: true });
+          const timer = setTimeout(() => {
+            timedOut = true;
+            controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+          }, timeoutMs);
+          // Set on `params` itself: the hooks below this one were bound to this very object.
+          params.request = { ...params.request, signal: controller.signal };
+          try {
+            return await request(params);
+          } finally {
+            clearTimeout(timer);
+            child?.removeEventListener("abort", abort);
+          }
         });
         const limited = graphqlRateLimitWait(response);
         await budget.observe(resource, response.headers, { refused: limited !== undefined });

@@ -93,9 +93,9 @@ export interface GitHubLostAnswerInit {
   operation: string;
   /** How many upcoming calls lose their answer (default 1). */
   times?: number;
-  /** Answer this status (default 502) instead of the real answer... */
+  /** Answer this status instead of the real answer (default: 502, or with `delayMs` the real answer, late). */
   status?: number;
-  /** ...after this long (ms); a client with a shorter timeout sees a timeout. Default 0. */
+  /** Answer after this long (ms): a client with a shorter timeout sees a timeout. Default 0. */
   delayMs?: number;
 }
 
@@ -190,7 +190,7 @@ export class GitHubEmulator extends HttpBackedEmulator {
   /** What each GraphQL request's validation found, for the conformance check of its exchange. */
   private readonly graphqlOutcomes = new WeakMap<EmulatorRequest, GraphQLOutcome>();
   private readonly pendingRateLimits: PendingRateLimit[] = [];
-  private readonly lostAnswers: Array<Required<GitHubLostAnswerInit>> = [];
+  private readonly lostAnswers: Array<GitHubLostAnswerInit & { times: number; delayMs: number }> = [];
   private readonly htmlUrl: string;
   private readonly defaultLimit: number;
 
@@ -284,11 +284,11 @@ export class GitHubEmulator extends HttpBackedEmulator {
 
   /**
    * The next calls to `operation` are carried out, but their answer is lost: a 502 (or the given
-   * status), optionally after a delay longer than the client waits. What a retrying client must
-   * survive without doing the work twice.
+   * status), or the real answer after a delay longer than the client waits. What a retrying client
+   * must survive without doing the work twice.
    */
   loseAnswer(init: GitHubLostAnswerInit): void {
-    this.lostAnswers.push({ times: 1, status: 502, delayMs: 0, ...init });
+    this.lostAnswers.push({ times: 1, delayMs: 0, ...init });
   }
 
   /** The primary rate-limit state of a token (or of anonymous callers): REST's `core` points, or GraphQL's. */
@@ -363,7 +363,8 @@ export class GitHubEmulator extends HttpBackedEmulator {
     const lost = this.lostAnswers[i]!;
     if (--lost.times <= 0) this.lostAnswers.splice(i, 1);
     if (lost.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, lost.delayMs));
-    return { status: lost.status, headers: real.headers ?? {}, body: { message: "Server Error" } };
+    if (lost.status === undefined && lost.delayMs > 0) return real;
+    return { status: lost.status ?? 502, headers: real.headers ?? {}, body: { message: "Server Error" } };
   }
 
   private dispatch(req: EmulatorRequest, operation: string, route: Route | undefined, params: Record<string, string>): EmulatorResponse {

@@ -213,9 +213,9 @@ export class GitHubEmulator extends HttpBackedEmulator {
     this.http = new HttpEmulator("GitHub", (req) => this.route(req), conformance ? checker : undefined);
   }
 
-  /** The REST operations the emulator implements, as `METHOD /path/{template}` (GitHub's OpenAPI paths). */
+  /** The operations the emulator implements, as `METHOD /path/{template}` (GitHub's OpenAPI paths), and `POST /graphql`. */
   static implementedOperations(): string[] {
-    return new GitHubEmulator({ conformance: false }).routes.map((r) => `${r.method} ${r.template}`);
+    return [...new GitHubEmulator({ conformance: false }).routes.map((r) => `${r.method} ${r.template}`), GRAPHQL_OPERATION];
   }
 
   static async start(options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {

@@ -66,7 +66,7 @@ export function createGitHub(github: ReleaseConfig["github"], options: GitHubCli
 
   octokit.hook.wrap("request", async (request, params) => {
     // The path as sent (`/repos/acme/web/compare/main...develop`), so errors name the repository.
-    const path = decodeURI(String(octokit.request.endpoint.parse(params).url)).replace(/^https?:\/\/[^/]+/, "").replace(/\?.*$/, "");
+    const path = readablePath(String(octokit.request.endpoint.parse(params).url));
     const route = `${params.method} ${path}`;
     const resource = /\/graphql$/.test(path) ? "graphql" : "core";
     const giveUp = (why: string, status: number | undefined, cause: unknown) =>
@@ -134,4 +134,14 @@ export function createGitHub(github: ReleaseConfig["github"], options: GitHubCli
     }
   });
   return octokit;
+}
+
+/** `/repos/acme/web/compare/main...develop`: the URL's path, decoded where it can be. */
+function readablePath(url: string): string {
+  const path = url.replace(/^https?:\/\/[^/]+/, "").replace(/\?.*$/, "");
+  try {
+    return decodeURI(path);
+  } catch {
+    return path;
+  }
 }

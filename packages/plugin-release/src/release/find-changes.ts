@@ -112,6 +112,7 @@ async function readWhole(run: ReleaseRun, target: RepoTarget, head: CompareHead)
  */
 async function advance(run: ReleaseRun, target: RepoTarget, saved: ComparisonSnapshot, head: CompareHead): Promise<ComparisonSnapshot | undefined> {
   const { gh, ctx } = run;
+  if (!saved.headOid) return undefined; // the last run found nothing ahead: there is nothing to build on
   const reached = saved.baseOid === head.baseOid ? { status: "identical", commits: [] } : await compareShas(run, target, saved.baseOid, head.baseOid);
   if (!reached || reached.status !== "ahead" && reached.status !== "identical") return undefined;
   const added = await compareShas(run, target, saved.headOid, target.head);

@@ -213,9 +213,14 @@ export class GitHubEmulator extends HttpBackedEmulator {
     this.http = new HttpEmulator("GitHub", (req) => this.route(req), conformance ? checker : undefined);
   }
 
-  /** The operations the emulator implements, as `METHOD /path/{template}` (GitHub's OpenAPI paths), and `POST /graphql`. */
+  /** The operations the emulator implements: the REST ones (see {@link implementedRestOperations}) and `POST /graphql`. */
   static implementedOperations(): string[] {
-    return [...new GitHubEmulator({ conformance: false }).routes.map((r) => `${r.method} ${r.template}`), GRAPHQL_OPERATION];
+    return [...GitHubEmulator.implementedRestOperations(), GRAPHQL_OPERATION];
+  }
+
+  /** The REST operations the emulator implements, as `METHOD /path/{template}` (GitHub's OpenAPI paths). */
+  static implementedRestOperations(): string[] {
+    return new GitHubEmulator({ conformance: false }).routes.map((r) => `${r.method} ${r.template}`);
   }
 
   static async start(options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {

@@ -2,14 +2,20 @@ import { getEventListeners } from "node:events";
 import { Writable } from "node:stream";
 import { createLogger } from "@botyard/core";
 import { GitHubEmulator } from "@botyard/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { TOKEN, logs, releaseConfig, stagingRepo, startWorld, type World } from "../test-support/release-world.js";
 import { createGitHub } from "./client.js";
 
 let w: World | undefined;
+beforeEach(() => {
+  // As in the plugin's other tests: only Date is faked, so runs on a loaded machine keep to one clock.
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(new Date("2024-06-03T08:00:00Z"));
+});
 afterEach(async () => {
   await w?.close();
   w = undefined;
+  vi.useRealTimers();
 });
 
 describe("requests and the run's abort signal", () => {

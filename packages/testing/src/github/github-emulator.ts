@@ -11,6 +11,7 @@ import type { AnswerRule } from "../conformance/openapi-conformance.js";
 import type { ConformanceChecker, Exchange } from "../conformance/exchange.js";
 import { GitHubGraphQLApi, type GraphQLOutcome } from "./graphql-api.js";
 import { GraphQLConformance, GRAPHQL_OPERATION } from "./graphql-conformance.js";
+import { loadGitHubGraphQL } from "./graphql-schema.js";
 import { OpenApiConformance } from "../conformance/openapi-conformance.js";
 import { conformanceEnabled } from "../conformance/registry.js";
 import {
@@ -55,6 +56,8 @@ export interface GitHubEmulatorOptions {
    * (`BOTYARD_CONFORMANCE=1` or `enableConformance()`).
    */
   conformance?: boolean;
+  /** Build GitHub's GraphQL schema at start rather than on the first GraphQL request (default true). */
+  preloadGraphQL?: boolean;
 }
 
 export interface GitHubTokenInit {
@@ -224,6 +227,11 @@ export class GitHubEmulator extends HttpBackedEmulator {
   }
 
   static async start(options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {
+    // Building GitHub's GraphQL schema takes a second of CPU: done here, before the test's clients
+    // connect, rather than on the first query, where it would stall their event loop (a Socket
+    // Mode client would miss its pings). Once per process; a missing package is reported on the
+    // first GraphQL request instead.
+    if (options.preloadGraphQL ?? true) await loadGitHubGraphQL().catch(() => undefined);
     const gh = new GitHubEmulator(options);
     await gh.http.start(options.port ?? 0);
     return gh;

@@ -41,7 +41,11 @@ async function build(): Promise<GitHubGraphQL> {
   }
   const introspection = JSON.parse(readFileSync(new URL("schema.json", dir), "utf8")) as Parameters<typeof graphql.buildClientSchema>[0];
   const version = (JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { version: string }).version;
-  return { graphql, schema: graphql.buildClientSchema(introspection), version };
+  const schema = graphql.buildClientSchema(introspection);
+  // The first validation checks the whole schema (cached on it) and warms the validator: both here,
+  // at load, rather than during a test's first query.
+  graphql.validate(schema, graphql.parse("{ viewer { login } }"));
+  return { graphql, schema, version };
 }
 
 /** The installed `@octokit/graphql-schema` version without building the schema (undefined when not installed). */

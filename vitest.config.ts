@@ -13,7 +13,7 @@ export default defineConfig({
     // global setup adds up what the whole run validated, prints it, writes it to
     // .botyard/conformance/last-run.json and fails the run if any violation got through.
     env: { BOTYARD_CONFORMANCE: "1" },
-    setupFiles: ["packages/testing/src/conformance/vitest-setup.ts"],
+    setupFiles: ["packages/testing/src/conformance/vitest-setup.ts", "test/setup/process-warnings.ts"],
     globalSetup: ["packages/testing/src/conformance/vitest-global-setup.ts"],
   },
 });

@@ -143,4 +143,45 @@ bots:
     expect(slack.calls.filter((c) => c.operation === "chat.postMessage" && c.status === 200)).toHaveLength(alerts.length);
     expect(host!.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
   });
+
+  it("after a crash with 50 recoveries in hand while Slack rate-limits, answers all 50 exactly once within the lease plus 5 s of the restart", async () => {
+    const leaseMs = 2_000;
+    const queue = `queue: { leaseMs: ${leaseMs} }`;
+    const hook = await startHost(queue);
+    const datadog = slack.addBot({ name: "Datadog" });
+    const alerts = Array.from({ length: 50 }, (_, i) => ({ monitorId: String(7000 + i), scope: `host:db-${i}`, name: `Replication lag ${i}` }));
+    const posted: string[] = [];
+    for (const alert of alerts) {
+      const message = await slack.postAs(datadog, { channel: ALERTS, text: "", attachments: datadogAttachments(alert) });
+      for (const event of message.events) await slack.waitForAck(event.eventId);
+      posted.push(message.ts);
+    }
+    // Slack answers 429 to every reply for as long as the first host lives: its deliveries stay in hand.
+    slack.rateLimit("chat.postMessage", { times: 1_000_000, retryAfterSec: 1 });
+    for (const alert of alerts) {
+      const accepted = await fetch(hook, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-botyard-secret": SECRET },
+        body: JSON.stringify(webhookPayload({ ...alert, transition: "Recovered" })),
+      });
+      expect(accepted.status).toBe(202);
+    }
+    // Every delivery the host took (queue.concurrency, 32) has tried to reply and is waiting out Retry-After.
+    await slack.waitFor(() => new Set(slack.callsTo("chat.postMessage").map((c) => c.args.thread_ts)).size >= 32, 10_000);
+    host!.kill("SIGKILL");
+    await host!.exited;
+    slack.clearFaults();
+
+    const restarted = Date.now();
+    await startHost(queue);
+    const replies = () => posted.map((ts) => slack.replies(ALERTS, ts).length);
+    await slack.waitFor(() => replies().every((n) => n > 0), leaseMs + 10_000);
+    const answeredWithinMs = Date.now() - restarted;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(replies()).toEqual(alerts.map(() => 1));
+    expect(slack.calls.filter((c) => c.operation === "chat.postMessage" && c.status === 200)).toHaveLength(alerts.length);
+    expect(answeredWithinMs).toBeLessThanOrEqual(leaseMs + 5_000);
+    // Waiting for a claim to come back is not an error an operator should read as an outage.
+    expect(host!.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+  }, 40_000);
 });

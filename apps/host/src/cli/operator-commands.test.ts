@@ -129,6 +129,23 @@ describe("botyard list", () => {
     expect(text).toContain("`botyard validate` shows every problem with its line in the config.");
   });
 
+  it("prints a bot's setup error without the secrets it quotes, when no host answers", async () => {
+    project = userProject();
+    project.plugin(
+      "botyard-plugin-mirror",
+      `import { definePlugin, Type } from "@botyard/core";
+      export default definePlugin({ name: "mirror", core: "^1.0.0", config: Type.Object({ endpoint: Type.String() }),
+        setup(bot, config) { throw new Error("cannot mirror to " + config.endpoint); } });`,
+    );
+    const file = project.write(
+      "bots.yaml",
+      `slack: { appToken: x, botToken: y }\nhttp: { port: 0 }\nbots:\n  - id: mirror\n    use: botyard-plugin-mirror\n    config: { endpoint: "https://mirror.example/?token=\${MIRROR_TOKEN}" }\n`,
+    );
+    const { io: cli, out } = io({ MIRROR_TOKEN: "mirror-token-4f1c/+" });
+    expect(await run(["list", "--config", file], cli)).toBe(0);
+    expect(out.join("")).toContain('mirror  mirror@1.2.3 (botyard-plugin-mirror)  failed: Bot "mirror" (mirror) failed in setup: cannot mirror to https://mirror.example/?token=[REDACTED]\n');
+  });
+
   it("asks the running host: a dry-run bot is marked, and each schedule shows its next run", async () => {
     h = await startInProcessHost(
       `bots:

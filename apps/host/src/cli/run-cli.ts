@@ -54,8 +54,10 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
     return command ? 0 : 2;
   }
   // Errors quote what they were given (a plugin's setup error, a URL), and what they were given
-  // came from ${VAR}s: stderr is scrubbed like the logs.
-  io = { ...io, stderr: scrubbed(io.stderr, parsed.values.config, io.env) };
+  // came from ${VAR}s: what the CLI prints is scrubbed like the logs, stdout included, since
+  // `list` shows a bot's setup error there.
+  const scrubber = scrubberFor(parsed.values.config, io.env);
+  io = { ...io, stdout: scrubbed(io.stdout, scrubber), stderr: scrubbed(io.stderr, scrubber) };
   try {
     switch (command) {
       // Commands load what they need when they run: `start` must not pay for the demo's emulators.
@@ -86,7 +88,7 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
   }
 }
 
-function scrubbed(stream: NodeJS.WritableStream, configPath: string, env: NodeJS.ProcessEnv): NodeJS.WritableStream {
+function scrubberFor(configPath: string, env: NodeJS.ProcessEnv): SecretScrubber {
   const scrubber = new SecretScrubber();
   let text = "";
   try {
@@ -95,6 +97,10 @@ function scrubbed(stream: NodeJS.WritableStream, configPath: string, env: NodeJS
     // No config (`new`, `schema` without one): nothing of it to scrub.
   }
   for (const value of referencedValues(text, env)) scrubber.add(value);
+  return scrubber;
+}
+
+function scrubbed(stream: NodeJS.WritableStream, scrubber: SecretScrubber): NodeJS.WritableStream {
   return new Writable({
     write(chunk, _encoding, done) {
       // Passed on at once, not queued behind the last write: the CLI may exit right after an error.

@@ -113,6 +113,14 @@ export const HostConfigSchema = Type.Object(
                 "Jobs handled at once per queue, in each host. Handlers mostly wait on Slack and other APIs, so this is about how many of those waits may overlap.",
             }),
           ),
+          deadLetterTtlMs: Type.Optional(
+            Type.Integer({
+              minimum: 60_000,
+              default: 1_209_600_000,
+              description:
+                "How long a durable job that failed for the last time is kept as a dead letter (with its payload, attempts and last error) before it is dropped: 14 days by default. Each one is counted in botyard_dead_letters_total.",
+            }),
+          ),
         },
         { additionalProperties: false, description: "The work queues behind durable webhooks and durable Slack events." },
       ),

@@ -19,6 +19,7 @@ export default definePlugin({
       return { status: 200, body: { ok: true } };
     });
     bot.webhook("/boom", async () => { throw new Error("boom"); });
+    bot.webhook("/doomed", { durable: { maxAttempts: 1 } }, async () => { throw new Error("never works"); });
     bot.webhook("/report", async (ctx) => {
       const q = ctx.event.body;
       if (q.kind === "gauge") ctx.metrics.gauge(q.name, q.value, q.labels);
@@ -104,6 +105,13 @@ describe("GET /metrics", () => {
     expect(m.get(runs("webhook:/boom", "error"))).toBe(3);
     expect(m.has(runs("webhook:/boom", "ok"))).toBe(false);
     expect(m.get('botyard_run_duration_seconds_count{plugin="ticker",kind="webhook"}')).toBeGreaterThanOrEqual(3);
+  });
+
+  it("counts the durable jobs given up on in botyard_dead_letters_total, by bot and queue", async () => {
+    h = await start(["ticker"]);
+    for (let i = 0; i < 2; i++) expect((await fetch(`${h.url}/hooks/ticker/doomed`, { method: "POST" })).status).toBe(202);
+    const m = await until(h, (m) => m.get('botyard_dead_letters_total{bot="ticker",queue="deliveries/ticker/webhook:/doomed"}') === 2);
+    expect([...m.keys()].filter((k) => k.startsWith("botyard_dead_letters_total"))).toHaveLength(1);
   });
 
   it("shows what plugins report through ctx.metrics, labelled by bot, and refuses what would break the exposition", async () => {

@@ -11,7 +11,7 @@ interface RunKeys {
 
 /** What is timed: every operation of the Store contract, and ping. */
 const STORE_OPERATIONS = new Set<string>([
-  "get", "set", "delete", "setIfAbsent", "compareAndSet", "list", "enqueue", "claim", "ack", "release", "extend", "queueSize",
+  "get", "set", "delete", "setIfAbsent", "compareAndSet", "list", "enqueue", "claim", "ack", "release", "extend", "queueSize", "nextReadyAt",
   "acquireLease", "renewLease", "releaseLease", "ping",
 ] satisfies Array<keyof StoreBackend>);
 
@@ -33,6 +33,7 @@ export class PrometheusMetrics {
   private readonly storeLatency: FastHistogram;
   private readonly storeErrors: Counter<"backend" | "op">;
   private readonly lastSuccess: Gauge<"bot" | "trigger">;
+  private readonly deadLetters: Counter<"bot" | "queue">;
   private readonly bots: Gauge<"state">;
   readonly slackConnected: Gauge;
   readonly storeUp: Gauge;
@@ -72,6 +73,12 @@ export class PrometheusMetrics {
       labelNames: ["bot", "trigger"],
       registers,
     });
+    this.deadLetters = new Counter({
+      name: "botyard_dead_letters_total",
+      help: "Durable jobs that failed for the last time and were kept as dead letters (for queue.deadLetterTtlMs), by bot and queue.",
+      labelNames: ["bot", "queue"],
+      registers,
+    });
     this.bots = new Gauge({ name: "botyard_bots", help: "Bots by state (running, failed, loaded, stopped).", labelNames: ["state"], registers });
     this.slackConnected = new Gauge({ name: "botyard_slack_connected", help: "1 while the Socket Mode connection is up.", registers });
     this.storeUp = new Gauge({ name: "botyard_store_up", help: "1 while the store answers.", registers });
@@ -97,6 +104,7 @@ export class PrometheusMetrics {
       },
       scheduleSucceeded: (bot, trigger, at) => this.lastSuccess.set({ bot, trigger }, Math.floor(Math.max(at.getTime(), Date.now()) / 1000)),
       metric: (sample) => this.pluginMetric(sample),
+      deadLetter: (letter) => this.deadLetters.inc({ bot: letter.bot ?? "", queue: letter.queue }),
       botState: (bot, state) => {
         this.botStates.set(bot, state);
         this.bots.reset();
@@ -146,11 +154,13 @@ export class PrometheusMetrics {
   }
 
   /**
-   * Wraps a store so each operation's latency (and failure) is measured. Every webhook and event
-   * makes several store calls, so each operation's wrapper is made once, on first use, and times
-   * with a FastHistogram keyed by the operation's name.
+   * Wraps a store so each operation's latency (and failure) is measured, and `onFailure` hears of
+   * every failed operation as it happens (the host's store health, which must not wait for its
+   * next ping to pause intake). Every webhook and event makes several store calls, so each
+   * operation's wrapper is made once, on first use, and times with a FastHistogram keyed by the
+   * operation's name.
    */
-  instrument(store: StoreBackend): StoreBackend {
+  instrument(store: StoreBackend, onFailure: (error: unknown, op: string) => void = () => {}): StoreBackend {
     const latency = this.storeLatency;
     const errors = this.storeErrors;
     const backend = store.kind;
@@ -159,6 +169,7 @@ export class PrometheusMetrics {
       const labels = () => [backend, op];
       const failed = (error: unknown) => {
         errors.inc({ backend, op });
+        onFailure(error, op);
         throw error;
       };
       return (...args: unknown[]) => {
@@ -170,6 +181,7 @@ export class PrometheusMetrics {
         } catch (error) {
           observe();
           errors.inc({ backend, op });
+          onFailure(error, op);
           return Promise.reject(error as Error);
         }
         return result.then(

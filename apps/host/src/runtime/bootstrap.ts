@@ -17,7 +17,7 @@ export interface Bootstrapped {
  */
 export async function bootstrap(
   loaded: LoadedConfig,
-  deps: { slack: WebClient; store: StoreBackend; log: Logger; observers?: EngineObserver[]; owner?: string },
+  deps: { slack: WebClient; store: StoreBackend; log: Logger; observers?: EngineObserver[]; owner?: string; redact?: (text: string) => string },
 ): Promise<Bootstrapped> {
   const { specs, problems } = await loadPlugins(loaded, deps.log);
   const engine = new Engine({
@@ -28,6 +28,7 @@ export async function bootstrap(
     ...(loaded.config.queue ? { queue: loaded.config.queue } : {}),
     ...(deps.observers ? { observers: deps.observers } : {}),
     ...(deps.owner ? { owner: deps.owner } : {}),
+    ...(deps.redact ? { redact: deps.redact } : {}),
   });
   const setupFailures: ConfigProblem[] = [];
   const indexOf = new Map(loaded.config.bots.map((b, i) => [b.id, i]));

@@ -19,7 +19,14 @@ import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import { createStore } from "../store/create-store.js";
 import { bootstrap } from "./bootstrap.js";
 import { StoreHealth } from "./store-health.js";
+import { SlackIntake } from "./slack-intake.js";
 import { StoreOpenedLater } from "./store-opened-later.js";
+
+/**
+ * Slack envelopes acked and waiting on the store at once, above which new ones are left unacked
+ * (Slack redelivers them): a slow store must not turn into an unbounded heap of accepted events.
+ */
+const MAX_ENVELOPES_IN_FLIGHT = 1_000;
 
 export interface HostOptions {
   /** Where log lines go (stdout by default); every line is scrubbed of interpolated secrets first. */
@@ -91,12 +98,15 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
   // no database file behind and does not need Redis to be up to be told what is wrong.
   const later = new StoreOpenedLater(config.store?.type ?? "sqlite");
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  const { engine, problems, setupFailures } = await bootstrap(loaded, { slack, store: later.store, log, observers, owner });
+  const { engine, problems, setupFailures } = await bootstrap(loaded, { slack, store: later.store, log, observers, owner, redact: (text) => scrubber.scrub(text) });
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const store = metrics.instrument(await createStore(config.store, loaded.dir, log.child({ component: "store" })));
+  // Every failed store call reaches the store's health at once, once there is one (below, with what it pauses).
+  let storeFailed = (_error: unknown) => {};
+  const store = metrics.instrument(await createStore(config.store, loaded.dir, log.child({ component: "store" })), (error) => storeFailed(error));
   later.open(store);
   let closeStore = true;
+  let stopping: Promise<{ unfinished: number }> | undefined;
   try {
     for (const failure of setupFailures) log.error({ where: failure.where, code: failure.code }, `bot skipped: ${failure.message}`);
 
@@ -123,8 +133,28 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       ...(config.http?.adminPort !== undefined ? { adminPort: config.http.adminPort } : {}),
       // Failure reasons are error messages, which may quote secrets as log lines may: scrub them too.
       readiness: async () => scrubbed(await readiness()),
-      metrics: () => metrics.render(),
+      // Plugins label their metrics as they like: a label may hold a secret as a log line may.
+      metrics: async () => {
+        const rendered = await metrics.render();
+        return { contentType: rendered.contentType, body: scrubber.scrub(rendered.body) };
+      },
       status: () => scrubbed(engine.status()),
+    });
+    // New envelopes are left unacked while the store is down, or while the intake holds acked ones.
+    let storeUp = true;
+    let intakeBusy = false;
+    const pauseReceiver = () => {
+      if (!stopping) receiver.setPaused(!storeUp || intakeBusy);
+    };
+    const intake = new SlackIntake({
+      dispatch: (envelope) => engine.dispatch(envelope),
+      log,
+      onStoreFailure: (error) => storeFailed(error),
+      onBusy: (busy) => {
+        intakeBusy = busy;
+        pauseReceiver();
+      },
+      maxInFlight: MAX_ENVELOPES_IN_FLIGHT,
     });
     const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
@@ -132,9 +162,8 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       logger: log,
       ...(options.clientPingTimeoutMs ? { clientPingTimeoutMs: options.clientPingTimeoutMs } : {}),
       onEnvelope: (envelope) => {
-        const dispatch = () => engine.dispatch(envelope).catch((error: unknown) => log.error({ err: error }, "dispatch failed"));
-        if (accepting) void dispatch();
-        else void gate.then(dispatch);
+        if (accepting) intake.take(envelope);
+        else void gate.then(() => intake.take(envelope));
       },
       onStateChange: (isConnected) => {
         connected = isConnected;
@@ -148,11 +177,14 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       onChange: (healthy) => {
         metrics.storeUp.set(healthy ? 1 : 0);
         if (stopping) return;
-        receiver.setPaused(!healthy);
+        storeUp = healthy;
+        pauseReceiver();
         engine.queues.setPaused(!healthy);
         http.setAccepting(healthy, "store_unavailable");
+        if (healthy) intake.retryHeld();
       },
     });
+    storeFailed = (error) => health.reportFailure(error);
     metrics.storeUp.set(1);
 
     const ports = await http.start();
@@ -185,7 +217,6 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       "botyard host ready",
     );
 
-    let stopping: Promise<{ unfinished: number }> | undefined;
     return {
       engine,
       store,

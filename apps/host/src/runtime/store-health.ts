@@ -1,4 +1,4 @@
-import type { Logger, StoreBackend } from "@botyard/core";
+import { ErrorCodes, isBotyardError, type Logger, type StoreBackend } from "@botyard/core";
 
 export interface StoreHealthOptions {
   store: StoreBackend;
@@ -14,7 +14,9 @@ export interface StoreHealthOptions {
  * Watches the store. While it is unreachable the host degrades on purpose: readiness false, intake
  * paused (Slack redelivers unacked events, possibly to another replica's socket; webhooks get 503
  * from the load balancer's view), durable workers stop claiming; all of it resumes when the store
- * answers again. Nothing acts without the store, so nothing can act twice.
+ * answers again. Nothing acts without the store, so nothing can act twice. A failed store call
+ * (`reportFailure`) counts at once: intake pauses from the first call that finds the store
+ * unavailable, not a ping later.
  */
 export class StoreHealth {
   private timer: NodeJS.Timeout | undefined;
@@ -40,6 +42,15 @@ export class StoreHealth {
     clearInterval(this.timer);
   }
 
+  /**
+   * Any store call that failed: one that says the store is unavailable (unreachable, too slow, out
+   * of disk) makes the store unhealthy now; the pings then tell when it answers again.
+   */
+  reportFailure(error: unknown): void {
+    if (!this.state.healthy || !isBotyardError(error, ErrorCodes.STORE_UNAVAILABLE)) return;
+    this.change(false, (error as Error).message);
+  }
+
   async check(): Promise<boolean> {
     if (this.checking) return this.state.healthy;
     this.checking = true;
@@ -59,12 +70,15 @@ export class StoreHealth {
       this.checking = false;
     }
     const healthy = error === undefined;
-    if (healthy !== this.state.healthy) {
-      this.state = { healthy, ...(error ? { error } : {}), since: Date.now() };
-      if (healthy) this.options.log.info({ store: this.options.store.kind }, "store reachable again: intake resumed");
-      else this.options.log.error({ store: this.options.store.kind, error }, "store unreachable: intake paused, host not ready until it answers");
-      this.options.onChange(healthy);
-    } else if (error) this.state.error = error;
+    if (healthy !== this.state.healthy) this.change(healthy, error);
+    else if (error) this.state.error = error;
     return healthy;
+  }
+
+  private change(healthy: boolean, error: string | undefined): void {
+    this.state = { healthy, ...(error ? { error } : {}), since: Date.now() };
+    if (healthy) this.options.log.info({ store: this.options.store.kind }, "store reachable again: intake resumed");
+    else this.options.log.error({ store: this.options.store.kind, error }, "store unreachable: intake paused, host not ready until it answers");
+    this.options.onChange(healthy);
   }
 }

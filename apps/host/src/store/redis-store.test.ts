@@ -275,7 +275,7 @@ describe("RedisStore", () => {
       expect(everythingIn(error)).not.toContain(PASSWORD);
     });
 
-    it("with requireConnection false: ping and every operation fail at once with BOTYARD_ERR_STORE", async () => {
+    it("with requireConnection false: ping and every operation fail at once with BOTYARD_ERR_STORE_UNAVAILABLE", async () => {
       const port = await freePort();
       const store = await open({ url: `redis://:${encodeURIComponent(PASSWORD)}@${HOST}:${port}`, requireConnection: false });
       await new Promise((resolve) => setTimeout(resolve, 100)); // let the first attempt fail
@@ -295,7 +295,7 @@ describe("RedisStore", () => {
       ];
       for (const [name, op] of ops) {
         const error = await failure(op());
-        expect(error.code, name).toBe("BOTYARD_ERR_STORE");
+        expect(error.code, name).toBe("BOTYARD_ERR_STORE_UNAVAILABLE");
         expect(error.message, name).toContain(`is unreachable (${name})`);
         expect(error.message, name).toContain(`${HOST}:${port}`);
         expect(everythingIn(error), name).not.toContain(PASSWORD);
@@ -338,8 +338,8 @@ describe("RedisStore", () => {
       await eventually(async () => expect(store.isConnected).toBe(false), 2_000);
       let error!: Error & { code?: string };
       expect(await timed(store.ping().catch((e: Error) => (error = e)))).toBeLessThan(200);
-      expect(error.code).toBe("BOTYARD_ERR_STORE");
-      expect(await failure(store.setIfAbsent(`${key}/x`, 1))).toMatchObject({ code: "BOTYARD_ERR_STORE" });
+      expect(error.code).toBe("BOTYARD_ERR_STORE_UNAVAILABLE");
+      expect(await failure(store.setIfAbsent(`${key}/x`, 1))).toMatchObject({ code: "BOTYARD_ERR_STORE_UNAVAILABLE" });
       expect(lines).toContainEqual(expect.objectContaining({ level: "warn", message: expect.stringContaining("connection lost") }));
 
       await proxy.start(); // same port
@@ -360,7 +360,7 @@ describe("RedisStore", () => {
       const elapsed = await timed(store.ping().catch((e: Error) => (error = e)));
       expect(elapsed).toBeGreaterThanOrEqual(250);
       expect(elapsed).toBeLessThan(1_500);
-      expect(error.code).toBe("BOTYARD_ERR_STORE");
+      expect(error.code).toBe("BOTYARD_ERR_STORE_UNAVAILABLE");
       expect(error.message).toMatch(/no reply within 300 ms/);
       proxy.hold(false);
       // The late replies arrive in order, and the connection carries on.
@@ -375,7 +375,7 @@ describe("RedisStore", () => {
       const store = await open({ url: `redis://${HOST}:${proxy.port}`, commandTimeoutMs: 300, connectionName: name });
       const before = await clientId(name);
       proxy.hold(true);
-      expect(await failure(store.ping())).toMatchObject({ code: "BOTYARD_ERR_STORE" });
+      expect(await failure(store.ping())).toMatchObject({ code: "BOTYARD_ERR_STORE_UNAVAILABLE" });
       // Silent for longer than the socket timeout (2 x commandTimeoutMs, at least 1 s): dropped.
       await eventually(async () => expect(store.isConnected).toBe(false), 3_000);
       proxy.hold(false);
@@ -400,7 +400,7 @@ describe("RedisStore", () => {
       () => undefined,
       (e: Error & { code?: string }) => e.code,
     );
-    expect([undefined, "BOTYARD_ERR_STORE"]).toContain(during);
+    expect([undefined, "BOTYARD_ERR_STORE_UNAVAILABLE"]).toContain(during);
     await eventually(() => store.ping(), 10_000);
     expect(await store.compareAndSet(key, 1, 2)).toBe(true);
     expect(await store.get(key)).toBe(2);

@@ -41,7 +41,7 @@ export interface RedisStoreOptions {
    * When true (the default), `connect` waits for the first connection and rejects with
    * BOTYARD_ERR_STORE when Redis cannot be reached or refuses the credentials, so that a wrong URL
    * fails at start. When false, `connect` resolves at once and the store works as soon as Redis
-   * answers; until then every operation and `ping` fail with BOTYARD_ERR_STORE.
+   * answers; until then every operation and `ping` fail with BOTYARD_ERR_STORE_UNAVAILABLE.
    */
   requireConnection?: boolean;
   /** How long one TCP connect attempt may take (default 5 s). */
@@ -332,7 +332,7 @@ type Client = Redis & ScriptCommands;
  *
  * **Failure behaviour**: the client does not queue commands while disconnected and never retries a
  * command on its own, so while Redis is unreachable every operation fails at once (or after
- * `commandTimeoutMs` when Redis stops answering) with BOTYARD_ERR_STORE, and the client keeps
+ * `commandTimeoutMs` when Redis stops answering) with BOTYARD_ERR_STORE_UNAVAILABLE, and the client keeps
  * reconnecting in the background. A failed write may or may not have been applied (the connection
  * can drop after Redis ran it and before the reply arrived): that is why it is not retried here,
  * where a retried setIfAbsent would answer "someone else has it" to the caller that wrote it.
@@ -542,6 +542,12 @@ export class RedisStore implements StoreBackend {
     return this.run("queueSize", () => this.client.zcard(this.queueKey(queue)));
   }
 
+  async nextReadyAt(queue: string): Promise<number | undefined> {
+    // The queue's sorted set is scored by when each job can be claimed.
+    const first = await this.run("nextReadyAt", () => this.client.zrange(this.queueKey(queue), 0, 0, "WITHSCORES"));
+    return first.length === 2 ? Number(first[1]) : undefined;
+  }
+
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     return (await this.run("acquireLease", () => this.client.botyardAcquireLease(this.leaseKey(name), owner, msArg(ttlMs)))) === 1;
   }
@@ -554,7 +560,7 @@ export class RedisStore implements StoreBackend {
     return (await this.run("releaseLease", () => this.client.botyardReleaseLease(this.leaseKey(name), owner))) === 1;
   }
 
-  /** Rejects with BOTYARD_ERR_STORE at once while disconnected, or after `commandTimeoutMs` when Redis does not answer. */
+  /** Rejects with BOTYARD_ERR_STORE_UNAVAILABLE at once while disconnected, or after `commandTimeoutMs` when Redis does not answer. */
   async ping(): Promise<void> {
     await this.run("ping", () => this.client.ping());
   }
@@ -664,7 +670,7 @@ export class RedisStore implements StoreBackend {
    * otherwise it certainly did not (`"not sent"`).
    */
   private unreachable(op: string, reason: string, sent: boolean, cause?: unknown): BotyardError {
-    return new BotyardError(ErrorCodes.STORE, `The Redis store at ${this.target.display} is unreachable (${op}): ${this.target.redact(reason)}.`, {
+    return new BotyardError(ErrorCodes.STORE_UNAVAILABLE, `The Redis store at ${this.target.display} is unreachable (${op}): ${this.target.redact(reason)}.`, {
       cause: cause === undefined ? undefined : sanitized(cause, this.target.redact),
       details: { op, url: this.target.display, outcome: sent ? "unknown" : "not sent" },
       hint: `${sent ? "The operation may or may not have been applied. " : ""}The client reconnects by itself; check that Redis is running and reachable from this host.`,

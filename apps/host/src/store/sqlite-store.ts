@@ -314,6 +314,10 @@ export class SqliteStore implements StoreBackend {
     return this.read(() => this.sql.queueSize.get(queue)!.n, this.pendingQueueOps > 0);
   }
 
+  nextReadyAt(queue: string): Promise<number | undefined> {
+    return this.read(() => this.sql.nextReadyAt.get(queue)?.at ?? undefined, this.pendingQueueOps > 0);
+  }
+
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     return this.write(() => {
       const now = Date.now();
@@ -571,6 +575,8 @@ function prepareStatements(db: Database.Database) {
       "UPDATE jobs SET ready_at = ? WHERE id = ? AND queue = ? AND claim = ? AND ready_at > ?",
     ),
     queueSize: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM jobs WHERE queue = ?"),
+    // The index on (queue, ready_at) answers it from its first entry for the queue.
+    nextReadyAt: db.prepare<[string], { at: number | null }>("SELECT min(ready_at) AS at FROM jobs WHERE queue = ?"),
 
     // Takes the lease when free, expired, or already ours (re-acquiring renews it).
     acquireLease: db.prepare<[string, string, number, number]>(

@@ -31,7 +31,13 @@ export interface BaseContext<E = unknown> {
   readonly actor: Actor | undefined;
   /** The channel the trigger implies, if any (where `say` posts). */
   readonly channel: string | undefined;
-  /** Aborted when the host shuts down: pass it to long I/O. */
+  /**
+   * The run's abort signal: aborted when the host's shutdown deadline passes with the run still
+   * going, or when a durable job's claim is lost mid-run. It lives as long as the run: pass it to
+   * the run's I/O (`fetch(url, { signal: ctx.signal })`), and what the I/O hangs on it goes away
+   * with the run. For many requests in one run, `withChildSignal(ctx.signal, (signal) => ...)`
+   * keeps one listener per request in flight.
+   */
   readonly signal: AbortSignal;
   /** Gauges and counters about the bot's own work, on the host's `/metrics` (`botyard_plugin_<name>{bot=...}`). */
   readonly metrics: PluginMetrics;
@@ -51,13 +57,28 @@ export interface BaseContext<E = unknown> {
   act<T>(name: string, args: unknown, perform: () => Promise<T>, options?: { dryRunResult?: T }): Promise<T>;
   /**
    * Idempotency for side effects that must happen once: runs `effect` unless `key` is recorded as
-   * done, then records it. A crash after the effect and before the record is the one window where
-   * it can repeat; keep `effect` to a single call to make that window as small as it can be.
+   * done, then records it, and answers `{ ran: true, value }`, or `{ ran: false, reason: "done" }`
+   * when it was done already. When another run is doing the same effect (two replicas, a retry
+   * racing the original), it waits for that run: until it records the effect done, or fails (then
+   * this run does it), or dies (its lease runs out within seconds; a durable job redelivered after
+   * a crash takes over its own earlier attempt's lease at once). It never answers "done" for work
+   * nobody did: it throws when the effect throws, when the store fails or when the run is aborted,
+   * and a durable job is then retried, not acked. A crash after the effect and before the record
+   * is the one window where it can repeat; keep `effect` to a single call to keep it small.
    */
   once<T>(key: string, effect: () => Promise<T>, options?: { ttlMs?: number }): Promise<OnceResult<T>>;
 }
 
-export type OnceResult<T> = { ran: true; value: T } | { ran: false; reason: "done" | "busy" };
+export type OnceResult<T> =
+  | { ran: true; value: T }
+  | {
+      ran: false;
+      /**
+       * Always "done". @deprecated "busy" is no longer answered (since core 1.x, `ctx.once` waits for
+       * the other run instead); it stays in the type so that code checking for it still compiles.
+       */
+      reason: "done" | "busy";
+    };
 
 /** What `ctx.say` posts: chat.postMessage's arguments, the channel defaulting to the implied one. */
 export interface SayMessage {

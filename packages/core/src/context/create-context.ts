@@ -7,6 +7,8 @@ import type { PluginMetrics } from "../metrics/plugin-metrics.js";
 import { scopedSlackClient } from "../slack/scoped-client.js";
 import type { Actor } from "../slack/slack-types.js";
 import type { Store } from "../store/store.js";
+import type { RunOptions } from "../triggers/trigger.js";
+import { once } from "./once.js";
 import type { BaseContext, BotInfo, ContextExtras, OnceResult, RespondMessage, SayMessage } from "./context.js";
 
 export interface ContextParts<E> {
@@ -21,7 +23,10 @@ export interface ContextParts<E> {
   store: Store;
   /** The bot's logger; the run's child (with trigger and run id) is made on first use. */
   botLog: Logger;
-  signal: AbortSignal;
+  /** Aborted when the host shuts down. */
+  hostSignal: AbortSignal;
+  /** What the run is doing, when it can be redelivered (see `RunOptions.work`). */
+  work: RunOptions["work"];
   container: Container;
   metrics: PluginMetrics;
   onAction: (record: ActionRecord) => void;
@@ -29,12 +34,20 @@ export interface ContextParts<E> {
 
 const RAW_SLACK = Symbol.for("botyard:context.rawSlack");
 
+/** What the engine does with a run's context besides handing it to the handler. */
+export interface RunControl {
+  /** Aborts `ctx.signal` (shutdown deadline). */
+  abort(reason: unknown): void;
+  /** The run is over: its signal's links to longer-lived signals are removed. */
+  end(): void;
+}
+
 /**
  * One run's context. A class with its behaviour on the prototype and its logger and Slack client
  * made on first use: a host runs thousands of these a second, most of them touching neither.
  * Triggers add their fields with `Object.assign(ctx, ...)` (a spread would drop the prototype).
  */
-class RunContext<E> implements BaseContext<E> {
+class RunContext<E> implements BaseContext<E>, RunControl {
   readonly bot: BotInfo;
   readonly trigger: { readonly kind: string; readonly name: string };
   readonly runId: string;
@@ -42,11 +55,17 @@ class RunContext<E> implements BaseContext<E> {
   readonly store: Store;
   readonly actor: Actor | undefined;
   readonly channel: string | undefined;
-  readonly signal: AbortSignal;
   readonly container: Container;
   readonly metrics: PluginMetrics;
   private scopedSlack: WebClient | undefined;
   private runLog: Logger | undefined;
+  /**
+   * The run's own signal, made when first asked for: it lives as long as the run, so what a
+   * handler hangs on it (fetch adds a listener per request) goes away with the run, not with the host.
+   */
+  private controller: AbortController | undefined;
+  private abortedWith: { reason: unknown } | undefined;
+  private readonly onWorkLost = () => this.abort(this.p.work?.signal.reason);
 
   constructor(private readonly p: ContextParts<E>) {
     this.bot = p.bot;
@@ -56,7 +75,6 @@ class RunContext<E> implements BaseContext<E> {
     this.store = p.store;
     this.actor = p.extras.actor;
     this.channel = p.extras.channel;
-    this.signal = p.signal;
     this.container = p.container;
     this.metrics = p.metrics;
     // Handlers pass methods around (`.then(ctx.say)`): keep them bound.
@@ -70,6 +88,28 @@ class RunContext<E> implements BaseContext<E> {
 
   get log(): Logger {
     return (this.runLog ??= this.p.botLog.child({ trigger: this.trigger.name, run: this.runId }));
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller) return this.controller.signal;
+    this.controller = new AbortController();
+    const work = this.p.work?.signal;
+    if (this.abortedWith) this.controller.abort(this.abortedWith.reason);
+    else if (this.p.hostSignal.aborted) this.controller.abort(this.p.hostSignal.reason);
+    else if (work?.aborted) this.controller.abort(work.reason);
+    // One listener on the work's signal while the run goes on; the host's shutdown reaches the run through `abort`.
+    else work?.addEventListener("abort", this.onWorkLost, { once: true });
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.abortedWith ??= { reason };
+    this.controller?.abort(reason);
+  }
+
+  end(): void {
+    // Only a run that asked for its signal is linked (and asking the work for its signal makes one).
+    if (this.controller) this.p.work?.signal.removeEventListener("abort", this.onWorkLost);
   }
 
   /** The Slack client without action recording: for the body of an action, which is recorded itself. */
@@ -131,24 +171,13 @@ class RunContext<E> implements BaseContext<E> {
     });
   }
 
-  async once<T>(key: string, effect: () => Promise<T>, options?: { ttlMs?: number }): Promise<OnceResult<T>> {
-    const doneKey = `once/${key}`;
-    if ((await this.store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
-    // The lease keeps two concurrent runs (two replicas, a retry racing the original) from both acting.
-    const lease = `once/${key}`;
-    if (!(await this.store.acquireLease(lease, this.runId, 60_000))) return { ran: false, reason: "busy" };
-    try {
-      if ((await this.store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
-      const value = await effect();
-      await this.store.set(doneKey, { at: Date.now(), run: this.runId }, options?.ttlMs ? { ttlMs: options.ttlMs } : undefined);
-      return { ran: true, value };
-    } finally {
-      await this.store.releaseLease(lease, this.runId).catch(() => false);
-    }
+  once<T>(key: string, effect: () => Promise<T>, options?: { ttlMs?: number }): Promise<OnceResult<T>> {
+    const work = this.p.work;
+    return once({ store: this.store, owner: work ? `work/${work.queue}/${work.id}` : `run/${this.runId}`, runId: this.runId, signal: this.signal, log: () => this.log }, key, effect, options);
   }
 }
 
-export function createContext<E>(parts: ContextParts<E>): BaseContext<E> {
+export function createContext<E>(parts: ContextParts<E>): BaseContext<E> & RunControl {
   return new RunContext(parts);
 }
 

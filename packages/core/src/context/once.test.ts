@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { Type } from "typebox";
 import { Engine } from "../engine/engine.js";
-import { createLogger } from "../logging/logger.js";
+import { createLogger, silentLogger } from "../logging/logger.js";
 import { definePlugin } from "../plugin/define-plugin.js";
 import { createSlackClient } from "../slack/slack-client.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { WebhookResponse } from "../triggers/trigger.js";
+import { ONCE_LEASE_MS, once } from "./once.js";
 
 // `ctx.once(key, effect)`: the idempotency helper a handler uses so that a redelivery, a retry or a
 // second replica does not repeat a side effect. Each POST here runs the handler once.
@@ -44,7 +45,7 @@ describe("ctx.once", () => {
     await engine.stop(1_000);
   });
 
-  it("answers busy while another run holds the key, and does not act twice", async () => {
+  it("waits while another run does the same effect, then answers done without acting twice", async () => {
     let finish!: () => void;
     let calls = 0;
     const { engine, post } = await hostWith(async () => {
@@ -54,11 +55,35 @@ describe("ctx.once", () => {
     });
     const first = post("7");
     await expect.poll(() => calls).toBe(1);
-    expect((await post("7")).body).toEqual({ ran: false, reason: "busy" });
+    const second = post("7");
+    // The second run waits for the first (it does not answer before the effect is done)...
+    await new Promise((r) => setTimeout(r, 100));
+    let answered = false;
+    void second.then(() => (answered = true));
+    await Promise.resolve();
+    expect(answered).toBe(false);
     finish();
     expect((await first).body).toEqual({ ran: true, value: "sent" });
-    expect((await post("7")).body).toEqual({ ran: false, reason: "done" });
+    // ...and, once it is recorded, answers done.
+    expect((await second).body).toEqual({ ran: false, reason: "done" });
     expect(calls).toBe(1);
+    await engine.stop(1_000);
+  });
+
+  it("does the effect itself when the run it waited for fails", async () => {
+    let fail!: (error: Error) => void;
+    let calls = 0;
+    const { engine, post } = await hostWith(async (order) => {
+      if (++calls === 1) await new Promise<void>((_, reject) => (fail = reject));
+      return `INV-${order}`;
+    });
+    const first = post("8");
+    await expect.poll(() => calls).toBe(1);
+    const second = post("8");
+    fail(new Error("payment API unavailable"));
+    expect((await first).status).toBe(500);
+    expect((await second).body).toEqual({ ran: true, value: "INV-8" });
+    expect(calls).toBe(2);
     await engine.stop(1_000);
   });
 
@@ -73,5 +98,45 @@ describe("ctx.once", () => {
     expect((await post("9")).body).toEqual({ ran: true, value: "INV-9" });
     expect((await post("9")).body).toEqual({ ran: false, reason: "done" });
     await engine.stop(1_000);
+  });
+});
+
+describe("ctx.once across a crash (the lease a dead process left)", () => {
+  const key = "reply/123";
+  // A store whose clock only moves when the test says so: a lease expires only by `advance`.
+  const frozen = () => {
+    let now = Date.now();
+    return { store: new MemoryStore(() => now), advance: (ms: number) => (now += ms) };
+  };
+  const run = (store: MemoryStore, owner: string) => ({ store, owner, runId: "r2", signal: new AbortController().signal, log: silentLogger });
+
+  it("the same unit of work, redelivered, takes over its dead attempt's lease at once", async () => {
+    const { store } = frozen();
+    // The killed attempt of job 17 had taken the lease and never got to record the effect.
+    expect(await store.acquireLease(`once/${key}`, "work/deliveries/dogdata/17", ONCE_LEASE_MS)).toBe(true);
+    let posted = 0;
+    const result = await once(run(store, "work/deliveries/dogdata/17"), key, async () => ++posted);
+    expect(result).toEqual({ ran: true, value: 1 });
+    expect(await store.get(`once/${key}`)).toMatchObject({ run: "r2" });
+  });
+
+  it("another unit of work waits for the dead holder's lease to run out, then acts (it never answers done for work nobody did)", async () => {
+    const { store, advance } = frozen();
+    expect(await store.acquireLease(`once/${key}`, "run/dead-process-run", ONCE_LEASE_MS)).toBe(true);
+    let posted = 0;
+    const pending = once(run(store, "work/deliveries/dogdata/18"), key, async () => ++posted);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(posted).toBe(0);
+    advance(ONCE_LEASE_MS + 1);
+    expect(await pending).toEqual({ ran: true, value: 1 });
+  });
+
+  it("stops waiting when the run is aborted, with the abort's reason", async () => {
+    const { store } = frozen();
+    expect(await store.acquireLease(`once/${key}`, "run/other", ONCE_LEASE_MS)).toBe(true);
+    const controller = new AbortController();
+    const pending = once({ ...run(store, "run/mine"), signal: controller.signal }, key, async () => "never");
+    controller.abort(new Error("the host is shutting down"));
+    await expect(pending).rejects.toThrow("the host is shutting down");
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
 import type { ActionRecord } from "../actions/action.js";
 import type { BaseContext, ContextExtras } from "../context/context.js";
-import { createContext } from "../context/create-context.js";
+import { createContext, type RunControl } from "../context/create-context.js";
 import { createContainer, type Container } from "../di/container.js";
 import { Tokens } from "../di/builtin-tokens.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
@@ -11,7 +11,7 @@ import { pluginMetrics, type MetricSample, type PluginMetrics } from "../metrics
 import type { SlackEnvelope } from "../slack/slack-types.js";
 import { namespaced } from "../store/namespaced-store.js";
 import type { Store, StoreBackend } from "../store/store.js";
-import type { ActiveTrigger, RunOutcome, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "../triggers/trigger.js";
+import type { ActiveTrigger, RunOptions, RunOutcome, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "../triggers/trigger.js";
 import type { BotState, EngineObserver, RunInfo } from "./observer.js";
 import { findTriggerConflicts, prepareBot, type BotSpec, type PreparedBot } from "./prepare-bot.js";
 import { QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
@@ -30,6 +30,8 @@ export interface EngineOptions {
   queue?: QueueWorkerOptions;
   /** How long a Slack event id is remembered for dedupe (default one hour; Slack retries within minutes). */
   eventDedupeTtlMs?: number;
+  /** Takes secrets out of text the engine keeps in the store (dead letters' errors): the host's scrubber. */
+  redact?: (text: string) => string;
 }
 
 export interface TriggerStatus {
@@ -87,7 +89,10 @@ export class Engine {
   private readonly bots = new Map<string, BotEntry>();
   private readonly routes = new Map<string, Map<string, (req: WebhookRequest) => Promise<WebhookResponse>>>();
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Runs going on, to abort at the shutdown deadline (each run's `ctx.signal` is its own). */
+  private readonly live = new Set<RunControl>();
   private readonly observers: EngineObserver[];
+  /** Aborted at the shutdown deadline: for triggers' own waits, and runs started after it (stop hooks). */
   private readonly abort = new AbortController();
   private readonly container: Container;
   readonly queues: QueueWorker;
@@ -104,7 +109,11 @@ export class Engine {
     this.hostStore = namespaced(options.store, "host");
     this.observers = [...(options.observers ?? [])];
     this.container = options.container ?? createContainer();
-    this.queues = new QueueWorker(this.hostStore, options.logger.child({ component: "queue" }), options.queue);
+    this.queues = new QueueWorker(this.hostStore, options.logger.child({ component: "queue" }), {
+      ...options.queue,
+      onDeadLetter: (letter) => this.emit((o) => o.deadLetter?.(letter)),
+      ...(options.redact ? { redact: options.redact } : {}),
+    });
   }
 
   get log(): Logger {
@@ -205,6 +214,10 @@ export class Engine {
   /**
    * Takes a Slack envelope (already acked by the receiver). Events are deduplicated by `event_id`
    * in the host store, so a redelivery, or the same event on another replica's socket, runs once.
+   * Rejects, having run nothing, when the store cannot claim the event
+   * (`BOTYARD_ERR_STORE_UNAVAILABLE`): the caller keeps the envelope and dispatches it again once
+   * the store answers. The claim is this envelope's own, so a dispatch retried after a claim whose
+   * answer was lost (it had been written) still runs, once.
    */
   dispatch(envelope: SlackEnvelope): Promise<void> {
     // Tracked like a run, so that idle() also waits for an envelope still being deduplicated.
@@ -223,8 +236,10 @@ export class Engine {
     if (targets.length === 0) return;
     const eventId = typeof payload.event_id === "string" ? payload.event_id : undefined;
     if (eventId) {
-      const first = await this.hostStore.setIfAbsent(`event/${eventId}`, this.owner, { ttlMs: this.options.eventDedupeTtlMs ?? 3_600_000 });
-      if (!first) {
+      const key = `event/${eventId}`;
+      const claim = `${this.owner}/${envelope.envelope_id}`;
+      const first = await this.hostStore.setIfAbsent(key, claim, { ttlMs: this.options.eventDedupeTtlMs ?? 3_600_000 });
+      if (!first && (await this.hostStore.get(key)) !== claim) {
         this.log.debug({ eventId, retry: envelope.retry_attempt }, "duplicate Slack event ignored");
         return;
       }
@@ -293,7 +308,9 @@ export class Engine {
     clearTimeout(timer);
     const unfinished = timedOut ? this.inflight.size : 0;
     if (timedOut) this.log.warn({ unfinished }, "handlers still running at the shutdown deadline; aborting them");
-    this.abort.abort();
+    const reason = new Error("the host is shutting down");
+    this.abort.abort(reason);
+    for (const run of this.live) run.abort(reason);
     for (const entry of this.bots.values()) {
       if (entry.state !== "running" || !entry.prepared) continue;
       for (const hook of entry.prepared.registrations.onStop) {
@@ -353,7 +370,7 @@ export class Engine {
       hostStore: this.hostStore,
       owner: this.owner,
       signal: this.abort.signal,
-      run: (event, handler, extras) => this.run(entry, trigger, event, handler, extras ?? {}),
+      run: (event, handler, extras, options) => this.run(entry, trigger, event, handler, extras ?? {}, false, options),
       slack: this.router,
       http: {
         route: (path, handler) => {
@@ -367,7 +384,12 @@ export class Engine {
           return () => byPath!.delete(key);
         },
       },
-      queues: this.queues,
+      // The bot's consumers are its own: their dead letters say whose they are.
+      queues: {
+        consume: (queue, handler, options) => this.queues.consume(queue, handler, options, entry.id),
+        notify: (queue) => this.queues.notify(queue),
+        enqueue: (queue, payload, options) => this.queues.enqueue(queue, payload, options),
+      },
       scheduleSucceeded: (name, at) => this.emit((o) => o.scheduleSucceeded?.(entry.id, name, at)),
     };
   }
@@ -379,6 +401,7 @@ export class Engine {
     handler: (ctx: BaseContext<E>) => R | Promise<R>,
     extras: ContextExtras,
     duringShutdown = false,
+    options?: RunOptions,
   ): Promise<RunOutcome<R>> {
     const prepared = entry.prepared!;
     // Unique per process (the owner) and cheap: this runs on every event.
@@ -396,7 +419,8 @@ export class Engine {
       slack: this.options.slack,
       store: entry.store,
       botLog: prepared.log,
-      signal: this.abort.signal,
+      hostSignal: this.abort.signal,
+      work: options?.work,
       container: prepared.container,
       metrics: entry.metrics,
       onAction: this.onAction,
@@ -405,9 +429,14 @@ export class Engine {
     if (!stats) entry.stats.set(trigger.name, (stats = { runs: 0, errors: 0 }));
     const info: RunInfo = { bot: entry.id, plugin: prepared.info.plugin, trigger: trigger.name, kind: trigger.kind, runId };
     for (const o of this.observers) o.runStarted?.(info);
+    this.live.add(ctx);
     const promise = this.execute(entry, stats, info, ctx, handler);
     this.inflight.add(promise);
-    promise.then(() => this.inflight.delete(promise));
+    promise.then(() => {
+      this.inflight.delete(promise);
+      this.live.delete(ctx);
+      ctx.end();
+    });
     return promise;
   }
 

@@ -1,5 +1,6 @@
 import type { ActionRecord } from "../actions/action.js";
 import type { MetricSample } from "../metrics/plugin-metrics.js";
+import type { DeadLetter } from "./queue-worker.js";
 
 /** Hooks for metrics and tests; every method is optional. */
 export interface EngineObserver {
@@ -10,6 +11,8 @@ export interface EngineObserver {
   action?(record: ActionRecord): void;
   slackCall?(method: string, outcome: "ok" | "error" | "rate_limited"): void;
   scheduleSucceeded?(bot: string, trigger: string, at: Date): void;
+  /** A durable job failed for the last time and was kept as a dead letter. */
+  deadLetter?(letter: DeadLetter): void;
   /** A plugin reported a metric (`ctx.metrics`). */
   metric?(sample: MetricSample): void;
   /** A bot changed state (started, failed). */

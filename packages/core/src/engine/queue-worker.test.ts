@@ -170,7 +170,7 @@ describe("QueueWorker.enqueue", () => {
     // Another host (here, another worker on the same store) takes it once the lease has run out.
     const survivor = new QueueWorker(store, silent, { pollMs: 20, maxPollMs: 20 });
     const handled: Array<{ payload: unknown; id: string; attempt: number }> = [];
-    survivor.consume("q", async (payload, job) => void handled.push({ payload, ...job }));
+    survivor.consume("q", async (payload, job) => void handled.push({ payload, id: job.id, attempt: job.attempt }));
     await expect.poll(() => handled, { timeout: 5_000 }).toEqual([{ payload: "work", id, attempt: 2 }]);
     await survivor.stop();
   });
@@ -199,6 +199,43 @@ describe("QueueWorker.enqueue", () => {
     // Five leases long: renewed at least every half lease.
     expect(calls.extend).toBeGreaterThanOrEqual(5);
     expect(await store.queueSize("q")).toBe(0);
+  });
+
+  it("aborts the job's signal when its claim is lost mid-run (the lease ran out), and never acks it", async () => {
+    // A store where the job's lease has run out by the time it is renewed: another worker may have it.
+    const { store, calls } = counted(wrapped(new MemoryStore(), (method, call, args) => (method === "extend" ? Promise.resolve(false) : call(...args))));
+    const worker = new QueueWorker(store, silent, { leaseMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
+    const seen: string[] = [];
+    worker.consume<string>("q", async (_payload, job) => {
+      await new Promise<void>((resolve) => job.signal.addEventListener("abort", () => resolve(), { once: true }));
+      seen.push((job.signal.reason as Error).message);
+      throw job.signal.reason;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const { id } = await worker.enqueue("q", "work");
+    await expect.poll(() => seen, { timeout: 5_000 }).toEqual([`the claim of job ${id} in q was lost (its lease ran out); another worker may run it`]);
+    await worker.stop();
+    expect(calls.ack).toBeUndefined();
+  });
+
+  it("keeps a job that failed its last attempt as a dead letter, for the dead-letter TTL only, and says so", async () => {
+    let now = Date.now();
+    const store = new MemoryStore(() => now);
+    const letters: unknown[] = [];
+    const worker = new QueueWorker(store, silent, { pollMs: 10, maxPollMs: 10, deadLetterTtlMs: 60_000, onDeadLetter: (l) => letters.push(l) });
+    worker.consume("deliveries/ledger/webhook:/", async () => {
+      throw new Error("the ledger API refused it");
+    }, { maxAttempts: 1 }, "ledger");
+    const { id } = await worker.enqueue("deliveries/ledger/webhook:/", { invoice: 7 });
+    await expect.poll(() => letters.length, { timeout: 5_000 }).toBe(1);
+    const letter = { queue: "deliveries/ledger/webhook:/", job: id, bot: "ledger", payload: { invoice: 7 }, attempts: 1, error: "Error: the ledger API refused it", enqueuedAt: expect.any(Number), failedAt: expect.any(Number) };
+    expect(letters).toEqual([letter]);
+    expect(await store.list("deadletter/")).toEqual([{ key: `deadletter/deliveries/ledger/webhook://${id}`, value: letter }]);
+    expect(await store.queueSize("deliveries/ledger/webhook:/")).toBe(0);
+    await worker.stop();
+    // Dead letters do not pile up for ever.
+    now += 60_001;
+    expect(await store.list("deadletter/")).toEqual([]);
   });
 
   it("works with a store that ignores claim on enqueue: the job waits in the queue and the consumer is woken", async () => {

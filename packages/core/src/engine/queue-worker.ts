@@ -1,6 +1,7 @@
 import type { Logger } from "../logging/logger.js";
+import { backoffDelay } from "../retry/retry.js";
 import type { EnqueueOptions, EnqueueResult, Job, Store } from "../store/store.js";
-import type { ConsumeOptions, QueueRunner } from "../triggers/trigger.js";
+import type { ConsumeOptions, JobInHand, QueueRunner } from "../triggers/trigger.js";
 
 export interface QueueWorkerOptions {
   /** How long a claim lasts before the job returns to the queue (renewed while the handler runs). */
@@ -10,11 +11,41 @@ export interface QueueWorkerOptions {
   /** First poll delay when idle; doubles up to `maxPollMs`. Local enqueues wake the worker at once. */
   pollMs?: number;
   maxPollMs?: number;
+  /** How long a job that failed for good is kept as a dead letter (default 14 days). */
+  deadLetterTtlMs?: number;
+  /** Told of every job moved to the dead letters (for metrics). */
+  onDeadLetter?: (letter: DeadLetter) => void;
+  /**
+   * Takes secrets out of text the store keeps (a dead letter's error, which may quote a token a
+   * client put in its message), as the logger does from log lines.
+   */
+  redact?: (text: string) => string;
 }
+
+/**
+ * A job that failed `maxAttempts` times, kept under `deadletter/<queue>/<job id>` in the host's
+ * store for `deadLetterTtlMs`, with what it takes to understand it and to replay it.
+ */
+export interface DeadLetter {
+  queue: string;
+  job: string;
+  /** The bot whose trigger consumed the queue, when a bot did. */
+  bot?: string;
+  payload: unknown;
+  attempts: number;
+  error: string;
+  /** When the job was first enqueued, and when its last attempt failed (ms since the epoch). */
+  enqueuedAt: number;
+  failedAt: number;
+}
+
+export const DEFAULT_DEAD_LETTER_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 
 interface Consumer {
   queue: string;
-  handler: (payload: unknown, job: { id: string; attempt: number }) => Promise<void>;
+  /** The bot that consumes it, if a bot does. */
+  bot: string | undefined;
+  handler: (payload: unknown, job: JobInHand) => Promise<void>;
   options: ConsumeOptions<unknown>;
   stopped: boolean;
   /** Wakes the loop: at once when it sleeps, or, when it is claiming, by making it look again. */
@@ -56,26 +87,30 @@ export class QueueWorker implements QueueRunner {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly maxPollMs: number;
+  private readonly deadLetterTtlMs: number;
   private paused = false;
-  /** Jobs in hand, with when their lease was taken or last renewed (see `renewLeases`). */
-  private readonly held = new Map<Job, number>();
+  /** Jobs in hand (see `renewLeases`). */
+  private readonly held = new Map<Job, Held>();
   private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
-    options: QueueWorkerOptions = {},
+    private readonly options: QueueWorkerOptions = {},
   ) {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.concurrency = options.concurrency ?? 32;
     this.pollMs = options.pollMs ?? 250;
     this.maxPollMs = options.maxPollMs ?? 5_000;
+    this.deadLetterTtlMs = options.deadLetterTtlMs ?? DEFAULT_DEAD_LETTER_TTL_MS;
   }
 
-  consume<T>(queue: string, handler: (payload: T, job: { id: string; attempt: number }) => Promise<void>, options: ConsumeOptions<T> = {}): () => void {
+  /** `bot`: who consumes the queue, recorded with its dead letters. */
+  consume<T>(queue: string, handler: (payload: T, job: JobInHand) => Promise<void>, options: ConsumeOptions<T> = {}, bot?: string): () => void {
     if (this.consumers.has(queue)) throw new Error(`Queue "${queue}" already has a consumer.`);
     const consumer: Consumer = {
       queue,
+      bot,
       handler: handler as Consumer["handler"],
       options: options as ConsumeOptions<unknown>,
       stopped: false,
@@ -155,14 +190,16 @@ export class QueueWorker implements QueueRunner {
    * Keeps `job`'s lease alive until it is settled. One timer serves every job in hand rather than
    * one per job: most jobs are done long before their lease needs renewing, and a host runs many.
    */
-  private hold(job: Job): void {
-    this.held.set(job, Date.now());
-    if (this.renewTimer) return;
+  private hold(job: Job): Held {
+    const held = new Held(job);
+    this.held.set(job, held);
+    if (this.renewTimer) return held;
     // A tick every sixth of the lease renews what is a third old, so each lease is renewed at most
     // half a lease after it was last taken.
     this.renewTimer = setInterval(() => this.renewLeases(), this.leaseMs / 6);
     // Housekeeping: never what keeps the process alive.
     this.renewTimer.unref();
+    return held;
   }
 
   private renewLeases(): void {
@@ -172,10 +209,22 @@ export class QueueWorker implements QueueRunner {
       return;
     }
     const now = Date.now();
-    for (const [job, since] of this.held) {
-      if (now - since < this.leaseMs / 3) continue;
-      this.held.set(job, now);
-      void this.store.extend(job, this.leaseMs).catch(() => false);
+    for (const [job, held] of this.held) {
+      if (now - held.since < this.leaseMs / 3) continue;
+      held.since = now;
+      this.store.extend(job, this.leaseMs).then(
+        (kept) => {
+          // The lease ran out before this renewal (the process stalled, the store was unreachable for
+          // longer than the lease): the job is back in the queue and another worker may run it now.
+          // Tell the run (its ctx.signal) to stop acting, and do not ack or release a claim that is gone.
+          if (!kept && this.held.get(job) === held) {
+            this.log.warn({ queue: job.queue, job: job.id, attempt: job.attempt }, "lost the claim of a job still in hand (its lease ran out); aborting its run");
+            held.lose();
+          }
+        },
+        // Unreachable for now: the next tick tries again, and the lease may still hold.
+        () => {},
+      );
     }
   }
 
@@ -227,6 +276,8 @@ export class QueueWorker implements QueueRunner {
     let batch = 1;
     while (!c.stopped) {
       let claimed = false;
+      // A claim answered that nothing was ready (not one that failed: then the loop backs off).
+      let foundNone = false;
       // A wake that comes while the claims below are in flight (an enqueue committed just after
       // them, a job finished) must not be lost to a sleep of up to maxPollMs.
       c.woken = false;
@@ -251,6 +302,7 @@ export class QueueWorker implements QueueRunner {
         }
         // Nothing was ready when the claims ran, and no job was left waiting since: stop looking on every freed slot.
         if (empty && c.queuedSeq === queuedBefore) c.backlog = false;
+        foundNone = empty;
         claimed = found > 0;
         batch = found === want ? Math.min(want * 2, this.concurrency) : 1;
       }
@@ -258,8 +310,10 @@ export class QueueWorker implements QueueRunner {
         delay = this.pollMs;
         continue;
       }
+      const wait = c.active >= this.concurrency ? this.pollMs : foundNone ? await this.untilReady(c.queue, delay) : delay;
+      if (c.woken) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, c.active >= this.concurrency ? this.pollMs : delay);
+        const timer = setTimeout(resolve, wait);
         timer.unref();
         c.sleeping = () => {
           clearTimeout(timer);
@@ -272,10 +326,26 @@ export class QueueWorker implements QueueRunner {
     }
   }
 
+  /**
+   * How long an idle loop sleeps: `delay`, or less when the store can tell that a job becomes
+   * claimable sooner (a claim left by a process that died runs out, a retry's delay ends), so that
+   * the job is picked up then rather than at the next poll.
+   */
+  private async untilReady(queue: string, delay: number): Promise<number> {
+    if (!this.store.nextReadyAt) return delay;
+    try {
+      const at = await this.store.nextReadyAt(queue);
+      // A millisecond late: a lease is over once its end is in the past.
+      return at === undefined ? delay : Math.max(1, Math.min(delay, at - Date.now() + 1));
+    } catch {
+      return delay;
+    }
+  }
+
   private start(c: Consumer, job: Job): void {
     const key = c.options.orderingKey?.(job.payload);
     const previous = key === undefined ? undefined : c.chains.get(key);
-    this.hold(job);
+    const held = this.hold(job);
     c.active++;
     let handled = false;
     const settled = () => {
@@ -290,7 +360,7 @@ export class QueueWorker implements QueueRunner {
       if (previous) await previous.catch(() => {});
       try {
         try {
-          await c.handler(job.payload, { id: job.id, attempt: job.attempt });
+          await c.handler(job.payload, held);
         } finally {
           settled();
         }
@@ -299,10 +369,33 @@ export class QueueWorker implements QueueRunner {
         const max = c.options.maxAttempts ?? 10;
         if (job.attempt >= max) {
           this.log.error({ err: error, queue: c.queue, job: job.id, attempt: job.attempt }, "job failed for the last time; moved to the dead-letter list");
-          await this.store.set(`deadletter/${c.queue}/${job.id}`, { payload: job.payload, error: String(error), at: Date.now() }).catch(() => {});
-          await this.store.ack(job).catch(() => false);
+          const letter: DeadLetter = {
+            queue: c.queue,
+            job: job.id,
+            ...(c.bot !== undefined ? { bot: c.bot } : {}),
+            payload: c.options.encode ? c.options.encode(job.payload) : job.payload,
+            attempts: job.attempt,
+            error: this.options.redact ? this.options.redact(String(error)) : String(error),
+            enqueuedAt: job.enqueuedAt,
+            failedAt: Date.now(),
+          };
+          // Acked only once the letter is kept: a store that fails here leaves the job to come back.
+          const kept = await this.store.set(`deadletter/${c.queue}/${job.id}`, letter, { ttlMs: this.deadLetterTtlMs }).then(
+            () => true,
+            (storeError: unknown) => {
+              this.log.warn({ err: storeError, queue: c.queue, job: job.id }, "could not keep the dead letter; the job stays in the queue");
+              return false;
+            },
+          );
+          if (kept) {
+            await this.store.ack(job).catch(() => false);
+            this.options.onDeadLetter?.(letter);
+          } else {
+            await this.store.release(job, { delayMs: this.maxPollMs }).catch(() => false);
+            this.leftWaiting(c);
+          }
         } else {
-          const delayMs = Math.min(1000 * 2 ** (job.attempt - 1), 60_000);
+          const delayMs = backoffDelay(job.attempt, 1_000, 60_000);
           this.log.warn({ queue: c.queue, job: job.id, attempt: job.attempt, retryInMs: delayMs }, "job failed; will retry");
           await this.store.release(job, { delayMs }).catch(() => false);
           // It waits in the queue now: the loop should look for it when its delay is over.
@@ -321,4 +414,42 @@ export class QueueWorker implements QueueRunner {
       if (c.backlog) c.wake();
     });
   }
+}
+
+/** A job in hand: when its lease was last taken or renewed, and its run's signal, made only if asked for. */
+class Held implements JobInHand {
+  since = Date.now();
+  private controller: AbortController | undefined;
+  private lost = false;
+
+  constructor(private readonly job: Job) {}
+
+  get id(): string {
+    return this.job.id;
+  }
+
+  get queue(): string {
+    return this.job.queue;
+  }
+
+  get attempt(): number {
+    return this.job.attempt;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.lost) this.controller.abort(lostClaim(this.job));
+    }
+    return this.controller.signal;
+  }
+
+  lose(): void {
+    this.lost = true;
+    this.controller?.abort(lostClaim(this.job));
+  }
+}
+
+function lostClaim(job: Job): Error {
+  return new Error(`the claim of job ${job.id} in ${job.queue} was lost (its lease ran out); another worker may run it`);
 }

@@ -34,6 +34,12 @@ export const ErrorCodes = {
   SERVICE_NOT_FOUND: "BOTYARD_ERR_SERVICE_NOT_FOUND",
   /** The store refused an operation (locked database, bad value...). */
   STORE: "BOTYARD_ERR_STORE",
+  /**
+   * The store did not answer (unreachable, too slow, out of disk): nothing was done, or, for a
+   * command that had gone out, it is unknown whether it was (`details.outcome: "unknown"`). The
+   * host pauses intake until the store answers again; retrying later is right.
+   */
+  STORE_UNAVAILABLE: "BOTYARD_ERR_STORE_UNAVAILABLE",
   /** Another process already holds the store (e.g. the same SQLite file). */
   STORE_LOCKED: "BOTYARD_ERR_STORE_LOCKED",
   /** A value given to the store cannot be stored (not JSON-serialisable). */

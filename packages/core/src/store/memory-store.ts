@@ -129,6 +129,12 @@ export class MemoryStore implements StoreBackend {
     return true;
   }
 
+  async nextReadyAt(queue: string): Promise<number | undefined> {
+    let next: number | undefined;
+    for (const job of this.jobs.values()) if (job.queue === queue && (next === undefined || job.readyAt < next)) next = job.readyAt;
+    return next;
+  }
+
   async queueSize(queue: string): Promise<number> {
     let n = 0;
     for (const job of this.jobs.values()) if (job.queue === queue) n++;

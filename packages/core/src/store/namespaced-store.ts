@@ -27,6 +27,7 @@ export function namespaced(store: Store, namespace: string): Store {
     release: (job: JobRef, o?: { delayMs?: number }) => store.release(full(job), o),
     extend: (job: JobRef, leaseMs: number) => store.extend(full(job), leaseMs),
     queueSize: (queue: string) => store.queueSize(p + queue),
+    ...(store.nextReadyAt ? { nextReadyAt: (queue: string) => store.nextReadyAt!(p + queue) } : {}),
     acquireLease: (name: string, owner: string, ttlMs: number) => store.acquireLease(p + name, owner, ttlMs),
     renewLease: (name: string, owner: string, ttlMs: number) => store.renewLease(p + name, owner, ttlMs),
     releaseLease: (name: string, owner: string) => store.releaseLease(p + name, owner),

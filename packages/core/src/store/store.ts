@@ -35,6 +35,13 @@ export interface Store {
   extend(job: JobRef, leaseMs: number): Promise<boolean>;
   /** Jobs waiting or claimed in a queue (for metrics and tests). */
   queueSize(queue: string): Promise<number>;
+  /**
+   * When the next job of `queue` can be claimed, in ms since the epoch: now or earlier for a job
+   * ready now, later for a job held back by a delay or claimed under a lease that has not run out;
+   * `undefined` for an empty queue. Optional: with it, an idle worker sleeps until a dead
+   * process's claim runs out or a retry's delay ends, rather than finding out at its next poll.
+   */
+  nextReadyAt?(queue: string): Promise<number | undefined>;
 
   /** Takes the named lease for `owner` if free or expired; true when `owner` holds it now. */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;

@@ -1,7 +1,9 @@
 import type { BaseContext, ContextExtras } from "../context/context.js";
 import type { AppMentionEvent, MessageEvent, ReactionAddedEvent } from "../slack/slack-types.js";
+import { ErrorCodes, isBotyardError } from "../errors/botyard-error.js";
+import { retry } from "../retry/retry.js";
 import { durableQueue } from "./durable.js";
-import type { ActiveTrigger, SlackSubscriptions, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
+import type { ActiveTrigger, RunOptions, SlackSubscriptions, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
 
 export type Pattern = string | RegExp;
 
@@ -67,13 +69,24 @@ function deliveryFor<E>(
   rt: TriggerRuntime,
   name: string,
   durable: boolean | undefined,
-  handle: (event: E, extras: ContextExtras) => Promise<unknown>,
+  handle: (event: E, extras: ContextExtras, options?: RunOptions) => Promise<unknown>,
 ): { deliver(event: E, extras: ContextExtras): void; stop(): void } {
   if (!durable) return { deliver: (event, extras) => void handle(event, extras), stop: () => {} };
-  const queue = durableQueue<E>(rt, name, async (d) => (await handle(d.event, d.extras)) as { ok: boolean; error?: unknown });
+  const queue = durableQueue<E>(rt, name, async (d, job) => (await handle(d.event, d.extras, { work: job })) as { ok: boolean; error?: unknown });
   return {
     deliver: (event, extras) => {
-      queue.deliver({ event, extras }).catch((error: unknown) => rt.log.error({ err: error }, "could not queue a Slack event; it is lost"));
+      // The event is acked and claimed: while the store does not answer, it waits here, in this
+      // process, until it can be queued. (No abort signal on the waits: hundreds of held events
+      // would each hang a listener on the host's.)
+      retry(() => queue.deliver({ event, extras }), {
+        retries: Number.POSITIVE_INFINITY,
+        minDelayMs: 100,
+        maxDelayMs: 5_000,
+        retryable: (error) => isBotyardError(error, ErrorCodes.STORE_UNAVAILABLE) && !rt.signal.aborted,
+        onRetry: ({ error, retry: n }) => {
+          if (n === 1) rt.log.warn({ err: error }, "the store does not answer: holding a Slack event until it can be queued");
+        },
+      }).catch((error: unknown) => rt.log.error({ err: error }, "could not queue a Slack event; it is lost"));
     },
     stop: queue.stop,
   };
@@ -99,9 +112,9 @@ export class MessageTrigger implements Trigger {
 
   activate(rt: TriggerRuntime): ActiveTrigger {
     // The match is taken again at handling time: a regex result cannot go through the queue.
-    const delivery = deliveryFor<MessageEvent>(rt, this.name, this.options.durable, (event, extras) => {
+    const delivery = deliveryFor<MessageEvent>(rt, this.name, this.options.durable, (event, extras, options) => {
       const match = matchText(this.pattern, event.text ?? "") ?? ([] as unknown as RegExpMatchArray);
-      return rt.run(event, (ctx) => this.handler(Object.assign(ctx, { match })), extras);
+      return rt.run(event, (ctx) => this.handler(Object.assign(ctx, { match })), extras, options);
     });
     const off = rt.slack.onEvent("message", this.options.channel, (raw) => {
       const event = raw as MessageEvent;
@@ -146,9 +159,9 @@ export class MentionTrigger implements Trigger {
       const match = matchText(this.pattern, text);
       return match ? { text, args: text.split(/\s+/).filter(Boolean), match } : undefined;
     };
-    const delivery = deliveryFor<AppMentionEvent>(rt, this.name, this.options.durable, (event, extras) => {
+    const delivery = deliveryFor<AppMentionEvent>(rt, this.name, this.options.durable, (event, extras, options) => {
       const parsed = parse(event)!;
-      return rt.run(event, (ctx) => this.handler(Object.assign(ctx, { ...parsed })), extras);
+      return rt.run(event, (ctx) => this.handler(Object.assign(ctx, { ...parsed })), extras, options);
     });
     const listener = (raw: Record<string, unknown>) => {
       const event = raw as AppMentionEvent;
@@ -183,7 +196,7 @@ export class ReactionTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
-    const delivery = deliveryFor<ReactionAddedEvent>(rt, this.name, this.options.durable, (event, extras) => rt.run(event, this.handler, extras));
+    const delivery = deliveryFor<ReactionAddedEvent>(rt, this.name, this.options.durable, (event, extras, options) => rt.run(event, this.handler, extras, options));
     const off = rt.slack.onEvent("reaction_added", this.options.channel, (raw) => {
       const event = raw as ReactionAddedEvent;
       if (this.reaction && event.reaction !== this.reaction) return;
@@ -209,7 +222,7 @@ export class EventTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
-    const delivery = deliveryFor<Record<string, unknown>>(rt, this.name, this.options.durable, (event, extras) => rt.run(event, this.handler, extras));
+    const delivery = deliveryFor<Record<string, unknown>>(rt, this.name, this.options.durable, (event, extras, options) => rt.run(event, this.handler, extras, options));
     const off = rt.slack.onEvent(this.type, this.options.channel, (event: Record<string, unknown>) => {
       if (!this.options.includeSelf && isSelf(event, rt.slack.self)) return;
       delivery.deliver(event, messageExtras(event));

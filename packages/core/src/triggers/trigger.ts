@@ -52,7 +52,7 @@ export interface TriggerRuntime {
    * Runs a handler through the pipeline: a fresh context, logging, counting, error isolation,
    * dry-run. Resolves with the handler's result, or `{ ok: false }` when it threw (already logged).
    */
-  run<E, R>(event: E, handler: (ctx: BaseContext<E>) => R | Promise<R>, extras?: ContextExtras): Promise<RunOutcome<R>>;
+  run<E, R>(event: E, handler: (ctx: BaseContext<E>) => R | Promise<R>, extras?: ContextExtras, options?: RunOptions): Promise<RunOutcome<R>>;
   /** Slack intake, routed by type and channel. */
   readonly slack: SlackSubscriptions;
   /** Webhook intake under `/hooks/<bot id>`. */
@@ -61,6 +61,16 @@ export interface TriggerRuntime {
   readonly queues: QueueRunner;
   /** Reports that a schedule tick completed, for the last-success metric. */
   scheduleSucceeded(triggerName: string, at: Date): void;
+}
+
+export interface RunOptions {
+  /**
+   * The unit of work the run does, when it can be handed out again (a durable job: pass the
+   * `JobInHand` the queue gives the consumer). `ctx.once` holds its lease for the work rather than
+   * for the run, so a redelivery after a crash takes over what the dead attempt left at once; and
+   * the work's `signal` aborts the run's `ctx.signal` when the work is taken from it.
+   */
+  work?: { readonly queue: string; readonly id: string; readonly signal: AbortSignal };
 }
 
 export type RunOutcome<R> = { ok: true; value: R; runId: string } | { ok: false; error: unknown; runId: string };
@@ -108,7 +118,7 @@ export interface WebhookRoutes {
 /** Consumers of durable queues in the host namespace, run by the host's worker pool. */
 export interface QueueRunner {
   /** Processes jobs of `queue` with `handler`; a job is acked when it resolves, retried with backoff when it throws. */
-  consume<T>(queue: string, handler: (payload: T, job: { id: string; attempt: number }) => Promise<void>, options?: ConsumeOptions<T>): () => void;
+  consume<T>(queue: string, handler: (payload: T, job: JobInHand) => Promise<void>, options?: ConsumeOptions<T>): () => void;
   /** Wakes local consumers of `queue` now rather than at the next poll. */
   notify(queue: string): void;
   /**
@@ -117,6 +127,20 @@ export interface QueueRunner {
    * with `payload` itself (not a decoded copy: pass JSON values, as the queue stores them).
    */
   enqueue(queue: string, payload: unknown, options?: Omit<EnqueueOptions, "claim">): Promise<EnqueueResult>;
+}
+
+/** A job as its consumer sees it while handling it. */
+export interface JobInHand {
+  readonly queue: string;
+  /** The job's id in its queue: the same on every redelivery. */
+  readonly id: string;
+  /** 1 on the first claim, 2 on the first redelivery... */
+  readonly attempt: number;
+  /**
+   * Aborted when this process loses the job's claim while handling it (its lease ran out: the job
+   * is back in the queue and another worker may run it). Pass the job as `RunOptions.work`.
+   */
+  readonly signal: AbortSignal;
 }
 
 export interface ConsumeOptions<T> {

@@ -1,6 +1,6 @@
 import type { BaseContext } from "../context/context.js";
-import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
-import { durableQueue, type DurableDelivery } from "./durable.js";
+import { BotyardError, ErrorCodes, isBotyardError } from "../errors/botyard-error.js";
+import { durableQueue, type DurableDelivery, type DurableQueue } from "./durable.js";
 import type { ActiveTrigger, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "./trigger.js";
 import { parseWebhookBody } from "./webhook-body.js";
 
@@ -65,7 +65,7 @@ export class WebhookTrigger implements Trigger {
   activate(rt: TriggerRuntime): ActiveTrigger {
     const durable = this.options.durable;
     const queue = durable
-      ? durableQueue<WebhookRequest>(rt, this.name, (d) => rt.run(d.event, this.handler), {
+      ? durableQueue<WebhookRequest>(rt, this.name, (d, job) => rt.run(d.event, this.handler, undefined, { work: job }), {
           dedupeTtlMs: this.options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS,
           encode: storedDelivery,
           decode: restoredDelivery,
@@ -77,8 +77,18 @@ export class WebhookTrigger implements Trigger {
         })
       : undefined;
 
+    const offRoute = rt.http.route(this.path, (req) => this.answer(rt, req, queue));
+    return {
+      stop: () => {
+        offRoute();
+        queue?.stop();
+      },
+    };
+  }
+
+  private async answer(rt: TriggerRuntime, req: WebhookRequest, queue: DurableQueue<WebhookRequest> | undefined): Promise<WebhookResponse> {
     const verify = this.options.verify;
-    const offRoute = rt.http.route(this.path, async (req) => {
+    try {
       if (verify) {
         const refused = await verify(req);
         if (refused) return refused;
@@ -97,17 +107,25 @@ export class WebhookTrigger implements Trigger {
       if (!outcome.ok) {
         // The dedupe key must not turn a failed delivery into a silently dropped retry.
         if (key !== undefined) await rt.hostStore.delete(`dedupe/${rt.botId}/${this.name}/${key}`);
+        // A handler that failed because the store is down did nothing wrong: the sender should retry.
+        if (isBotyardError(outcome.error, ErrorCodes.STORE_UNAVAILABLE)) return unavailable(outcome.error);
         return { status: 500, body: { ok: false, error: "handler_failed", run: outcome.runId } };
       }
       return outcome.value ?? { status: 200, body: { ok: true } };
-    });
-    return {
-      stop: () => {
-        offRoute();
-        queue?.stop();
-      },
-    };
+    } catch (error) {
+      return unavailable(error);
+    }
   }
+}
+
+/**
+ * While the store does not answer, nothing can be deduplicated or committed: 503 with
+ * Retry-After, which senders (Datadog, Alertmanager, GitHub) retry, rather than a 500 that says
+ * the request was at fault. Anything else is rethrown.
+ */
+function unavailable(error: unknown): WebhookResponse {
+  if (!isBotyardError(error, ErrorCodes.STORE_UNAVAILABLE)) throw error;
+  return { status: 503, headers: { "retry-after": "5" }, body: { ok: false, error: "store_unavailable" } };
 }
 
 // A durable delivery is stored without its parsed body: `body` is `rawBody` read by its content

@@ -195,7 +195,7 @@ export class AlertThreader {
       return;
     }
     const channel = this.settings.postChannel;
-    const done = await ctx.once(
+    await ctx.once(
       `reply/${event.id}`,
       async () => {
         const body = renderMessage(this.settings.templates.standalone, event, { workspaceUrl: this.workspace.info.url });
@@ -203,12 +203,11 @@ export class AlertThreader {
       },
       { ttlMs: this.settings.dedupeTtlMs },
     );
-    if (!done.ran && done.reason === "busy") throw new Error(`another run is answering delivery ${event.id}; retrying`);
   }
 
   /** Replies once per delivery, whatever retries and redeliveries happen. */
   private async replyOnce(ctx: Ctx, event: DatadogEvent, cycle: AlertCycle, template: string): Promise<void> {
-    const done = await ctx.once(
+    await ctx.once(
       `reply/${event.id}`,
       async () => {
         const body = renderMessage(template, event, { original: cycle, workspaceUrl: this.workspace.info.url, openedAt: postedAt(cycle.ts) });
@@ -216,8 +215,6 @@ export class AlertThreader {
       },
       { ttlMs: this.settings.dedupeTtlMs },
     );
-    // Another run holds this delivery's lease: let the queue try again rather than risk a second reply.
-    if (!done.ran && done.reason === "busy") throw new Error(`another run is replying to delivery ${event.id}; retrying`);
   }
 
   private async pin(ctx: Ctx, event: DatadogEvent, cycle: AlertCycle): Promise<void> {

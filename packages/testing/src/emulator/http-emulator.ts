@@ -108,6 +108,11 @@ export class HttpEmulator {
     this.faults.push({ times: 1, ...fault });
   }
 
+  /** Forgets every fault injected and not used up yet: the service is healthy again. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Delay every answer to `operation` (`*` for all) by `ms`. */
   setLatency(operation: string, ms: number): void {
     if (ms <= 0) this.latency.delete(operation);

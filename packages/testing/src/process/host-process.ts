@@ -18,6 +18,13 @@ export interface HostProcessOptions {
  * end tests and benchmarks of the host. Also runs any Node script that logs JSON lines.
  */
 export class HostProcess {
+  private static readonly started = new Set<HostProcess>();
+
+  /** Every process started from this one so far (a test setup checks their warnings). */
+  static all(): readonly HostProcess[] {
+    return [...HostProcess.started];
+  }
+
   readonly lines: Array<Record<string, unknown>> = [];
   readonly stderr: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -43,6 +50,12 @@ export class HostProcess {
     });
     this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => this.stderr.push(chunk));
     this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
+    HostProcess.started.add(this);
+  }
+
+  /** The warnings Node printed on stderr (`(node:123) MaxListenersExceededWarning: ...`), one line each. */
+  nodeWarnings(): string[] {
+    return this.stderr.join("").split("\n").filter((line) => /^\(node:\d+\) \w*Warning: /.test(line));
   }
 
   get pid(): number {

@@ -661,6 +661,11 @@ export class SlackEmulator {
     this.http.inject(fault);
   }
 
+  /** Forgets every fault injected and not used up yet (`inject`, `rateLimit`, `failNext`). */
+  clearFaults(): void {
+    this.http.clearFaults();
+  }
+
   /** The next `times` (default 1) calls to `method` get HTTP 429, `Retry-After` and `{ok:false,error:"ratelimited"}`. */
   rateLimit(method: string, { times = 1, retryAfterSec = 1 }: { times?: number; retryAfterSec?: number } = {}): void {
     this.http.inject({

@@ -485,6 +485,25 @@ export function describeStoreContract(
         expect(await store.queueSize(q)).toBe(2);
       });
 
+      it("nextReadyAt (when implemented) says when the next job can be claimed: now, after a delay, or when a claim's lease runs out", async () => {
+        if (!store.nextReadyAt) return;
+        const q = ns + "next";
+        expect(await store.nextReadyAt(q)).toBeUndefined();
+        await store.enqueue(q, "later", { delayMs: LONG_MS });
+        const delayEnds = (await store.nextReadyAt(q))!;
+        await store.enqueue(q, "now");
+        const readyNow = (await store.nextReadyAt(q))!;
+        expect(readyNow).toBeLessThanOrEqual(delayEnds - LONG_MS + 1_000);
+        // Claimed: not ready again before its lease runs out (much sooner than the delayed job).
+        const job = (await store.claim(q, { leaseMs: SHORT_MS }))!;
+        expect(job.payload).toBe("now");
+        const leaseEnds = (await store.nextReadyAt(q))!;
+        expect(leaseEnds).toBeGreaterThanOrEqual(readyNow + SHORT_MS);
+        expect(leaseEnds).toBeLessThan(delayEnds);
+        await store.ack(job);
+        expect(await store.nextReadyAt(q)).toBe(delayEnds);
+      });
+
       it("never hands the same job to two of 20 concurrent claimants", async () => {
         const q = ns + "race";
         for (let i = 0; i < 10; i++) await store.enqueue(q, i);

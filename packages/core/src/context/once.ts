@@ -1,0 +1,67 @@
+import { backoffDelay, sleep } from "../retry/retry.js";
+import type { Logger } from "../logging/logger.js";
+import type { Store } from "../store/store.js";
+import type { OnceResult } from "./context.js";
+
+/**
+ * How long the lease around a `ctx.once` effect lasts without renewal. It is renewed while the
+ * effect runs, so this bounds how long a holder that died (a killed process) can keep a *different*
+ * unit of work waiting; the same unit of work, redelivered, takes the lease over at once.
+ */
+export const ONCE_LEASE_MS = 10_000;
+/** Waits between looks at a lease another run holds: short at first (most effects are one call), capped. */
+const WAIT_MIN_MS = 20;
+const WAIT_MAX_MS = 1_000;
+
+export interface OnceRun {
+  store: Store;
+  /**
+   * Who the effect is done for: the unit of work (a durable job, the same across its redeliveries)
+   * or, for work that is never redelivered, the run. A lease this owner already holds was left by
+   * an earlier attempt of the same work, which the queue only redelivers once that attempt has lost
+   * its claim: it is taken over rather than waited for.
+   */
+  owner: string;
+  runId: string;
+  signal: AbortSignal;
+  log: () => Logger;
+}
+
+/**
+ * `ctx.once`: runs `effect` unless `key` is recorded as done, then records it. While another unit
+ * of work holds the key's lease, waits for it: until it records the key as done (then answers
+ * "done" without acting), or gives the lease up without doing so (its effect failed: then this run
+ * does the effect), or dies (its lease expires within ONCE_LEASE_MS). So it returns only once the
+ * effect is done, by this run or another; it throws when the effect throws, when the store fails,
+ * or when the run is aborted — never answers "done" for work nobody did, and a durable job whose
+ * handler awaits it is acked only after the effect.
+ */
+export async function once<T>(run: OnceRun, key: string, effect: () => Promise<T>, options?: { ttlMs?: number }): Promise<OnceResult<T>> {
+  const { store, owner } = run;
+  const doneKey = `once/${key}`;
+  if ((await store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
+  const lease = `once/${key}`;
+  for (let look = 1; !(await store.acquireLease(lease, owner, ONCE_LEASE_MS)); look++) {
+    if (look === 1) run.log().debug({ once: key }, "ctx.once: another run is doing this effect; waiting for it");
+    await sleep(backoffDelay(look, WAIT_MIN_MS, WAIT_MAX_MS), run.signal);
+    if ((await store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
+  }
+  // Kept while the effect runs (a slow API, retries): the timer exists only for effects slower than a third of the lease.
+  const renew = setInterval(() => {
+    store.renewLease(lease, owner, ONCE_LEASE_MS).then(
+      (held) => held || run.log().warn({ once: key }, "ctx.once: lost the lease while the effect ran (the store was unreachable for longer than the lease)"),
+      () => {},
+    );
+  }, ONCE_LEASE_MS / 3);
+  renew.unref();
+  try {
+    // Recorded as done between the first look and the lease: by a run that had it and released it.
+    if ((await store.get(doneKey)) !== undefined) return { ran: false, reason: "done" };
+    const value = await effect();
+    await store.set(doneKey, { at: Date.now(), run: run.runId }, options?.ttlMs ? { ttlMs: options.ttlMs } : undefined);
+    return { ran: true, value };
+  } finally {
+    clearInterval(renew);
+    await store.releaseLease(lease, owner).catch(() => false);
+  }
+}

@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   host: () => import("./suites/host.js"),
   redis: () => import("./suites/redis.js"),
   dogdata: () => import("./suites/dogdata.js"),
+  release: () => import("./suites/release.js"),
 };
 
 async function main(): Promise<void> {

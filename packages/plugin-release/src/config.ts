@@ -38,6 +38,21 @@ export const RepositoryConfig = Type.Object(
     labels: Logins("Labels added to a new release PR."),
     assignees: Logins("GitHub logins assigned to a new release PR."),
     draft: Type.Optional(Type.Boolean({ default: false, description: "Open release PRs as drafts (reminders wait until the PR is ready for review)." })),
+    requestAuthorReviews: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: "Request a review of the release PR from the authors of the PRs it lists, as they are added (git-pr-release's `request-pr-author-review`).",
+      }),
+    ),
+    assignAuthors: Type.Optional(
+      Type.Boolean({ default: false, description: "Assign the release PR to the authors of the PRs it lists, as they are added (git-pr-release's `assign-pr-author`)." }),
+    ),
+    mentionAuthors: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: "Mention the authors of newly listed PRs in the release PR's Slack thread, asking them to verify their change on staging.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -64,7 +79,12 @@ export const ReleaseConfig = Type.Object(
             description: "Longest wait for a GitHub rate limit to lift before a call is retried; a longer one fails the repository's run.",
           }),
         ),
-        maxRetries: Type.Optional(Type.Integer({ default: 3, minimum: 0, description: "How many times one call is retried after rate limits." })),
+        maxRetries: Type.Optional(
+          Type.Integer({ default: 3, minimum: 0, description: "How many times one call is retried after a rate limit, a server error (5xx) or a timeout." }),
+        ),
+        timeoutSeconds: Type.Optional(
+          Type.Number({ default: 30, exclusiveMinimum: 0, description: "Longest wait for one GitHub answer; a call that takes longer is retried (see `maxRetries`)." }),
+        ),
       },
       { additionalProperties: false, description: "How to reach GitHub." },
     ),

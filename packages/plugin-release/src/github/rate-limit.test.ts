@@ -74,7 +74,7 @@ describe("the GitHub client against rate limits", () => {
     gh.rateLimit({ kind: "primary", retryAfterSec: 3600 });
     const error = await client({ maxRateLimitWaitSeconds: 5 }).repos.get({ owner: "acme", repo: "web" }).then(() => undefined, (e: unknown) => e as Error & { status?: number });
     if (!error) throw new Error("expected the call to fail");
-    expect(error.message).toMatch(/^GitHub primary rate limit on GET \/repos\/\{owner\}\/\{repo\}: it lifts in 360\d s, beyond maxRateLimitWaitSeconds \(5 s\)\.$/);
+    expect(error.message).toMatch(/^GitHub primary rate limit on GET \/repos\/acme\/web: it lifts in 360\d s, beyond maxRateLimitWaitSeconds \(5 s\)\.$/);
     expect(error.status).toBe(403);
     expect(gh.callsTo("GET /repos/{owner}/{repo}")).toHaveLength(1);
   });
@@ -83,7 +83,7 @@ describe("the GitHub client against rate limits", () => {
     gh.clearCalls();
     gh.rateLimit({ kind: "secondary", retryAfterSec: 0, times: 5 });
     const error = await client({ maxRetries: 2 }).repos.get({ owner: "acme", repo: "web" }).then(() => undefined, (e: unknown) => e as Error);
-    expect(error?.message).toBe("GitHub secondary rate limit on GET /repos/{owner}/{repo}: still limited after 2 retries.");
+    expect(error?.message).toBe("GitHub secondary rate limit on GET /repos/acme/web: still limited after 2 retries.");
     expect(gh.callsTo("GET /repos/{owner}/{repo}")).toHaveLength(3);
     await client().repos.get({ owner: "acme", repo: "web" }).catch(() => undefined); // drain the scripted limits
     await client().repos.get({ owner: "acme", repo: "web" }).catch(() => undefined);

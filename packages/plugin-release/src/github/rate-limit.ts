@@ -27,20 +27,34 @@ export function rateLimitWait(error: unknown, now = Date.now()): RateLimitWait |
   const retryAfter = Number(header("retry-after"));
   if (header("retry-after") !== undefined && Number.isFinite(retryAfter)) return { kind: "secondary", ms: Math.max(0, retryAfter * 1000) };
 
-  if (header("x-ratelimit-remaining") === "0") {
-    const reset = Number(header("x-ratelimit-reset"));
-    // Measured against the server's own clock (its `date` header) when it sent one: a skewed local
-    // clock must not turn a one-minute wait into an hour or into none.
-    const serverNow = Date.parse(header("date") ?? "");
-    const from = Number.isFinite(serverNow) ? serverNow : now;
-    if (!Number.isFinite(reset)) return { kind: "primary", ms: SECONDARY_DEFAULT_MS };
-    const ms = reset * 1000 - from;
-    // The reset is in whole seconds and the date header too: a little slack avoids waking early.
-    return { kind: "primary", ms: ms > 0 ? ms + 500 : 0 };
-  }
+  if (header("x-ratelimit-remaining") === "0") return primaryWait(header, now);
 
   const message = String((response?.data as { message?: unknown } | undefined)?.message ?? "");
   if (status === 429 || /secondary rate limit/i.test(message)) return { kind: "secondary", ms: SECONDARY_DEFAULT_MS };
   return undefined;
 }
 
+
+/**
+ * GitHub's GraphQL API answers a spent primary limit with HTTP 200 and a `RATE_LIMITED` error
+ * (https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api); it
+ * lifts at `x-ratelimit-reset`. Undefined for any other answer.
+ */
+export function graphqlRateLimitWait(response: { data?: unknown; headers?: Record<string, unknown> }, now = Date.now()): RateLimitWait | undefined {
+  const errors = (response.data as { errors?: Array<{ type?: unknown }> } | undefined)?.errors;
+  if (!Array.isArray(errors) || !errors.some((e) => e?.type === "RATE_LIMITED")) return undefined;
+  const headers = response.headers ?? {};
+  return primaryWait((name) => (headers[name] === undefined ? undefined : String(headers[name])), now);
+}
+
+function primaryWait(header: (name: string) => string | undefined, now: number): RateLimitWait {
+  const reset = Number(header("x-ratelimit-reset"));
+  // Measured against the server's own clock (its `date` header) when it sent one: a skewed local
+  // clock must not turn a one-minute wait into an hour or into none.
+  const serverNow = Date.parse(header("date") ?? "");
+  const from = Number.isFinite(serverNow) ? serverNow : now;
+  if (!Number.isFinite(reset)) return { kind: "primary", ms: SECONDARY_DEFAULT_MS };
+  const ms = reset * 1000 - from;
+  // The reset is in whole seconds and the date header too: a little slack avoids waking early.
+  return { kind: "primary", ms: ms > 0 ? ms + 500 : 0 };
+}

@@ -1,11 +1,13 @@
 import { renderTemplate } from "@botyard/core";
 import { ALREADY_EXISTS, NO_COMMITS, ReleaseError, explain, isValidation, readFailure } from "../github/errors.js";
 import { isoDate, type ReleaseRun } from "../release-run.js";
+import { readPull, rememberPull, type PullView } from "../github/pull-reader.js";
 import { followTracked } from "../reminders/remind.js";
 import { openReleasePulls, type OpenPull } from "../reminders/review-state.js";
 import { announce } from "../slack/announcement.js";
 import { dryRunText, squashWarningText } from "../slack/messages.js";
 import { renderReleaseBody } from "./body.js";
+import { involveAuthors } from "./authors.js";
 import { findChanges } from "./find-changes.js";
 import { githubWrite } from "./github-writes.js";
 import type { RepoTarget } from "./repo-target.js";
@@ -53,9 +55,9 @@ export async function releaseRepo(run: ReleaseRun, target: RepoTarget): Promise<
 async function release(run: ReleaseRun, target: RepoTarget): Promise<ReleaseOutcome> {
   const { ctx, gh, config } = run;
   const repo = target.fullName;
-  await followTracked(run, target);
+  const stillOpen = await followTracked(run, target);
 
-  const changes = await findChanges(gh, target);
+  const changes = await findChanges(run, target);
   for (const squashed of changes.squashReleased) {
     if (await ctx.store.setIfAbsent(`warned/squash/${repo}/${squashed.number}`, { at: new Date().toISOString() })) {
       const text = squashWarningText(target, squashed);
@@ -74,7 +76,8 @@ async function release(run: ReleaseRun, target: RepoTarget): Promise<ReleaseOutc
 
   const values = { date: isoDate(run.now, config.timezone ?? "UTC"), repo, head: target.head, base: target.base, count: changes.items.length };
   const title = renderTemplate(config.title!, values, { escape: String });
-  const [existing] = await openReleasePulls(run, target);
+  // GitHub keeps one open PR per head and base: a tracked one still open is it, no need to look.
+  const [existing] = stillOpen.length ? stillOpen : await openReleasePulls(run, target);
   const body = (previous?: string | null) =>
     renderReleaseBody({ template: config.body!, prLine: config.prLine!, values, items: changes.items, directCommits: changes.directCommits, compareUrl: changes.compareUrl, previous });
 
@@ -84,7 +87,7 @@ async function release(run: ReleaseRun, target: RepoTarget): Promise<ReleaseOutc
     return { repo, kind: "dry-run", count: changes.items.length, ...(existing ? { number: existing.number } : {}) };
   }
 
-  let pr: { number: number; html_url: string; title: string } | undefined;
+  let pr: { number: number; html_url: string; title: string; user?: { login: string } | null } | undefined;
   let kind: "opened" | "updated" | "unchanged";
   if (existing) {
     ({ pr, kind } = await update(run, target, existing, title, body));
@@ -111,32 +114,36 @@ async function release(run: ReleaseRun, target: RepoTarget): Promise<ReleaseOutc
     } else {
       pr = created.value;
       kind = "opened";
+      await rememberPull(run, target, created.value as unknown as PullView);
       ctx.log.info({ repo, pr: pr.number, prs: changes.items.length }, "release PR opened");
       await decorate(run, target, pr.number);
     }
   }
 
-  await announce(run, target.channel, { repo, head: target.head, base: target.base, number: pr.number, url: pr.html_url, title: pr.title, items: changes.items, state: "open" });
+  const tracked = await announce(run, target.channel, { repo, head: target.head, base: target.base, number: pr.number, url: pr.html_url, title: pr.title, items: changes.items, state: "open" });
+  await involveAuthors(run, target, { number: pr.number, url: pr.html_url, author: pr.user?.login }, changes.items, tracked);
   return { repo, kind, number: pr.number, url: pr.html_url, count: changes.items.length };
 }
 
 async function update(
   run: ReleaseRun,
   target: RepoTarget,
-  existing: OpenPull & { body?: string | null },
+  existing: OpenPull,
   title: string,
   body: (previous?: string | null) => string,
-): Promise<{ pr: { number: number; html_url: string; title: string }; kind: "updated" | "unchanged" }> {
+): Promise<{ pr: { number: number; html_url: string; title: string; user: { login: string } | null }; kind: "updated" | "unchanged" }> {
   const { gh, ctx } = run;
-  // The list response's body is the full body, but read the PR itself: it is what people just edited.
-  const { data: current } = await gh.pulls.get({ owner: target.owner, repo: target.name, pull_number: existing.number });
+  // Read the PR itself (a list's copy may be older): it is what people just edited. Conditional:
+  // untouched since the last read, it costs nothing.
+  const current = await readPull(run, target, existing.number);
   const next = body(current.body);
   if (current.title === title && (current.body ?? "") === next) return { pr: current, kind: "unchanged" };
   const updated = await githubWrite(run, "github.pulls.update", { repo: target.fullName, number: current.number, title }, () =>
     gh.pulls.update({ owner: target.owner, repo: target.name, pull_number: current.number, title, body: next }).then((r) => r.data),
   );
+  if (updated.done) await rememberPull(run, target, updated.value as unknown as PullView);
   ctx.log.info({ repo: target.fullName, pr: current.number }, "release PR updated");
-  return { pr: updated.done ? updated.value : { ...current, title }, kind: "updated" };
+  return { pr: updated.done ? (updated.value as unknown as PullView) : { ...current, title }, kind: "updated" };
 }
 
 /** Reviewers, labels and assignees of a new release PR; a refusal (a reviewer who is the author...) is a warning, not a failure. */

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { Engine, MemoryStore, createLogger, createSlackClient } from "@botyard/core";
-import { GitHubEmulator, SlackEmulator } from "@botyard/testing";
+import { GitHubEmulator, GRAPHQL_OPERATION, SlackEmulator } from "@botyard/testing";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import release from "../index.js";
 import { CHANNEL, TOKEN, logs, releaseConfig, releasePulls, stagingRepo, startWorld, type World } from "../test-support/release-world.js";
@@ -271,7 +271,7 @@ describe("squash-merged release PRs on a git-flow repository (default branch dev
 });
 
 describe("many commits", () => {
-  it("pages through base...head past 250 commits and lists each PR once", async () => {
+  it("reads base...head past 250 commits, 100 per GraphQL query with their PRs (no call per commit), and lists each PR once", async () => {
     w = await startWorld((gh) => releaseConfig(gh));
     const repo = stagingRepo(w.gh);
     repo.featureMerge("develop", { title: "Big import", author: "alice", method: "merge", commits: 260 });
@@ -279,9 +279,11 @@ describe("many commits", () => {
     repo.featureMerge("develop", { title: "Rebased change", author: "carol", method: "rebase", commits: 3 });
     await w.t.fireSchedule("release");
 
-    const compares = w.gh.callsTo("GET /repos/{owner}/{repo}/compare/{basehead}");
-    expect(compares.map((c) => c.query.page ?? "1")).toEqual(["1", "2", "3"]);
-    expect(w.gh.callsTo("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls")).toHaveLength(265);
+    // 265 commits: one REST compare for the counts (and its ETag), three GraphQL pages for the commits
+    expect(w.gh.callsTo("GET /repos/{owner}/{repo}/compare/{basehead}").map((c) => c.query.per_page)).toEqual(["1"]);
+    const pages = w.gh.callsTo(GRAPHQL_OPERATION).map((c) => (c.response as { data: { repository: { baseRef: { compare: { commits: { nodes: unknown[] } } } } } }).data.repository.baseRef.compare.commits.nodes.length);
+    expect(pages).toEqual([100, 100, 65]);
+    expect(w.gh.callsTo("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls")).toEqual([]);
     const body = releasePulls(repo)[0]!.body!;
     expect(body).toContain("- [ ] #1 Big import (@alice)\n- [ ] #2 Small fix (@bob)\n- [ ] #3 Rebased change (@carol)\n\n");
     expect(body.match(/#1 Big import/g)).toHaveLength(1);
@@ -438,7 +440,7 @@ describe("dry run", () => {
     repo.featureMerge("develop", { title: "Add login", author: "alice", method: "merge" });
     await w.t.fireSchedule("release");
     expect(releasePulls(repo)).toEqual([]);
-    expect(w.gh.calls.filter((c) => c.method !== "GET")).toEqual([]);
+    expect(w.gh.calls.filter((c) => c.method !== "GET" && c.operation !== GRAPHQL_OPERATION)).toEqual([]); // GraphQL: queries only
     expect(w.slack.messages(CHANNEL).map((m) => m.text)).toEqual([
       ':test_tube: Dry run: would open a release PR "Release 2024-06-03" for *acme/web* (develop → main) with 1 pull request:\n• <https://github.com/acme/web/pull/1|#1> Add login (alice)',
     ]);
@@ -452,7 +454,7 @@ describe("dry run", () => {
     repo.featureMerge("develop", { title: "Add login", author: "alice", method: "merge" });
     await w.t.fireSchedule("release");
     expect(releasePulls(repo)).toEqual([]);
-    expect(w.gh.calls.filter((c) => c.method !== "GET")).toEqual([]);
+    expect(w.gh.calls.filter((c) => c.method !== "GET" && c.operation !== GRAPHQL_OPERATION)).toEqual([]); // GraphQL: queries only
     expect(w.slack.messages(CHANNEL)).toEqual([]);
     expect(w.t.actions.map((a) => [a.name, a.dryRun])).toEqual([["github.pulls.create", true]]);
     expect(logs(w.t, 30).map((l) => l.msg)).toContain("dry run: action skipped");

@@ -16,6 +16,8 @@ export interface RepoTarget {
   labels: string[];
   assignees: string[];
   draft: boolean;
+  /** What the release PR asks of the authors of the PRs it lists (all off by default). */
+  authors: { requestReviews: boolean; assign: boolean; mention: boolean };
 }
 
 export function repoTargets(config: ReleaseConfig): RepoTarget[] {
@@ -34,6 +36,7 @@ export function repoTargets(config: ReleaseConfig): RepoTarget[] {
       labels: r.labels ?? [],
       assignees: r.assignees ?? [],
       draft: r.draft ?? false,
+      authors: { requestReviews: r.requestAuthorReviews ?? false, assign: r.assignAuthors ?? false, mention: r.mentionAuthors ?? false },
     };
   });
   const seen = new Map<string, string>();

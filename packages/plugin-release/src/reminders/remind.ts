@@ -1,4 +1,5 @@
 import { escapeSlack } from "@botyard/core";
+import { readPull, type PullView } from "../github/pull-reader.js";
 import { SlackPeople } from "../people/slack-users.js";
 import type { ReleaseRun } from "../release-run.js";
 import type { RepoTarget } from "../release/repo-target.js";
@@ -12,13 +13,18 @@ const REMINDERS_KEPT = 10;
 /**
  * Follows the release PRs the bot announced: once one is merged, says so in its thread with the
  * PRs it shipped (once) and marks the announcement released; a closed one is marked closed.
+ * Returns those still open (read conditionally: an untouched PR costs nothing).
  */
-export async function followTracked(run: ReleaseRun, target: RepoTarget): Promise<void> {
-  const { ctx, gh } = run;
+export async function followTracked(run: ReleaseRun, target: RepoTarget): Promise<PullView[]> {
+  const { ctx } = run;
+  const open: PullView[] = [];
   for (const tracked of await listTracked(ctx.store, target.fullName)) {
     if (tracked.state !== "open") continue;
-    const { data: pr } = await gh.pulls.get({ owner: target.owner, repo: target.name, pull_number: tracked.number });
-    if (pr.state === "open") continue;
+    const pr = await readPull(run, target, tracked.number);
+    if (pr.state === "open") {
+      open.push(pr);
+      continue;
+    }
     const state = pr.merged ? "merged" : "closed";
     if (pr.merged) {
       const summary = { ...tracked, state } as const;
@@ -32,6 +38,7 @@ export async function followTracked(run: ReleaseRun, target: RepoTarget): Promis
     const updated = await announce(run, tracked.channel, { ...tracked, state });
     await saveTracked(ctx.store, { ...(updated ?? tracked), state });
   }
+  return open.sort((a, b) => a.number - b.number);
 }
 
 /**
@@ -42,8 +49,7 @@ export async function remindRepo(run: ReleaseRun, target: RepoTarget, tick: stri
   const { ctx, gh } = run;
   await followTracked(run, target);
   for (const listed of await openReleasePulls(run, target)) {
-    const { data } = await gh.pulls.get({ owner: target.owner, repo: target.name, pull_number: listed.number });
-    const pr = data as OpenPull;
+    const pr: OpenPull = await readPull(run, target, listed.number);
     if (pr.draft) {
       ctx.log.debug({ repo: target.fullName, pr: pr.number }, "release PR is a draft: no reminder yet");
       continue;

@@ -1,6 +1,7 @@
 import { escapeSlack, type BaseContext } from "@botyard/core";
 import type { ReleaseConfig } from "../config.js";
 import { explain } from "../github/errors.js";
+import { readPull } from "../github/pull-reader.js";
 import type { ReleaseRun } from "../release-run.js";
 import { openReleasePulls, reviewState, type OpenPull } from "../reminders/review-state.js";
 import { releaseAll, type ReleaseOutcome } from "../release/open-release.js";
@@ -80,8 +81,7 @@ async function status(run: ReleaseRun): Promise<string> {
         lines.push(`• *${repo}*: no open release PR.`);
         continue;
       }
-      const { data } = await run.gh.pulls.get({ owner: target.owner, repo: target.name, pull_number: listed.number });
-      const pr = data as OpenPull;
+      const pr: OpenPull = await readPull(run, target, listed.number);
       const review = await reviewState(run, target, pr);
       const link = `<${pr.html_url}|#${pr.number} ${escapeSlack(pr.title)}>`;
       const waiting = [...review.pendingUsers, ...review.pendingTeams.map((t) => `${target.owner}/${t}`)].map(escapeSlack);

@@ -105,7 +105,7 @@ describe("the descriptions", () => {
     };
     const operations: [SpecName, readonly string[]][] = [
       ["slack-web-api", SlackEmulator.implementedMethods.map((m) => `POST /${m}`)],
-      ["github-rest", GitHubEmulator.implementedOperations()],
+      ["github-rest", GitHubEmulator.implementedRestOperations()],
       ["pagerduty-rest", PagerDutyEmulator.implementedOperations()],
     ];
     let compiled = 0;

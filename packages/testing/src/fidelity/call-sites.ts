@@ -79,7 +79,8 @@ function octokitMethods(): Map<string, string> {
  * Find the provider calls in Botyard's own (non-test) sources: Slack Web API methods called on a
  * WebClient (`slack.chat.postMessage(`, `.apiCall("...")`, and `apps.connections.open` wherever a
  * SocketModeClient is made), Octokit calls (`gh.pulls.create`, `octokit.rest.repos.get`,
- * `octokit.request("GET /path")`), and PagerDuty REST paths in PagerDuty clients.
+ * `octokit.request("GET /path")`, `gh.graphql(...)` as `POST /graphql`), and PagerDuty REST paths
+ * in PagerDuty clients.
  */
 export function findCallSites(root: string): CallSite[] {
   const sites: CallSite[] = [];
@@ -100,6 +101,7 @@ export function findCallSites(root: string): CallSite[] {
       const operation = octokit!.get(`${m[1]}/${kebab(m[2]!)}`);
       if (operation) push({ provider: "github", operation, written: `${m[1]}.${m[2]}` }, m.index!);
     }
+    for (const m of code.matchAll(/\b(?:gh|octokit|github|rest)\.graphql\s*[<(]/g)) push({ provider: "github", operation: "POST /graphql", written: "graphql()" }, m.index!);
     for (const m of code.matchAll(/\.request\(\s*["'`](GET|POST|PUT|PATCH|DELETE) (\/[^"'`]*)["'`]/g)) {
       push({ provider: "github", operation: `${m[1]} ${m[2]}`, written: `request("${m[1]} ${m[2]}")` }, m.index!);
     }

@@ -207,6 +207,46 @@ async function exerciseGitHub(): Promise<void> {
     gh.rateLimit({ kind: "secondary", status: 429, retryAfterSec: 60, operation: "POST /repos/{owner}/{repo}/pulls" });
     await attempt(() => octokit.pulls.create({ ...o, head: "develop", base: "main", title: "x" }));
     await octokit.pulls.merge({ ...o, pull_number: pr.number, merge_method: "merge" });
+
+    // Conditional requests: the ETag of an answer, sent back, gets a 304 while nothing changed.
+    const compared = await octokit.repos.compareCommitsWithBasehead({ ...o, basehead: "main...develop", per_page: 1 });
+    await attempt(() => octokit.repos.compareCommitsWithBasehead({ ...o, basehead: "main...develop", per_page: 1, headers: { "if-none-match": compared.headers.etag! } }));
+    const read = await octokit.pulls.get({ ...o, pull_number: pr.number });
+    await attempt(() => octokit.pulls.get({ ...o, pull_number: pr.number, headers: { "if-none-match": read.headers.etag! } }));
+
+    // GraphQL: a comparison with each commit's PRs, pull requests by head and base, the budget.
+    repo.featureMerge("develop", { title: "Add search", author: "alice", method: "rebase", commits: 2 });
+    await octokit.graphql(
+      `query($owner: String!, $name: String!) {
+        rateLimit { cost limit remaining used resetAt nodeCount }
+        viewer { login }
+        repository(owner: $owner, name: $name) {
+          id name nameWithOwner isPrivate url owner { login }
+          defaultBranchRef { name }
+          ref(qualifiedName: "refs/heads/main") {
+            id name prefix target { oid }
+            compare(headRef: "develop") {
+              id aheadBy behindBy status baseTarget { oid } headTarget { oid }
+              commits(first: 10) {
+                totalCount authorCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+                edges { cursor node { oid } }
+                nodes {
+                  id oid abbreviatedOid message messageHeadline messageBody committedDate authoredDate url
+                  author { name email date user { login } } committer { name email date user { login } }
+                  parents(first: 2) { nodes { oid } }
+                  associatedPullRequests(first: 5) { nodes { number state merged mergedAt mergedBy { login } baseRefName headRefName } }
+                }
+              }
+            }
+          }
+          pullRequest(number: 1) { id number title body url permalink state closed merged mergedAt closedAt createdAt updatedAt isDraft author { login url } baseRefName headRefName isCrossRepository baseRefOid headRefOid mergeCommit { oid } }
+          pullRequests(headRefName: "develop", baseRefName: "main", states: [MERGED], first: 5, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { number headRefOid } }
+          object(oid: "${repo.head("develop")}") { ... on Commit { oid } }
+        }
+      }`,
+      { owner: "acme", name: "web" },
+    );
+    await attempt(() => octokit.graphql(`{ repository(owner: "acme", name: "missing") { name } }`));
   } finally {
     await gh.close();
   }

@@ -4,6 +4,9 @@ import { formatViolations } from "../conformance/registry.js";
 import { loadSpec, readErrata, SPECS, specPath, specVersion, type SpecName } from "../conformance/specs.js";
 import { PROVIDER_FORMATS, UNCHECKED_FORMATS, VALIDATOR_SETTINGS } from "../conformance/validator-settings.js";
 import { GitHubEmulator } from "../github/github-emulator.js";
+import { IMPLEMENTED_FIELDS } from "../github/graphql-api.js";
+import { GRAPHQL_OPERATION } from "../github/graphql-conformance.js";
+import { graphQLSchemaVersion } from "../github/graphql-schema.js";
 import { PagerDutyEmulator } from "../pagerduty/pagerduty-emulator.js";
 import { SlackEmulator } from "../slack/slack-emulator.js";
 import { type CallSite, templateCovers } from "./call-sites.js";
@@ -29,6 +32,8 @@ const NOT_COVERED: Record<Provider, string[]> = {
     "Response headers other than the rate-limit headers (`x-ratelimit-*`, and `retry-after` on secondary limits) and `Link` pagination are not checked against the description.",
     "HTTP 5xx answers (scripted outages) are not validated; dropped connections have no answer to validate.",
     "Request headers GitHub documents outside the description (`Accept: application/vnd.github+json`, `X-GitHub-Api-Version`) are not checked; header parameters the description declares would be (see \"Validator settings\").",
+    "ETags are weak validators computed over the answer's body (and the caller's token) and sent on GET answers only; GitHub's own may also come with write answers. A 304 is answered to a matching `If-None-Match` and not counted against the primary rate limit; `If-Modified-Since` is not emulated.",
+    "GraphQL: mutations, and the fields not listed under \"GraphQL API\" above, are not answered (asking for one is a coverage violation). Error messages are the reference implementation's wording, not GitHub's; the point cost follows GitHub's published formula (connections' `first`/`last`, at least 1 point) and may differ from GitHub's own count for unusual queries.",
   ],
   pagerduty: [
     "HTTP 5xx answers (scripted outages): the description documents none for these operations.",
@@ -145,8 +150,9 @@ export function renderReport(result: ExerciseResult, callSites: CallSite[]): str
     lines.push("| operation | in the description | requests validated | answers validated | called by Botyard |", "|---|---|---|---|---|");
     for (const op of implemented) {
       const v = validated[op];
-      const inRaw = rawInDescription(provider.id, op, raw);
-      const described = inRaw ? "yes" : inDescription(provider.id, op) ? "via erratum" : "no";
+      const graphql = provider.id === "github" && op === GRAPHQL_OPERATION;
+      const inRaw = !graphql && rawInDescription(provider.id, op, raw);
+      const described = graphql ? "GraphQL schema (below)" : inRaw ? "yes" : inDescription(provider.id, op) ? "via erratum" : "no";
       const callers = calledBy(op);
       lines.push(`| \`${cell(op)}\` | ${described} | ${v?.requests ?? 0} | ${kinds(v?.responses)} | ${callers.length ? callers.map((f) => `\`${f}\``).join("<br>") : "—"} |`);
     }
@@ -159,6 +165,17 @@ export function renderReport(result: ExerciseResult, callSites: CallSite[]): str
       lines.push("Events API payloads delivered over Socket Mode:", "", "| event | validated against |", "|---|---|");
       for (const [op, v] of eventOps) lines.push(`| \`${op.slice("events_api ".length)}\` | ${kinds(v.responses)} |`);
       lines.push("");
+    }
+
+    if (provider.id === "github") {
+      lines.push(
+        `GraphQL API (\`POST /graphql\`; \`POST /api/graphql\` for a GitHub Enterprise Server base URL): every query is parsed and validated against GitHub's published schema, \`@octokit/graphql-schema@${graphQLSchemaVersion() ?? "?"}\` (\`schema.json\`, generated from GitHub's public schema), with the reference implementation (\`graphql\`), and executed by it against the same repository model as the REST endpoints; a query that does not validate is a request violation, a field the emulator does not answer a coverage violation. GitHub's own rules on top: \`first\` or \`last\` (1 to 100) on every connection, at most 500,000 nodes, points spent per query from the token's GraphQL budget (\`x-ratelimit-resource: graphql\`, \`rateLimit { cost remaining }\`), \`RATE_LIMITED\` answered with HTTP 200, \`NOT_FOUND\` errors for unknown repositories and pull requests. Answers conform to the schema by construction (the reference implementation shapes them); the rate-limit header rule above is checked on them too.`,
+        "",
+        "| type | fields answered |",
+        "|---|---|",
+        ...Object.entries(IMPLEMENTED_FIELDS).map(([type, fields]) => `| \`${type}\` | ${fields.map((f) => `\`${f}\``).join(", ")} |`),
+        "",
+      );
     }
 
     const unimplementedCalls = callSites.filter(

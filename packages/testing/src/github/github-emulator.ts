@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { HttpBackedEmulator } from "../emulator/http-backed-emulator.js";
 import {
   HttpEmulator,
@@ -8,6 +8,10 @@ import {
   type RecordedCall,
 } from "../emulator/http-emulator.js";
 import type { AnswerRule } from "../conformance/openapi-conformance.js";
+import type { ConformanceChecker, Exchange } from "../conformance/exchange.js";
+import { GitHubGraphQLApi, type GraphQLOutcome } from "./graphql-api.js";
+import { GraphQLConformance, GRAPHQL_OPERATION } from "./graphql-conformance.js";
+import { loadGitHubGraphQL } from "./graphql-schema.js";
 import { OpenApiConformance } from "../conformance/openapi-conformance.js";
 import { conformanceEnabled } from "../conformance/registry.js";
 import {
@@ -52,6 +56,8 @@ export interface GitHubEmulatorOptions {
    * (`BOTYARD_CONFORMANCE=1` or `enableConformance()`).
    */
   conformance?: boolean;
+  /** Build GitHub's GraphQL schema at start rather than on the first GraphQL request (default true). */
+  preloadGraphQL?: boolean;
 }
 
 export interface GitHubTokenInit {
@@ -79,6 +85,21 @@ export interface GitHubRateLimitInit {
   status?: 403 | 429;
   /** Only calls to this operation (e.g. "POST /repos/{owner}/{repo}/pulls"); default every operation. */
   operation?: string;
+}
+
+/**
+ * A write GitHub performs whose answer never reaches the caller: a proxy's 502 after the change was
+ * made, or an answer so slow the client gives up (a timeout). The change is in the model either way.
+ */
+export interface GitHubLostAnswerInit {
+  /** The operation, e.g. "POST /repos/{owner}/{repo}/pulls". */
+  operation: string;
+  /** How many upcoming calls lose their answer (default 1). */
+  times?: number;
+  /** Answer this status instead of the real answer (default: 502, or with `delayMs` the real answer, late). */
+  status?: number;
+  /** Answer after this long (ms): a client with a shorter timeout sees a timeout. Default 0. */
+  delayMs?: number;
 }
 
 interface TokenRecord extends GitHubTokenInit {
@@ -168,7 +189,11 @@ export class GitHubEmulator extends HttpBackedEmulator {
   private readonly routes: Route[];
   private readonly tokens = new Map<string, TokenRecord>();
   private readonly buckets = new Map<string, Bucket>();
+  private readonly graphqlApi: GitHubGraphQLApi;
+  /** What each GraphQL request's validation found, for the conformance check of its exchange. */
+  private readonly graphqlOutcomes = new WeakMap<EmulatorRequest, GraphQLOutcome>();
   private readonly pendingRateLimits: PendingRateLimit[] = [];
+  private readonly lostAnswers: Array<GitHubLostAnswerInit & { times: number; delayMs: number }> = [];
   private readonly htmlUrl: string;
   private readonly defaultLimit: number;
 
@@ -178,23 +203,35 @@ export class GitHubEmulator extends HttpBackedEmulator {
     this.htmlUrl = (options.htmlUrl ?? "https://github.com").replace(/\/+$/, "");
     this.defaultLimit = options.rateLimitPerHour ?? 5000;
     this.routes = this.buildRoutes();
+    this.graphqlApi = new GitHubGraphQLApi(this.world, this.htmlUrl);
     const operations = this.routes.map((r) => `${r.method} ${r.template}`);
     const conformance = options.conformance ?? conformanceEnabled();
-    this.http = new HttpEmulator(
-      "GitHub",
-      (req) => this.route(req),
-      conformance
-        ? new OpenApiConformance({ provider: "github", spec: "github-rest", operations: () => operations, multiSegment: MULTI_SEGMENT, rules: GITHUB_RULES })
-        : undefined,
-    );
+    const rest = new OpenApiConformance({ provider: "github", spec: "github-rest", operations: () => operations, multiSegment: MULTI_SEGMENT, rules: GITHUB_RULES });
+    const graphql = new GraphQLConformance((req) => this.graphqlOutcomes.get(req), GITHUB_RULES);
+    const checker: ConformanceChecker = {
+      prepare: () => rest.prepare(),
+      check: (exchange: Exchange) => (exchange.operation === GRAPHQL_OPERATION ? graphql.check(exchange) : rest.check(exchange)),
+      crashed: (operation, error) => rest.crashed(operation, error),
+    };
+    this.http = new HttpEmulator("GitHub", (req) => this.route(req), conformance ? checker : undefined);
+  }
+
+  /** The operations the emulator implements: the REST ones (see {@link implementedRestOperations}) and `POST /graphql`. */
+  static implementedOperations(): string[] {
+    return [...GitHubEmulator.implementedRestOperations(), GRAPHQL_OPERATION];
   }
 
   /** The REST operations the emulator implements, as `METHOD /path/{template}` (GitHub's OpenAPI paths). */
-  static implementedOperations(): string[] {
+  static implementedRestOperations(): string[] {
     return new GitHubEmulator({ conformance: false }).routes.map((r) => `${r.method} ${r.template}`);
   }
 
   static async start(options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {
+    // Building GitHub's GraphQL schema takes a second of CPU: done here, before the test's clients
+    // connect, rather than on the first query, where it would stall their event loop (a Socket
+    // Mode client would miss its pings). Once per process; a missing package is reported on the
+    // first GraphQL request instead.
+    if (options.preloadGraphQL ?? true) await loadGitHubGraphQL().catch(() => undefined);
     const gh = new GitHubEmulator(options);
     await gh.http.start(options.port ?? 0);
     return gh;
@@ -258,9 +295,18 @@ export class GitHubEmulator extends HttpBackedEmulator {
     });
   }
 
-  /** The primary rate-limit state of a token (or of anonymous callers). */
-  quota(token?: string): { limit: number; used: number; remaining: number; reset: number } {
-    const b = this.bucket(token ? this.tokens.get(token) : undefined);
+  /**
+   * The next calls to `operation` are carried out, but their answer is lost: a 502 (or the given
+   * status), or the real answer after a delay longer than the client waits. What a retrying client
+   * must survive without doing the work twice.
+   */
+  loseAnswer(init: GitHubLostAnswerInit): void {
+    this.lostAnswers.push({ times: 1, delayMs: 0, ...init });
+  }
+
+  /** The primary rate-limit state of a token (or of anonymous callers): REST's `core` points, or GraphQL's. */
+  quota(token?: string, resource: "core" | "graphql" = "core"): { limit: number; used: number; remaining: number; reset: number } {
+    const b = this.bucket(token ? this.tokens.get(token) : undefined, resource);
     return { limit: b.limit, used: b.used, remaining: Math.max(0, b.limit - b.used), reset: b.reset };
   }
 
@@ -270,8 +316,12 @@ export class GitHubEmulator extends HttpBackedEmulator {
     return { world: this.world, api: this.url, html: this.htmlUrl };
   }
 
-  private route(req: EmulatorRequest): { operation: string; handle: () => EmulatorResponse } {
+  private route(req: EmulatorRequest): { operation: string; handle: () => EmulatorResponse | Promise<EmulatorResponse> } {
     const method = req.method.toUpperCase();
+    // GitHub.com serves GraphQL at /graphql, GitHub Enterprise Server at /api/graphql (REST at /api/v3).
+    if (method === "POST" && (req.path === "/graphql" || req.path === "/api/graphql")) {
+      return { operation: GRAPHQL_OPERATION, handle: () => this.graphql(req) };
+    }
     for (const r of this.routes) {
       if (r.method !== method) continue;
       const m = r.regex.exec(req.path);
@@ -280,9 +330,54 @@ export class GitHubEmulator extends HttpBackedEmulator {
       r.names.forEach((name, i) => {
         params[name] = safeDecode(m[i + 1] ?? "");
       });
-      return { operation: `${method} ${r.template}`, handle: () => this.dispatch(req, `${method} ${r.template}`, r, params) };
+      const operation = `${method} ${r.template}`;
+      return { operation, handle: () => this.answerOrLose(operation, () => this.dispatch(req, operation, r, params)) };
     }
     return { operation: `${method} ${req.path}`, handle: () => this.dispatch(req, `${method} ${req.path}`, undefined, {}) };
+  }
+
+  /** `POST /graphql`: authenticated only; points from the token's GraphQL bucket; scripted rate limits apply. */
+  private async graphql(req: EmulatorRequest): Promise<EmulatorResponse> {
+    const base: Record<string, string> = { "x-github-media-type": "github.v4; format=json", "x-github-request-id": requestId() };
+    const presented = credentials(req.headers.authorization);
+    const token = presented === undefined ? undefined : this.tokens.get(presented);
+    const bucket = this.bucket(token, "graphql");
+    if (presented !== undefined && !token) {
+      return this.finish(bucket, base, { status: 401, body: { message: "Bad credentials", documentation_url: "https://docs.github.com/graphql" } }, "graphql");
+    }
+    const i = this.pendingRateLimits.findIndex((p) => !p.operation || p.operation === GRAPHQL_OPERATION);
+    if (i >= 0) {
+      const pending = this.pendingRateLimits[i]!;
+      if (--pending.times <= 0) this.pendingRateLimits.splice(i, 1);
+      const nowSec = Math.floor(this.world.now().getTime() / 1000);
+      // Over its primary limit GitHub's GraphQL API answers 200 with a RATE_LIMITED error.
+      if (pending.kind === "primary") {
+        return this.finish(bucket, base, {
+          status: 200,
+          headers: { "x-ratelimit-remaining": "0", "x-ratelimit-used": String(bucket.limit), "x-ratelimit-reset": String(nowSec + pending.retryAfterSec) },
+          body: { errors: [{ type: "RATE_LIMITED", code: "graphql_rate_limit", message: `API rate limit already exceeded for user ID ${this.world.ensureUser(token?.login ?? "ghost").id}.` }] },
+        }, "graphql");
+      }
+      return this.finish(bucket, base, {
+        status: pending.status,
+        headers: { "retry-after": String(pending.retryAfterSec) },
+        body: { message: `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${base["x-github-request-id"]}.`, documentation_url: SECONDARY_DOCS },
+      }, "graphql");
+    }
+    const answer = await this.graphqlApi.answer(req, { login: token?.login, canRead: (repo) => this.canRead(repo, token), bucket });
+    this.graphqlOutcomes.set(req, answer.outcome);
+    return this.finish(bucket, base, { status: answer.status, body: answer.body }, "graphql");
+  }
+
+  private async answerOrLose(operation: string, answer: () => EmulatorResponse): Promise<EmulatorResponse> {
+    const real = answer();
+    const i = this.lostAnswers.findIndex((l) => l.operation === operation);
+    if (i < 0) return real;
+    const lost = this.lostAnswers[i]!;
+    if (--lost.times <= 0) this.lostAnswers.splice(i, 1);
+    if (lost.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, lost.delayMs));
+    if (lost.status === undefined && lost.delayMs > 0) return real;
+    return { status: lost.status ?? 502, headers: real.headers ?? {}, body: { message: "Server Error" } };
   }
 
   private dispatch(req: EmulatorRequest, operation: string, route: Route | undefined, params: Record<string, string>): EmulatorResponse {
@@ -365,6 +460,17 @@ export class GitHubEmulator extends HttpBackedEmulator {
         };
       } else throw error;
     }
+    if (req.method.toUpperCase() === "GET" && answer.status === 200 && answer.body !== undefined) {
+      const etag = entityTag(answer.body, presented);
+      ctx.headers.etag = etag;
+      ctx.headers.vary = "Accept, Authorization, Cookie, X-GitHub-OTP";
+      if (notModified(req.headers["if-none-match"], etag)) {
+        // "Making a conditional request does not count against your primary rate limit if a 304
+        // response is returned and the request was made while correctly authorized."
+        if (token) bucket.used -= 1;
+        answer = { status: 304 };
+      }
+    }
     return this.finish(bucket, { ...base, ...ctx.headers }, answer);
   }
 
@@ -377,7 +483,7 @@ export class GitHubEmulator extends HttpBackedEmulator {
     return `API rate limit exceeded for user ID ${user.id}. ${tail}`;
   }
 
-  private finish(bucket: Bucket, headers: Record<string, string>, answer: EmulatorResponse): EmulatorResponse {
+  private finish(bucket: Bucket, headers: Record<string, string>, answer: EmulatorResponse, resource: "core" | "graphql" = "core"): EmulatorResponse {
     return {
       ...answer,
       headers: {
@@ -385,15 +491,15 @@ export class GitHubEmulator extends HttpBackedEmulator {
         "x-ratelimit-remaining": String(Math.max(0, bucket.limit - bucket.used)),
         "x-ratelimit-reset": String(bucket.reset),
         "x-ratelimit-used": String(bucket.used),
-        "x-ratelimit-resource": "core",
+        "x-ratelimit-resource": resource,
         ...headers,
         ...answer.headers,
       },
     };
   }
 
-  private bucket(token: TokenRecord | undefined): Bucket {
-    const key = token ? `token:${token.token}` : "anonymous";
+  private bucket(token: TokenRecord | undefined, resource: "core" | "graphql" = "core"): Bucket {
+    const key = `${resource}:${token ? `token:${token.token}` : "anonymous"}`;
     const nowSec = Math.floor(this.world.now().getTime() / 1000);
     let b = this.buckets.get(key);
     if (!b || b.reset <= nowSec) {
@@ -507,7 +613,7 @@ export class GitHubEmulator extends HttpBackedEmulator {
           resources: {
             core,
             search: other(ctx.token ? 30 : 10),
-            graphql: other(ctx.token ? 5000 : 0),
+            graphql: ctx.token ? (({ limit, used, reset }) => ({ limit, used, remaining: Math.max(0, limit - used), reset }))(this.bucket(ctx.token, "graphql")) : other(0),
             integration_manifest: other(5000),
             source_import: other(100),
             code_scanning_upload: other(1000),
@@ -850,6 +956,22 @@ function credentials(header: string | undefined): string | undefined {
   const decoded = Buffer.from(value!.trim(), "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   return colon < 0 ? decoded : decoded.slice(colon + 1);
+}
+
+/**
+ * GitHub's ETags are weak validators of the representation (body) as this caller sees it: they
+ * differ between tokens (its answers `Vary` on `Authorization`).
+ */
+function entityTag(body: unknown, credential: string | undefined): string {
+  return `W/"${createHash("sha256").update(credential ?? "").update("\0").update(JSON.stringify(body)).digest("hex").slice(0, 40)}"`;
+}
+
+/** `If-None-Match` lists one or more tags (or `*`); weak comparison, as RFC 9110 asks for GET. */
+function notModified(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const weak = (tag: string) => tag.trim().replace(/^W\//, "");
+  const tags = (Array.isArray(header) ? header.join(",") : header).split(",");
+  return tags.some((tag) => tag.trim() === "*" || weak(tag) === weak(etag));
 }
 
 function requestId(): string {

@@ -23,3 +23,5 @@ export {
   type OpenPullRequestInit,
   type PullSnapshot,
 } from "./repo-model.js";
+export { type GitHubLostAnswerInit } from "./github-emulator.js";
+export { GRAPHQL_OPERATION } from "./graphql-conformance.js";

@@ -556,8 +556,20 @@ export class GitHubRepo {
     return { identity: { name: who.name ?? "Unknown", email: who.email ?? "unknown@example.com", date }, login: null };
   }
 
-  /** Every commit reachable from `sha` (itself included). */
+  /** Commits never change, so neither does what they reach: the last few answers are kept (a query asks about one tip per commit). */
+  private readonly reachable = new Map<string, Set<string>>();
+
+  /** Every commit reachable from `sha` (itself included). Do not modify the set returned. */
   ancestors(sha: string): Set<string> {
+    const known = this.reachable.get(sha);
+    if (known) return known;
+    const seen = this.walk(sha);
+    if (this.reachable.size >= 8) this.reachable.delete(this.reachable.keys().next().value!);
+    this.reachable.set(sha, seen);
+    return seen;
+  }
+
+  private walk(sha: string): Set<string> {
     const seen = new Set<string>();
     const stack = [sha];
     while (stack.length > 0) {
@@ -576,6 +588,18 @@ export class GitHubRepo {
 
   /** `git log base..head` with GitHub's compare numbers; `undefined` when the histories are unrelated. */
   compareShas(baseSha: string, headSha: string): Comparison | undefined {
+    const key = `${baseSha}...${headSha}`;
+    if (this.compared.has(key)) return this.compared.get(key);
+    const result = this.compareUncached(baseSha, headSha);
+    if (this.compared.size >= 8) this.compared.delete(this.compared.keys().next().value!);
+    this.compared.set(key, result);
+    return result;
+  }
+
+  /** The same two commits always compare the same: the last few comparisons are kept (do not modify them). */
+  private readonly compared = new Map<string, Comparison | undefined>();
+
+  private compareUncached(baseSha: string, headSha: string): Comparison | undefined {
     const fromBase = this.ancestors(baseSha);
     const fromHead = this.ancestors(headSha);
     let mergeBase: string | undefined;

@@ -38,13 +38,14 @@ describe("GitHub outages never make a second release PR", () => {
   });
 
   it("a create that times out (GitHub opened the PR, its answer came too late) is retried the same way", async () => {
-    w = await startWorld((gh) => releaseConfig(gh, { github: { token: "ghp_release_bot_test_token_0001", baseUrl: gh.url, timeoutSeconds: 0.3 } }));
+    w = await startWorld((gh) => releaseConfig(gh, { github: { token: "ghp_release_bot_test_token_0001", baseUrl: gh.url, timeoutSeconds: 1.5 } }));
     stagingRepo(w.gh).featureMerge("develop", { title: "Add login", author: "alice", method: "merge" });
-    w.gh.loseAnswer({ operation: CREATE, delayMs: 800 });
+    // Long enough past the timeout that a loaded machine's slow answers elsewhere do not time out too.
+    w.gh.loseAnswer({ operation: CREATE, delayMs: 4_000 });
     await w.t.fireSchedule("release");
-    await vi.waitFor(() => expect(statuses(w!, CREATE)).toEqual([422, 201]), { timeout: 3_000 }); // the late answer is recorded last
+    await vi.waitFor(() => expect(statuses(w!, CREATE)).toEqual([422, 201]), { timeout: 10_000 }); // the late answer is recorded last
     expectOneReleasePr(w);
-    expect(logs(w.t, 40).map((l) => l.msg)).toEqual(["GitHub did not answer within 0.3 s: retrying in " + logs(w.t, 40)[0]!.waitMs + " ms"]);
+    expect(logs(w.t, 40).map((l) => l.msg)).toEqual(["GitHub did not answer within 1.5 s: retrying in " + logs(w.t, 40)[0]!.waitMs + " ms"]);
   });
 
   it("server errors and dropped connections on reads are retried within bounds", async () => {

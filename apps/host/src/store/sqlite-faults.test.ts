@@ -284,13 +284,14 @@ describe("SqliteStore when the disk fills while it runs", () => {
     const file = disk.path("state.db");
     const store = await openStore(file);
     await store.set("warm-up", 0);
-    // Leave room for a few pages only; a value of several megabytes overflows SQLite's page cache
-    // while its statement runs, so the disk refuses that statement, not the commit.
+    // Leave room for a few pages only; a value of 16 MB overflows SQLite's page cache (2 MB) while
+    // its statement runs, so the disk refuses that statement, not the commit, and SQLite rolls
+    // the transaction back there and then.
     disk.fill();
     disk.free();
     const spare = disk.path("spare");
     writeFileSync(spare, Buffer.alloc(1024 * 1024 - 200 * 1024));
-    const results = await Promise.allSettled([store.set("small-1", 1), store.set("huge", "x".repeat(4 * 1024 * 1024)), store.set("small-2", 2)]);
+    const results = await Promise.allSettled([store.set("small-1", 1), store.set("huge", "x".repeat(16 * 1024 * 1024)), store.set("small-2", 2)]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
     expect(((results[1] as PromiseRejectedResult).reason as { code: string }).code).toBe("BOTYARD_ERR_STORE");
     rmSync(spare);

@@ -97,17 +97,18 @@ function conditionOf(file: string, code: string): SqliteCondition {
   }
   // A full disk also shows as an I/O error where SQLite sizes a file rather than writes it (the
   // -shm index of a read-only connection: SQLITE_IOERR_SHMSIZE).
-  if (code.startsWith("SQLITE_IOERR") && nearlyFull(dirname(file))) return "disk-full";
+  // Less than a few pages left: what a write would need.
+  if (code.startsWith("SQLITE_IOERR") && freeBytes(dirname(file)) < 64 * 1024) return "disk-full";
   return "io-error";
 }
 
-// Less than a few pages left for this process: what a write would need.
-function nearlyFull(dir: string): boolean {
+/** Bytes this process may still write on the filesystem of `dir` (root may use the blocks reserved for it); Infinity when unknown. */
+export function freeBytes(dir: string): number {
   try {
     const fs = statfsSync(dir);
-    return fs.bavail * fs.bsize < 64 * 1024;
+    return (process.getuid?.() === 0 ? fs.bfree : fs.bavail) * fs.bsize;
   } catch {
-    return false;
+    return Number.POSITIVE_INFINITY;
   }
 }
 

@@ -237,7 +237,8 @@ describe("SqliteStore refuses a file it cannot use, and leaves it untouched", ()
 
 describe("SqliteStore when the disk fills while it runs", () => {
   it("fails writes with a coded error naming the file, keeps everything acknowledged, and recovers once there is room", async () => {
-    const disk = smallDisk(1024 * 1024);
+    // Room for the store and the 1 MiB it wants free again before it calls itself healthy.
+    const disk = smallDisk(4 * 1024 * 1024);
     const file = disk.path("state.db");
     const store = await openStore(file);
     const acked = Array.from({ length: 50 }, (_, i) => `before-${i}`);

@@ -19,7 +19,7 @@ import {
   type StoreBackend,
 } from "@botyard/core";
 import Database from "better-sqlite3";
-import { isSqliteEnvironmentError, sqliteCode, sqliteFailure } from "./sqlite-errors.js";
+import { freeBytes, isSqliteEnvironmentError, sqliteCode, sqliteFailure } from "./sqlite-errors.js";
 import { checkBeforeOpen } from "./sqlite-preflight.js";
 
 export interface SqliteStoreOptions {
@@ -36,6 +36,8 @@ export interface SqliteStoreOptions {
 /** Bump when the schema changes, and migrate from the previous versions in `migrate`. */
 const SCHEMA_VERSION = 2;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** Free space a full disk must have again before the store calls itself healthy (then a write must also go through). */
+const ROOM_TO_RESUME = 1024 * 1024;
 /** Dedupe markers looked at per sweep transaction (about a millisecond of work). */
 const DEDUPE_SWEEP_SLICE = 1_000;
 
@@ -231,7 +233,7 @@ export class SqliteStore implements StoreBackend {
   /** A sliced sweep of the dedupe markers is under way. */
   private sweeping = false;
   private commitAtTurnEnd = false;
-  /** Why the last commit or read failed, when the disk or the file was the reason; cleared by the next commit (unless the file is damaged). */
+  /** Why the last commit or read failed, when the disk or the file was the reason; cleared by a ping that writes again (never when the file is damaged). */
   private failing: Error | undefined;
 
   private constructor(
@@ -363,9 +365,10 @@ export class SqliteStore implements StoreBackend {
   /**
    * Resolves while the store can do its job. Once a commit or a read has failed for a reason of
    * the disk's or the file's (see `sqliteFailure`), a ping is a small write, and rejects with that
-   * reason until a write goes through again: a full disk reads fine, so reading alone would call
-   * a store healthy that cannot take a single delivery. A damaged file stays failed: it does not
-   * heal, and acting on it risks more than refusing.
+   * reason until the ping's write goes through again (after a full disk, also until 1 MiB is free
+   * again): a full disk reads fine, so reading alone would call a store healthy that cannot take a
+   * single delivery. A damaged file stays failed: it does not heal, and acting on it risks more
+   * than refusing.
    */
   ping(): Promise<void> {
     if (this.closed) return Promise.reject(new BotyardError(ErrorCodes.STORE, `The store database ${this.path} is closed.`));
@@ -376,8 +379,15 @@ export class SqliteStore implements StoreBackend {
       }, false);
     }
     if (isDamaged(failing)) return Promise.reject(failing);
+    // A write that failed half-way leaves WAL space behind that a small probe fits into: on a disk
+    // still full, the probe alone would call the store healthy while every real group fails.
+    if (conditionOf(failing) === "disk-full" && freeBytes(dirname(this.path)) < ROOM_TO_RESUME) return Promise.reject(failing);
     return this.write(() => {
       this.sql.probeWrite.run();
+    }).then(() => {
+      // Only a ping clears the failure: other groups may commit meanwhile without needing room
+      // (a claim that finds no job writes nothing), which says nothing about the next delivery.
+      if (this.failing === failing) this.failing = undefined;
     });
   }
 
@@ -460,7 +470,6 @@ export class SqliteStore implements StoreBackend {
       for (const op of group) op.reject(error);
       return;
     }
-    if (this.failing !== undefined && !isDamaged(this.failing)) this.failing = undefined;
     group.forEach((op, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) op.resolve(outcome.value);
@@ -721,8 +730,12 @@ function notADirectory(dir: string): string | undefined {
   }
 }
 
+function conditionOf(error: Error): unknown {
+  return (error as { details?: { condition?: unknown } }).details?.condition;
+}
+
 function isDamaged(error: Error): boolean {
-  return (error as { details?: { condition?: unknown } }).details?.condition === "corrupt";
+  return conditionOf(error) === "corrupt";
 }
 
 function expiry(now: number, options: SetOptions | undefined): number | null {

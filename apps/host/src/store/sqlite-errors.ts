@@ -18,6 +18,11 @@ export function isSqliteEnvironmentError(error: unknown): boolean {
   return code !== undefined && /^SQLITE_(FULL|IOERR|READONLY|CORRUPT|NOTADB|CANTOPEN|PERM|AUTH)/.test(code);
 }
 
+/** The condition `sqliteFailure` found, read back from the error it made. */
+export function failureCondition(error: unknown): SqliteCondition | undefined {
+  return (error as { details?: { condition?: SqliteCondition } } | null | undefined)?.details?.condition;
+}
+
 export function sqliteCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code;
   return typeof code === "string" && code.startsWith("SQLITE_") ? code : undefined;

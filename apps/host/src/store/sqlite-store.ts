@@ -19,7 +19,7 @@ import {
   type StoreBackend,
 } from "@botyard/core";
 import Database from "better-sqlite3";
-import { freeBytes, isSqliteEnvironmentError, sqliteCode, sqliteFailure } from "./sqlite-errors.js";
+import { failureCondition, freeBytes, isSqliteEnvironmentError, sqliteCode, sqliteFailure } from "./sqlite-errors.js";
 import { checkBeforeOpen } from "./sqlite-preflight.js";
 
 export interface SqliteStoreOptions {
@@ -143,7 +143,10 @@ interface JobRow {
  *   socket is read again only once the events it delivered are handled, which keeps a flood of
  *   events in the kernel's buffers rather than in this process's heap.
  * An operation that fails (a constraint, a bad value) is undone alone; a commit that fails rejects
- * the whole group, none of which is then stored. Reads run at once, unless a write they could see
+ * the whole group, none of which is then stored, and so does an operation failing because of the
+ * disk or the file. Those failures (a full disk, a read-only filesystem, a damaged file, an I/O
+ * error) reject with BOTYARD_ERR_STORE errors that say which and name the file, and `ping` reports
+ * them until the store can write again. Reads run at once, unless a write they could see
  * (the same key, a key under the listed prefix, a queue operation for `queueSize`) is waiting for
  * its commit: then they wait in line too, so that a caller always reads what it wrote before, in
  * program order.
@@ -168,7 +171,9 @@ export class SqliteStore implements StoreBackend {
   /**
    * Opens (creating it, and its directory, if needed) the database at `path`. Rejects with
    * BOTYARD_ERR_STORE_LOCKED when another store holds it, and BOTYARD_ERR_STORE when the file is not
-   * a usable Botyard database.
+   * a usable Botyard database (damaged, another application's, from a newer Botyard) or cannot be
+   * written (full disk, read-only filesystem, no permission): the message says which and names
+   * the file, and a file refused for what it holds is left exactly as it was.
    */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     const inMemory = path === ":memory:";
@@ -378,10 +383,10 @@ export class SqliteStore implements StoreBackend {
         this.sql.ping.get();
       }, false);
     }
-    if (isDamaged(failing)) return Promise.reject(failing);
+    if (failureCondition(failing) === "corrupt") return Promise.reject(failing);
     // A write that failed half-way leaves WAL space behind that a small probe fits into: on a disk
     // still full, the probe alone would call the store healthy while every real group fails.
-    if (conditionOf(failing) === "disk-full" && freeBytes(dirname(this.path)) < ROOM_TO_RESUME) return Promise.reject(failing);
+    if (failureCondition(failing) === "disk-full" && freeBytes(dirname(this.path)) < ROOM_TO_RESUME) return Promise.reject(failing);
     return this.write(() => {
       this.sql.probeWrite.run();
     }).then(() => {
@@ -728,14 +733,6 @@ function notADirectory(dir: string): string | undefined {
     if (existsSync(at)) return statSync(at).isDirectory() ? undefined : at;
     if (dirname(at) === at) return undefined;
   }
-}
-
-function conditionOf(error: Error): unknown {
-  return (error as { details?: { condition?: unknown } }).details?.condition;
-}
-
-function isDamaged(error: Error): boolean {
-  return conditionOf(error) === "corrupt";
 }
 
 function expiry(now: number, options: SetOptions | undefined): number | null {

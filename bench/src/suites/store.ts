@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryStore, type StoreBackend } from "@botyard/core";
@@ -56,6 +56,35 @@ export async function measureStore(backend: Backend, options: BenchOptions, suit
   return results;
 }
 
+/**
+ * How long the SQLite store takes to open a file of a given size: it reads every page once
+ * (`PRAGMA quick_check`, on a read-only connection) before writing anything, to refuse a damaged
+ * file whole. The host pays this at every start. Median of three opens, page cache warm.
+ */
+export async function measureSqliteOpen(options: BenchOptions): Promise<BenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), "botyard-bench-open-"));
+  try {
+    const path = join(dir, "state.db");
+    const config = { type: "sqlite" as const, path };
+    const store = await createStore(config, dir);
+    const value = "x".repeat(4_000);
+    const keys = options.quick ? 2_500 : 25_000;
+    for (let i = 0; i < keys; i += 500) await Promise.all(Array.from({ length: 500 }, (_, j) => store.set(`bot/bench/k${i + j}`, value)));
+    await store.close();
+    const mb = statSync(path).size / 1e6;
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      await (await createStore(config, dir)).close();
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    return { suite: "store", workload: `sqlite, a ${Math.round(mb)} MB file (${keys.toLocaleString("en-US")} values of 4 KB)`, metric: "open and close (quick_check included)", value: times[1]!, unit: "ms" };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export default async function storeSuite(options: BenchOptions): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const backend of localBackends()) {
@@ -65,5 +94,6 @@ export default async function storeSuite(options: BenchOptions): Promise<BenchRe
       backend.cleanup();
     }
   }
+  results.push(await measureSqliteOpen(options));
   return results;
 }

@@ -87,6 +87,14 @@ export const OncallConfig = Type.Object(
         description: "Mention keyword that answers who is on call (`@bot oncall sre`). Keywords are exclusive across bots: change it when another bot uses `oncall`.",
       }),
     ),
+    confirmNobodyAfterMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        default: 300_000,
+        description:
+          "How long PagerDuty must keep saying nobody is on call for a group that had someone before `whenNobody` applies (ms). Until then the group and `/oncall` keep the last on-call: an empty answer during a PagerDuty incident, or from a schedule taken out of its escalation policy, must not leave alerts tagging nobody. 0 applies `whenNobody` at once.",
+      }),
+    ),
     answerWhoIsOnCall: Type.Optional(Type.Boolean({ default: true, description: "Also answer mentions asking \"who is on call\" in plain words (`@bot who is on call for sre?`)." })),
     slackUserCacheMs: Type.Optional(
       Type.Integer({ minimum: 0, default: 86_400_000, description: "How long the Slack account found for a PagerDuty email is remembered (ms). Emails without an account are looked up again hourly." }),

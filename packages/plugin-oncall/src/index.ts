@@ -35,9 +35,11 @@ export default definePlugin({
       pagerduty: new PagerDutyClient(config.pagerduty),
       timer: bot.timer(SHIFT_END_TIMER, (ctx) => syncAll(ctx, syncer)),
     };
-    // At start-up, one attempt per call: the host waits for start hooks, and a PagerDuty outage
-    // must not hold every bot back. A failure arms the timer to retry with backoff.
-    bot.onStart((ctx) => syncAll(ctx, syncer, { retries: 0 }));
+    // The first sync runs as a timer run right after start rather than in the start hook: the
+    // host holds every bot's Slack events until all start hooks return, and fails a bot whose
+    // hook overruns startTimeoutMs, while PagerDuty or Slack may be slow or down just then. As a
+    // timer run it gets the usual retries, and a failure arms the retry backoff.
+    bot.onStart(() => syncer.timer.set(new Date()));
     bot.schedule(config.interval!, { name: SYNC_SCHEDULE }, (ctx) => syncAll(ctx, syncer));
 
     const answer = async (ctx: BaseContext<unknown>, words: string[]) => {

@@ -138,6 +138,14 @@ export const HostConfigSchema = Type.Object(
       ),
     ),
     shutdownTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, default: 10_000, description: "How long in-flight handlers may run after SIGTERM before they are aborted." })),
+    startTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        default: 30_000,
+        description:
+          "How long each bot's start hooks (`bot.onStart`) may run before that bot is reported failed (BOTYARD_ERR_PLUGIN_START_TIMEOUT) and its hook aborted (`ctx.signal`); the other bots start. Slack events wait for every bot's start, so keep it short.",
+      }),
+    ),
     queue: Type.Optional(
       Type.Object(
         {

@@ -25,6 +25,7 @@ export async function bootstrap(
     store: deps.store,
     logger: deps.log,
     dryRun: loaded.config.dryRun ?? false,
+    ...(loaded.config.startTimeoutMs !== undefined ? { startTimeoutMs: loaded.config.startTimeoutMs } : {}),
     ...(loaded.config.queue ? { queue: loaded.config.queue } : {}),
     ...(deps.observers ? { observers: deps.observers } : {}),
     ...(deps.owner ? { owner: deps.owner } : {}),

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import {
@@ -19,6 +19,8 @@ import {
   type StoreBackend,
 } from "@botyard/core";
 import Database from "better-sqlite3";
+import { failureCondition, freeBytes, isSqliteEnvironmentError, sqliteCode, sqliteFailure } from "./sqlite-errors.js";
+import { checkBeforeOpen } from "./sqlite-preflight.js";
 
 export interface SqliteStoreOptions {
   /** How often expired keys, dedupe markers and leases are deleted (default one minute). Reads ignore them either way. */
@@ -34,6 +36,8 @@ export interface SqliteStoreOptions {
 /** Bump when the schema changes, and migrate from the previous versions in `migrate`. */
 const SCHEMA_VERSION = 2;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** Free space a full disk must have again before the store calls itself healthy (then a write must also go through). */
+const ROOM_TO_RESUME = 1024 * 1024;
 /** Dedupe markers looked at per sweep transaction (about a millisecond of work). */
 const DEDUPE_SWEEP_SLICE = 1_000;
 
@@ -139,7 +143,10 @@ interface JobRow {
  *   socket is read again only once the events it delivered are handled, which keeps a flood of
  *   events in the kernel's buffers rather than in this process's heap.
  * An operation that fails (a constraint, a bad value) is undone alone; a commit that fails rejects
- * the whole group, none of which is then stored. Reads run at once, unless a write they could see
+ * the whole group, none of which is then stored, and so does an operation failing because of the
+ * disk or the file. Those failures (a full disk, a read-only filesystem, a damaged file, an I/O
+ * error) reject with BOTYARD_ERR_STORE errors that say which and name the file, and `ping` reports
+ * them until the store can write again. Reads run at once, unless a write they could see
  * (the same key, a key under the listed prefix, a queue operation for `queueSize`) is waiting for
  * its commit: then they wait in line too, so that a caller always reads what it wrote before, in
  * program order.
@@ -164,7 +171,9 @@ export class SqliteStore implements StoreBackend {
   /**
    * Opens (creating it, and its directory, if needed) the database at `path`. Rejects with
    * BOTYARD_ERR_STORE_LOCKED when another store holds it, and BOTYARD_ERR_STORE when the file is not
-   * a usable Botyard database.
+   * a usable Botyard database (damaged, another application's, from a newer Botyard) or cannot be
+   * written (full disk, read-only filesystem, no permission): the message says which and names
+   * the file, and a file refused for what it holds is left exactly as it was.
    */
   static async open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     const inMemory = path === ":memory:";
@@ -173,11 +182,31 @@ export class SqliteStore implements StoreBackend {
       try {
         mkdirSync(dirname(file), { recursive: true });
       } catch (cause) {
-        throw new BotyardError(ErrorCodes.STORE, `Cannot create the directory for the store database ${file}: ${(cause as Error).message}`, {
-          cause,
+        // mkdir says EEXIST, or ENOTDIR, when a file stands where a directory of the path should be.
+        const notDir = notADirectory(dirname(file));
+        throw new BotyardError(
+          ErrorCodes.STORE,
+          notDir
+            ? `Cannot create the directory for the store database ${file}: ${notDir} is a file, not a directory.`
+            : `Cannot create the directory for the store database ${file}: ${(cause as Error).message}`,
+          {
+            cause,
+            details: { file },
+            hint: notDir ? "Point store.path at a path whose directories are directories (or move that file away)." : "Check the permissions of store.path's directory, or point store.path somewhere writable.",
+          },
+        );
+      }
+      if (existsSync(file) && statSync(file).isDirectory()) {
+        throw new BotyardError(ErrorCodes.STORE, `The store database ${file} is a directory.`, {
           details: { file },
-          hint: "Check the permissions of store.path's directory, or point store.path somewhere writable.",
+          hint: "store.path names the database file itself, such as .botyard/state.db.",
         });
+      }
+      // Refuses a damaged or foreign file before anything is written to it (see checkBeforeOpen).
+      try {
+        checkBeforeOpen(file, SCHEMA_VERSION);
+      } catch (cause) {
+        throw openError(file, cause);
       }
     }
     let db: Database.Database;
@@ -209,6 +238,8 @@ export class SqliteStore implements StoreBackend {
   /** A sliced sweep of the dedupe markers is under way. */
   private sweeping = false;
   private commitAtTurnEnd = false;
+  /** Why the last commit or read failed, when the disk or the file was the reason; cleared by a ping that writes again (never when the file is damaged). */
+  private failing: Error | undefined;
 
   private constructor(
     /** Absolute path of the database file. */
@@ -336,11 +367,33 @@ export class SqliteStore implements StoreBackend {
     return this.write(() => this.sql.releaseLease.run(name, owner, Date.now()).changes === 1);
   }
 
+  /**
+   * Resolves while the store can do its job. Once a commit or a read has failed for a reason of
+   * the disk's or the file's (see `sqliteFailure`), a ping is a small write, and rejects with that
+   * reason until the ping's write goes through again (after a full disk, also until 1 MiB is free
+   * again): a full disk reads fine, so reading alone would call a store healthy that cannot take a
+   * single delivery. A damaged file stays failed: it does not heal, and acting on it risks more
+   * than refusing.
+   */
   ping(): Promise<void> {
     if (this.closed) return Promise.reject(new BotyardError(ErrorCodes.STORE, `The store database ${this.path} is closed.`));
-    return this.read(() => {
-      this.sql.ping.get();
-    }, false);
+    const failing = this.failing;
+    if (failing === undefined) {
+      return this.read(() => {
+        this.sql.ping.get();
+      }, false);
+    }
+    if (failureCondition(failing) === "corrupt") return Promise.reject(failing);
+    // A write that failed half-way leaves WAL space behind that a small probe fits into: on a disk
+    // still full, the probe alone would call the store healthy while every real group fails.
+    if (failureCondition(failing) === "disk-full" && freeBytes(dirname(this.path)) < ROOM_TO_RESUME) return Promise.reject(failing);
+    return this.write(() => {
+      this.sql.probeWrite.run();
+    }).then(() => {
+      // Only a ping clears the failure: other groups may commit meanwhile without needing room
+      // (a claim that finds no job writes nothing), which says nothing about the next delivery.
+      if (this.failing === failing) this.failing = undefined;
+    });
   }
 
   async close(): Promise<void> {
@@ -389,8 +442,10 @@ export class SqliteStore implements StoreBackend {
     if (conflicts) return this.write(op);
     try {
       return Promise.resolve(op());
-    } catch (error) {
-      return Promise.reject(error as Error);
+    } catch (cause) {
+      const error = sqliteFailure(this.path, cause, false);
+      if (isSqliteEnvironmentError(cause)) this.failing = error;
+      return Promise.reject(error);
     }
   }
 
@@ -413,8 +468,10 @@ export class SqliteStore implements StoreBackend {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       this.sql.group(group, outcomes);
-    } catch (error) {
+    } catch (cause) {
       // The commit itself failed (disk full, I/O error): nothing of the group was stored.
+      const error = sqliteFailure(this.path, cause, false);
+      if (isSqliteEnvironmentError(cause)) this.failing = error;
       for (const op of group) op.reject(error);
       return;
     }
@@ -517,7 +574,9 @@ function migrate(db: Database.Database, file: string): void {
         `);
       }
     }
-    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // Written even when it is current: a write at open is what finds a full disk or a file that
+    // cannot be written before the host starts, rather than at its first delivery.
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).exclusive();
 }
 
@@ -596,6 +655,8 @@ function prepareStatements(db: Database.Database) {
     ),
     deleteDedupe: db.prepare<[string, string, number]>("DELETE FROM dedupe WHERE queue = ? AND dedupe_key = ? AND expires_at <= ?"),
     maxJobId: db.prepare<[], { id: number | null }>("SELECT max(id) AS id FROM jobs"),
+    // Rewrites the header page with what it holds: the smallest write that still reaches the disk.
+    probeWrite: db.prepare(`PRAGMA user_version = ${SCHEMA_VERSION}`),
   };
 
   // Job ids are never reused, even once the newest job is acked, since a dedupe marker may still
@@ -650,16 +711,28 @@ function prepareStatements(db: Database.Database) {
   // One group commit, BEGIN IMMEDIATE (the write lock is taken before the first read). An operation
   // that throws (a value that cannot be encoded, a constraint) is undone alone: each is a single
   // statement, atomic in SQLite, or one of the operations above.
+  // An error from the disk or the file (full, read-only, damaged, I/O) fails the whole group
+  // instead: SQLite may have rolled the transaction back already, and the operations after it
+  // would then each commit on their own while the group is reported failed.
   const groupTx = db.transaction((group: PendingOp[], outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>) => {
     for (const pending of group) {
       try {
         outcomes.push({ ok: true, value: pending.op() });
       } catch (error) {
+        if (isSqliteEnvironmentError(error) || !db.inTransaction) throw error;
         outcomes.push({ ok: false, error });
       }
     }
   });
   return { ...sql, enqueue, claim, sweep, sweepDedupeSlice: sweepDedupeSlice.immediate, group: groupTx.immediate };
+}
+
+/** The first of `dir` and its ancestors that exists and is not a directory. */
+function notADirectory(dir: string): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    if (existsSync(at)) return statSync(at).isDirectory() ? undefined : at;
+    if (dirname(at) === at) return undefined;
+  }
 }
 
 function expiry(now: number, options: SetOptions | undefined): number | null {
@@ -729,19 +802,12 @@ function readOwnerRecord(file: string): OwnerRecord | undefined {
 /** Turns what SQLite threw while opening into an error that says which file and what to do. */
 function openError(file: string, cause: unknown): Error {
   if (isBotyardError(cause)) return cause;
-  const code = (cause as { code?: unknown }).code;
-  const message = (cause as Error).message;
+  const code = sqliteCode(cause);
   if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") return lockedError(file, cause);
-  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
-    return new BotyardError(ErrorCodes.STORE, `The store database ${file} is not a usable SQLite database (${message}).`, {
-      cause,
-      details: { file, sqliteCode: code },
-      hint: "If store.path points at the wrong file, fix it in bots.yaml. If this is Botyard's database and it is damaged, move it aside: the host starts with an empty store.",
-    });
-  }
-  return new BotyardError(ErrorCodes.STORE, `Cannot open the store database ${file}: ${message}`, {
+  if (code !== undefined) return sqliteFailure(file, cause, true);
+  return new BotyardError(ErrorCodes.STORE, `Cannot open the store database ${file}: ${(cause as Error).message}`, {
     cause,
-    details: { file, sqliteCode: code },
+    details: { file },
     hint: "Check that the path is a writable file on a local disk.",
   });
 }

@@ -16,6 +16,7 @@ import type { BotState, EngineObserver, RunInfo } from "./observer.js";
 import { findTriggerConflicts, prepareBot, type BotSpec, type PreparedBot } from "./prepare-bot.js";
 import { QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
 import { SlackRouter } from "./slack-router.js";
+import { DEFAULT_START_TIMEOUT_MS, runStartHooks } from "./start-deadline.js";
 
 export interface EngineOptions {
   slack: WebClient;
@@ -32,6 +33,8 @@ export interface EngineOptions {
   eventDedupeTtlMs?: number;
   /** Takes secrets out of text the engine keeps in the store (dead letters' errors): the host's scrubber. */
   redact?: (text: string) => string;
+  /** How long each bot's start hooks may run, all told, before the bot is failed and they are aborted (default 30 s). */
+  startTimeoutMs?: number;
 }
 
 export interface TriggerStatus {
@@ -180,7 +183,11 @@ export class Engine {
     Object.assign(this.router.self, identity);
   }
 
-  /** Activates every loaded bot's triggers, then runs their start hooks. */
+  /**
+   * Activates every loaded bot's triggers, then runs their start hooks, each bot's within
+   * `startTimeoutMs`: a bot whose hook throws or overruns is failed (and its hook aborted), the
+   * others start.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
@@ -197,15 +204,15 @@ export class Engine {
         this.fail(entry, error);
       }
     }
+    const timeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     await Promise.all(
       [...this.bots.values()].filter((e) => e.state === "running").map(async (entry) => {
-        for (const hook of entry.prepared!.registrations.onStart) {
-          const outcome = await this.run(entry, { kind: "lifecycle", name: "onStart" }, undefined, hook, {});
-          if (!outcome.ok) {
-            await this.deactivate(entry);
-            this.fail(entry, outcome.error);
-            return;
-          }
+        const started = await runStartHooks(entry.id, entry.prepared!.registrations.onStart, timeoutMs, (hook) =>
+          this.run(entry, { kind: "lifecycle", name: "onStart" }, undefined, hook, {}),
+        );
+        if (!started.ok) {
+          await this.deactivate(entry);
+          this.fail(entry, started.error);
         }
       }),
     );

@@ -22,6 +22,10 @@ export const ErrorCodes = {
   PLUGIN_CONFIG_INVALID: "BOTYARD_ERR_PLUGIN_CONFIG_INVALID",
   /** A plugin's `setup` threw. */
   PLUGIN_SETUP_FAILED: "BOTYARD_ERR_PLUGIN_SETUP_FAILED",
+  /** A bot's `onStart` hook threw: that bot is failed, the others run. */
+  PLUGIN_START_FAILED: "BOTYARD_ERR_PLUGIN_START_FAILED",
+  /** A bot's `onStart` hook ran past `startTimeoutMs`: it was aborted and the bot failed. */
+  PLUGIN_START_TIMEOUT: "BOTYARD_ERR_PLUGIN_START_TIMEOUT",
   /** Two bots claim the same slash command or mention keyword. */
   TRIGGER_CONFLICT: "BOTYARD_ERR_TRIGGER_CONFLICT",
   /** A trigger was declared with arguments that cannot work (bad cron, bad path...). */

@@ -80,7 +80,11 @@ function describeGroup(s: Snapshot & { usergroup: string }): string {
     return `${escapeSlack(p.name)}${p.slackUserId ? "" : " (no Slack account)"} ${until}`;
   });
   const who = people.length ? people.join("; ") : s.syncedAt ? "nobody is on call" : "not known yet";
-  const stale = s.failing ? `\n  _PagerDuty has failed since ${slackDate(new Date(s.failing.since))}: this is the last known on-call._` : "";
+  const stale = s.failing
+    ? `\n  _PagerDuty has failed since ${slackDate(new Date(s.failing.since))}: this is the last known on-call._`
+    : s.nobodySince
+      ? `\n  _PagerDuty has said nobody is on call since ${slackDate(new Date(s.nobodySince))}: this is the last known on-call, kept until that is confirmed._`
+      : "";
   return `${title}: ${who}${stale}`;
 }
 

@@ -22,7 +22,7 @@ export interface PagerDutyClientOptions {
 export interface RequestOptions {
   /** Aborts at once (no more retries): pass `ctx.signal`. */
   signal?: AbortSignal;
-  /** Overrides the client's retries for this call (start-up uses 0 so it never holds the host up). */
+  /** Overrides the client's retries for this call (0: one attempt). */
   retries?: number;
   /** Called before each retry (for a log line). */
   onRetry?: (info: { error: PagerDutyError; retry: number; delayMs: number }) => void;

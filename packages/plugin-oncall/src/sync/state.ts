@@ -20,6 +20,11 @@ export interface Snapshot {
   people: OnCallPerson[];
   /** Set while PagerDuty fails for this group: `people` are then the last known. */
   failing?: { since: string; error: string };
+  /**
+   * Set while PagerDuty says nobody is on call for a group that had someone, until that has
+   * lasted `confirmNobodyAfterMs`: `people` are then the last known, and the group is kept.
+   */
+  nobodySince?: string;
 }
 
 /** The membership the bot last gave a user group (or found there on its first sync). */
@@ -46,7 +51,7 @@ export const Keys = {
   group: (sync: string) => `group/${sync}`,
   slackUser: (email: string) => `slack-user/${email}`,
   warned: (email: string) => `warned/${email}`,
-  /** Consecutive syncs in which PagerDuty failed (paces the retries). */
+  /** Consecutive syncs in which PagerDuty or Slack failed (paces the retries). */
   failures: "failures",
   /** Set by a run that found another sync going: the running one syncs again once done. */
   again: "sync-again",

@@ -162,8 +162,10 @@ describe("never emptying a group by mistake", () => {
     expect(w.logs("error").some((m) => m.includes("did not answer GET /oncalls within 100 ms"))).toBe(true);
   });
 
+  // whenNobody applies once PagerDuty's "nobody" is confirmed: at once here (confirmNobodyAfterMs: 0);
+  // faults.test.ts covers the wait.
   it("nobody on call, `keep`: the group keeps its members and nothing is written", async () => {
-    w = await startWorld();
+    w = await startWorld({ config: () => ({ confirmNobodyAfterMs: 0 }) });
     w.pd.setOnCall(w.primary.id, []);
     w.slack.clearCalls();
     await w.sync();
@@ -174,7 +176,9 @@ describe("never emptying a group by mistake", () => {
   });
 
   it("nobody on call, `fallback`: the fallback user holds the group", async () => {
-    w = await startWorld({ config: (b) => ({ syncs: [{ usergroup: "oncall-sre", name: "SRE", schedules: [b.primary.id], announceChannel: ANNOUNCE, whenNobody: "fallback", fallbackUser: b.dave }] }) });
+    w = await startWorld({
+      config: (b) => ({ confirmNobodyAfterMs: 0, syncs: [{ usergroup: "oncall-sre", name: "SRE", schedules: [b.primary.id], announceChannel: ANNOUNCE, whenNobody: "fallback", fallbackUser: b.dave }] }),
+    });
     w.pd.setOnCall(w.primary.id, []);
     await w.sync();
     expect(w.members()).toEqual([w.dave]);
@@ -182,7 +186,7 @@ describe("never emptying a group by mistake", () => {
   });
 
   it("nobody on call, `disable`: the group is disabled, then enabled again for the next on-call", async () => {
-    w = await startWorld({ config: (b) => ({ syncs: [{ usergroup: "oncall-sre", name: "SRE", schedules: [b.primary.id], announceChannel: ANNOUNCE, whenNobody: "disable" }] }) });
+    w = await startWorld({ config: (b) => ({ confirmNobodyAfterMs: 0, syncs: [{ usergroup: "oncall-sre", name: "SRE", schedules: [b.primary.id], announceChannel: ANNOUNCE, whenNobody: "disable" }] }) });
     w.pd.setOnCall(w.primary.id, []);
     await w.sync();
     expect(w.slack.usergroup(w.group)!.date_delete).toBeGreaterThan(0);
@@ -202,7 +206,7 @@ describe("never emptying a group by mistake", () => {
   it("leaves out, and warns once about, an on-call person without a Slack account", async () => {
     w = await startWorld({
       before: (b) => b.pd.setOnCall(b.secondary.id, [{ userId: b.carol.pd.id, start: at(-HOUR), end: at(HOUR) }]),
-      config: (b) => ({ syncs: [{ usergroup: "oncall-sre", name: "SRE", schedules: [b.primary.id, b.secondary.id] }] }),
+      config: (b) => ({ confirmNobodyAfterMs: 0, syncs: [{ usergroup: "oncall-sre", name: "SRE", schedules: [b.primary.id, b.secondary.id] }] }),
     });
     expect(w.members()).toEqual([w.alice.slack]);
     await w.sync();
@@ -233,9 +237,22 @@ describe("never emptying a group by mistake", () => {
 });
 
 describe("the shift-end timer", () => {
-  it("at start-up, makes one attempt so the host is not held up, then retries on the timer", async () => {
-    w = await startWorld({ before: (b) => b.pd.outage({ status: 503, times: 1 }) });
-    expect(w.pd.callsTo("GET /oncalls").map((c) => c.status)).toEqual([503]);
+  it("runs the first sync right after start, on the timer, so a slow PagerDuty does not hold the host's start", async () => {
+    // PagerDuty takes longer to answer than the test may run (a start hook that waited would fail it).
+    w = await startWorld({
+      noWait: true,
+      before: (b) => b.pd.setLatency("GET /oncalls", 60_000),
+      config: (b) => ({ pagerduty: { token: b.pd.token, baseUrl: b.pd.url, timeoutMs: 120_000 } }),
+    });
+    expect(w.t.status().state).toBe("running");
+    expect(w.pd.callsTo("GET /oncalls")).toEqual([]);
+    expect(w.members()).toEqual([]);
+  });
+
+  it("retries the first sync on the timer, with backoff, when PagerDuty is down at start", async () => {
+    // Every attempt of the first sync fails (1 + 2 retries).
+    w = await startWorld({ before: (b) => b.pd.outage({ status: 503, times: 3 }) });
+    expect(w.pd.callsTo("GET /oncalls").map((c) => c.status)).toEqual([503, 503, 503]);
     expect(w.members()).toEqual([]);
     expect(w.timerNext()!.getTime()).toBeLessThanOrEqual(Date.now() + 30_000);
     await w.fireTimer();

@@ -1,7 +1,7 @@
 import { backoffDelay, type BaseContext, type Timer } from "@botyard/core";
 import type { OncallConfig, SyncConfig } from "../config.js";
 import { holdersOf, nobodyText, renderHandoff, topicText } from "../messages/messages.js";
-import { PagerDutyError, type PagerDutyClient } from "../pagerduty/client.js";
+import type { PagerDutyClient, PagerDutyError } from "../pagerduty/client.js";
 import type { PdOnCall } from "../pagerduty/types.js";
 import { slackErrorCode } from "../slack/slack-error.js";
 import { currentGroup, reconcile } from "../slack/usergroup.js";
@@ -22,14 +22,19 @@ const RETRY_MAX_MS = 5 * 60_000;
 const MIN_REARM_MS = 5_000;
 const LEASE_MS = 60_000;
 
-type Outcome = "ok" | "pagerduty-failed" | "failed";
+/**
+ * How one group's sync ended: `failed` (PagerDuty or Slack failed: retried on the timer with
+ * backoff), `stopped` (the host is shutting down), `unconfirmed` (PagerDuty said nobody is on call
+ * for a group that had someone; see `confirmNobodyAfterMs`).
+ */
+type Outcome = "ok" | "failed" | "stopped" | "unconfirmed";
 
 /**
  * Syncs every group, one run at a time across replicas (a lease). A run that finds another going
  * asks it to go round once more, so a shift end that lands mid-sync is not missed. Never throws:
  * failures are logged and leave the groups as they are.
  */
-export async function syncAll(ctx: BaseContext<unknown>, s: Syncer, options: { retries?: number } = {}): Promise<void> {
+export async function syncAll(ctx: BaseContext<unknown>, s: Syncer): Promise<void> {
   const holder = ctx.runId;
   if (!(await ctx.store.acquireLease(Keys.lease, holder, LEASE_MS))) {
     await ctx.store.set(Keys.again, true, { ttlMs: LEASE_MS });
@@ -42,8 +47,9 @@ export async function syncAll(ctx: BaseContext<unknown>, s: Syncer, options: { r
     for (let round = 0; round < 2; round++) {
       await ctx.store.delete(Keys.again);
       const outcomes: Outcome[] = [];
-      for (const sync of s.config.syncs) outcomes.push(await syncOne(ctx, s, sync, options));
-      await armTimer(ctx, s, outcomes.includes("pagerduty-failed"));
+      for (const sync of s.config.syncs) outcomes.push(await syncOne(ctx, s, sync));
+      if (outcomes.includes("stopped")) break;
+      await armTimer(ctx, s, outcomes.includes("failed"));
       if (!(await ctx.store.get(Keys.again))) break;
     }
   } catch (error) {
@@ -55,7 +61,7 @@ export async function syncAll(ctx: BaseContext<unknown>, s: Syncer, options: { r
   }
 }
 
-async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig, options: { retries?: number }): Promise<Outcome> {
+async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig): Promise<Outcome> {
   const key = syncKey(sync.usergroup);
   const previous = await ctx.store.get<Snapshot>(Keys.snapshot(key));
   const log = ctx.log.child({ usergroup: sync.usergroup });
@@ -64,11 +70,10 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig, o
   try {
     oncalls = await s.pagerduty.listOnCalls(sync.schedules ? { scheduleIds: sync.schedules } : { escalationPolicyIds: [sync.escalationPolicy!.id] }, {
       signal: ctx.signal,
-      ...(options.retries !== undefined ? { retries: options.retries } : {}),
       onRetry: ({ error, retry, delayMs }) => log.warn({ retry, delayMs, status: error.status }, `${error.message} Retrying.`),
     });
   } catch (error) {
-    if (ctx.signal.aborted) return "failed";
+    if (ctx.signal.aborted) return "stopped";
     const message = (error as Error).message;
     log.error({ err: error, status: (error as PagerDutyError).status }, `${message} The user group stays as it is.`);
     const since = previous?.failing?.since ?? new Date().toISOString();
@@ -76,7 +81,7 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig, o
       ...(previous ?? { name: sync.name ?? key, handle: undefined, syncedAt: undefined, people: [] }),
       failing: { since, error: message },
     } satisfies Snapshot);
-    return error instanceof PagerDutyError ? "pagerduty-failed" : "failed";
+    return "failed";
   }
 
   try {
@@ -87,12 +92,16 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig, o
     for (const person of peopleOf(oncalls, sync)) {
       people.push({ ...person, slackUserId: await slackUserFor(ctx, person, { cacheMs: s.config.slackUserCacheMs!, group: group.handle }) });
     }
-    const snapshot: Snapshot = { name, handle: group.handle, syncedAt: new Date().toISOString(), people };
-    await ctx.store.set(Keys.snapshot(key), snapshot);
-
     const holders = holdersOf(people);
     const policy = sync.whenNobody!;
     const nobody = holders.users.length === 0;
+    if (nobody && previous && holdersOf(previous.people).users.length > 0) {
+      const unconfirmed = await awaitConfirmation(ctx, s, log, key, previous, name);
+      if (unconfirmed) return "unconfirmed";
+    }
+    const snapshot: Snapshot = { name, handle: group.handle, syncedAt: new Date().toISOString(), people };
+    await ctx.store.set(Keys.snapshot(key), snapshot);
+
     if (nobody && policy === "fallback") Object.assign(holders, { users: [sync.fallbackUser!], names: [], until: null });
     if (nobody && previous?.people.some((p) => p.slackUserId)) log.info(`nobody with a Slack account is on call; policy: ${policy}`);
 
@@ -100,25 +109,65 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig, o
       holders.users.length > 0 ? { users: holders.users, enabled: true } : policy === "disable" ? { users: current.applied.users, enabled: false } : undefined;
     const changed = target ? await reconcile(ctx, group, current.applied, target) : false;
 
-    const handoff = holders.users.length > 0 ? renderHandoff(s.config.announceTemplate!, { name, handle: group.handle, holders }) : undefined;
-    const nobodySaid = nobodyText(name, group.handle, policy);
-    if (changed && sync.announceChannel) {
-      await ctx.slack.chat.postMessage({ channel: sync.announceChannel, text: handoff ?? nobodySaid });
-    }
-    if (sync.topicChannel) {
-      const topic = topicText(holders.users.length > 0 ? renderHandoff(s.config.topicTemplate!, { name, handle: group.handle, holders }) : nobodySaid);
-      if ((await ctx.store.get<string>(Keys.topic(key))) !== topic) {
-        const result = await ctx.slack.conversations.setTopic({ channel: sync.topicChannel, topic });
-        if (!(result as { dry_run?: boolean }).dry_run) await ctx.store.set(Keys.topic(key), topic);
-      }
-    }
     if (changed) log.info({ users: target!.users, enabled: target!.enabled }, "user group updated");
+
+    // The group is right from here on: a failure to tell people about it must not read as a failed sync.
+    try {
+      const handoff = holders.users.length > 0 ? renderHandoff(s.config.announceTemplate!, { name, handle: group.handle, holders }) : undefined;
+      const nobodySaid = nobodyText(name, group.handle, policy);
+      if (changed && sync.announceChannel) {
+        await ctx.slack.chat.postMessage({ channel: sync.announceChannel, text: handoff ?? nobodySaid });
+      }
+      if (sync.topicChannel) {
+        const topic = topicText(holders.users.length > 0 ? renderHandoff(s.config.topicTemplate!, { name, handle: group.handle, holders }) : nobodySaid);
+        if ((await ctx.store.get<string>(Keys.topic(key))) !== topic) {
+          const result = await ctx.slack.conversations.setTopic({ channel: sync.topicChannel, topic });
+          if (!(result as { dry_run?: boolean }).dry_run) await ctx.store.set(Keys.topic(key), topic);
+        }
+      }
+    } catch (error) {
+      if (ctx.signal.aborted) return "stopped";
+      const code = slackErrorCode(error);
+      log.error(
+        { err: error, slackError: code },
+        `@${group.handle} is up to date, but telling the channel failed: ${(error as Error).message}.${code === "not_in_channel" || code === "channel_not_found" ? " Invite the bot to the announce and topic channels." : ""}`,
+      );
+    }
     return "ok";
   } catch (error) {
-    if (ctx.signal.aborted) return "failed";
+    if (ctx.signal.aborted) return "stopped";
     await explainSlackFailure(ctx, log, error, sync.usergroup, oncalls);
     return "failed";
   }
+}
+
+/**
+ * PagerDuty has just said that nobody (with a Slack account) is on call for a group that had
+ * someone. That is what a gap in a schedule looks like, and also what PagerDuty answers, with a
+ * 200, for a schedule taken out of its escalation policy, a key whose access was narrowed, or a
+ * degraded API during an incident: emptying, disabling or handing the group to the fallback user
+ * on one such answer would leave alerts tagging nobody. So the group and the last known on-calls
+ * are kept until PagerDuty has said "nobody" for `confirmNobodyAfterMs`; a sync is set for the
+ * moment that time is up. Returns true while unconfirmed (the caller then changes nothing).
+ */
+async function awaitConfirmation(ctx: BaseContext<unknown>, s: Syncer, log: BaseContext<unknown>["log"], key: string, previous: Snapshot, name: string): Promise<boolean> {
+  const now = Date.now();
+  const since = previous.nobodySince ?? new Date(now).toISOString();
+  const confirmAt = Date.parse(since) + s.config.confirmNobodyAfterMs!;
+  if (now >= confirmAt) {
+    log.warn({ since }, `PagerDuty has said nobody is on call for ${name} since ${since}: applying whenNobody.`);
+    return false;
+  }
+  const { failing: _, ...kept } = previous;
+  await ctx.store.set(Keys.snapshot(key), { ...kept, nobodySince: since } satisfies Snapshot);
+  if (previous.nobodySince === undefined) {
+    const who = previous.people.filter((p) => p.slackUserId).map((p) => p.name).join(", ");
+    log.warn(
+      { since, confirmAt: new Date(confirmAt).toISOString() },
+      `PagerDuty says nobody is on call for ${name}, where ${who} just was. The user group is kept as it is until PagerDuty still says so at ${new Date(confirmAt).toISOString()} (confirmNobodyAfterMs).`,
+    );
+  }
+  return true;
 }
 
 /** One entry per person (PagerDuty lists a person once per policy, level and schedule), in PagerDuty's order. */
@@ -162,9 +211,10 @@ async function explainSlackFailure(ctx: BaseContext<unknown>, log: BaseContext<u
 
 /**
  * Sets the one-shot timer to the earliest moment a sync matters: the end of the earliest current
- * shift, or a retry with backoff when PagerDuty failed.
+ * shift, the end of a "nobody is on call" being confirmed, or a retry with backoff when PagerDuty
+ * or Slack failed.
  */
-async function armTimer(ctx: BaseContext<unknown>, s: Syncer, pagerDutyFailed: boolean): Promise<void> {
+async function armTimer(ctx: BaseContext<unknown>, s: Syncer, failed: boolean): Promise<void> {
   const now = Date.now();
   const candidates: number[] = [];
   for (const sync of s.config.syncs) {
@@ -174,8 +224,10 @@ async function armTimer(ctx: BaseContext<unknown>, s: Syncer, pagerDutyFailed: b
       // A minute of slack for clocks: an end that just passed may not have passed for PagerDuty.
       if (end > now - 60_000) candidates.push(end);
     }
+    // When PagerDuty's "nobody is on call" is to be believed, if it still says so.
+    if (snapshot?.nobodySince) candidates.push(Date.parse(snapshot.nobodySince) + s.config.confirmNobodyAfterMs!);
   }
-  if (pagerDutyFailed) {
+  if (failed) {
     const failures = ((await ctx.store.get<number>(Keys.failures)) ?? 0) + 1;
     await ctx.store.set(Keys.failures, failures);
     candidates.push(now + backoffDelay(failures, RETRY_FIRST_MS, RETRY_MAX_MS));

@@ -31,6 +31,12 @@ export interface TestBotOptions {
   channels?: string[];
   /** Log level of the captured logs (default `debug`; all lines land in `t.logs`). */
   logLevel?: "trace" | "debug" | "info" | "warn" | "error";
+  /**
+   * How long the Socket Mode client waits for a pong (default 200 ms, so that tests of reconnects
+   * are quick). A bot whose first runs overlap the socket's start on a loaded machine may stall
+   * the event loop longer than that and see a reconnect it did not ask for: give it more.
+   */
+  pingTimeoutMs?: number;
 }
 
 export interface SendOptions {
@@ -192,7 +198,7 @@ export async function createTestBot(plugin: Plugin, config: unknown, options: Te
     appToken: slack.appToken,
     apiUrl: slack.apiUrl,
     logger,
-    clientPingTimeoutMs: 200,
+    clientPingTimeoutMs: options.pingTimeoutMs ?? 200,
     onEnvelope: (envelope) => void engine.dispatch(envelope),
   });
   const bot = new TestBot(id, slack, engine, store, receiver, !options.slack, { user, channel });

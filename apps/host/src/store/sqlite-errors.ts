@@ -29,11 +29,12 @@ export function sqliteCode(error: unknown): string | undefined {
 }
 
 /**
- * Turns what SQLite threw about `file` into a BOTYARD_ERR_STORE error that says what happened
+ * Turns what SQLite threw about `file` into a coded error that says what happened
  * (disk full, read-only, damaged...), names the file and says what to do. SQLite's own words are
  * often beside the point ("disk I/O error" for a read-only mount, "unable to open database file"
  * for a directory the process may not write to), so for those the file and its directory are
- * looked at to say which. `atOpen`: the host is refusing to start, not failing mid-run.
+ * looked at to say which. `atOpen`: the host is refusing to start (BOTYARD_ERR_STORE), not failing
+ * mid-run (BOTYARD_ERR_STORE_UNAVAILABLE for the disk's conditions; a damaged file stays STORE).
  * Errors that are not SQLite's (a Botyard error, a bad value) come back unchanged.
  */
 export function sqliteFailure(file: string, cause: unknown, atOpen: boolean): Error {
@@ -45,9 +46,12 @@ export function sqliteFailure(file: string, cause: unknown, atOpen: boolean): Er
   const details = { file, sqliteCode: code, condition };
   const dir = dirname(file);
   const untouched = atOpen ? " Botyard has left the file as it found it." : "";
+  // Mid-run, a disk that is full or refuses writes is an outage like Redis going away: the host
+  // pauses intake (503, Slack envelopes left unacked) until a write goes through again.
+  const outage = atOpen ? ErrorCodes.STORE : ErrorCodes.STORE_UNAVAILABLE;
   switch (condition) {
     case "disk-full":
-      return new BotyardError(ErrorCodes.STORE, `The disk holding the store database ${file} is full: SQLite could not write to it (${code}).`, {
+      return new BotyardError(outage, `The disk holding the store database ${file} is full: SQLite could not write to it (${code}).`, {
         cause,
         details,
         hint: atOpen
@@ -55,14 +59,14 @@ export function sqliteFailure(file: string, cause: unknown, atOpen: boolean): Er
           : `Free space on that disk (\`df -h ${dir}\`). Until then writes fail and nothing new is accepted; the host resumes by itself once there is room.`,
       });
     case "read-only":
-      return new BotyardError(ErrorCodes.STORE, `The store database ${file} cannot be written: ${dir} is on a read-only filesystem (${code}).`, {
+      return new BotyardError(outage, `The store database ${file} cannot be written: ${dir} is on a read-only filesystem (${code}).`, {
         cause,
         details,
         hint: "Mount that filesystem read-write, or point store.path at a writable directory.",
       });
     case "no-permission": {
       const uid = typeof process.getuid === "function" ? ` (uid ${process.getuid()})` : "";
-      return new BotyardError(ErrorCodes.STORE, `The store database ${file} cannot be written: the user running botyard${uid} may not write to ${writableProblem(file) ?? dir} (${code}).`, {
+      return new BotyardError(outage, `The store database ${file} cannot be written: the user running botyard${uid} may not write to ${writableProblem(file) ?? dir} (${code}).`, {
         cause,
         details,
         hint: `Give that user write permission on ${dir} and on the file: SQLite also creates ${basename(file)}-wal beside it. Or point store.path somewhere writable.`,
@@ -81,7 +85,7 @@ export function sqliteFailure(file: string, cause: unknown, atOpen: boolean): Er
         hint: "If store.path points at the wrong file, fix it in bots.yaml. If this is Botyard's database and it is damaged, move it aside: the host starts with an empty store.",
       });
     case "io-error":
-      return new BotyardError(ErrorCodes.STORE, `${atOpen ? "Cannot open" : "Cannot use"} the store database ${file}: ${said} (${code}).`, {
+      return new BotyardError(outage, `${atOpen ? "Cannot open" : "Cannot use"} the store database ${file}: ${said} (${code}).`, {
         cause,
         details,
         hint: "Check that store.path is a file on a local, healthy disk (the kernel log says more about I/O errors).",

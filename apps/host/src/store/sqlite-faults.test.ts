@@ -251,15 +251,16 @@ describe("SqliteStore when the disk fills while it runs", () => {
     const group = await Promise.allSettled([store.set("during-a", 1), store.enqueue("q", { id: "delivery-during" }, { dedupeKey: "delivery-during" }), store.set("during-b", 2)]);
     expect(group.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
     const error = (group[0] as PromiseRejectedResult).reason as Error & { code: string; details: Record<string, unknown> };
-    expect(error.code).toBe("BOTYARD_ERR_STORE");
+    // Mid-run, a full disk is an outage (the host pauses intake until a write goes through), not a refusal.
+    expect(error.code).toBe("BOTYARD_ERR_STORE_UNAVAILABLE");
     expect(error.message).toContain(`The disk holding the store database ${file} is full`);
     expect(error.message).toContain("the host resumes by itself once there is room");
     expect(error.details).toMatchObject({ file, condition: "disk-full" });
 
     // Reads go on; a ping is a write now, and says why it fails until the disk has room again.
     expect(await store.get("before-49")).toEqual({ key: "before-49" });
-    await expect(store.ping()).rejects.toMatchObject({ code: "BOTYARD_ERR_STORE", details: { condition: "disk-full" } });
-    await expect(store.ping()).rejects.toMatchObject({ code: "BOTYARD_ERR_STORE" });
+    await expect(store.ping()).rejects.toMatchObject({ code: "BOTYARD_ERR_STORE_UNAVAILABLE", details: { condition: "disk-full" } });
+    await expect(store.ping()).rejects.toMatchObject({ code: "BOTYARD_ERR_STORE_UNAVAILABLE" });
 
     disk.free();
     await expect(store.ping()).resolves.toBeUndefined();
@@ -294,7 +295,7 @@ describe("SqliteStore when the disk fills while it runs", () => {
     writeFileSync(spare, Buffer.alloc(1024 * 1024 - 200 * 1024));
     const results = await Promise.allSettled([store.set("small-1", 1), store.set("huge", "x".repeat(16 * 1024 * 1024)), store.set("small-2", 2)]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
-    expect(((results[1] as PromiseRejectedResult).reason as { code: string }).code).toBe("BOTYARD_ERR_STORE");
+    expect(((results[1] as PromiseRejectedResult).reason as { code: string }).code).toBe("BOTYARD_ERR_STORE_UNAVAILABLE");
     rmSync(spare);
     expect([await store.get("small-1"), await store.get("huge"), await store.get("small-2")]).toEqual([undefined, undefined, undefined]);
     await store.set("after", 1);

@@ -167,4 +167,24 @@ describe("ctx.once across a crash (the lease a dead process left)", () => {
     expect(await store.get("once/reply/3")).toMatchObject({ run: "r2" });
     expect(await store.get("once/reply/3")).not.toHaveProperty("started");
   });
+
+  it("remembers an effect it could not record (the disk was full), so that the work's retry in this process does not repeat it", async () => {
+    const { store } = frozen();
+    let diskFull = true;
+    const failing = new Proxy(store, {
+      get: (target, prop, receiver) =>
+        prop === "set"
+          ? (...args: Parameters<MemoryStore["set"]>) => (diskFull ? Promise.reject(Object.assign(new Error("disk full"), { code: "BOTYARD_ERR_STORE_UNAVAILABLE" })) : target.set(...args))
+          : Reflect.get(target, prop, receiver),
+    });
+    let posted = 0;
+    const owner = "work/deliveries/ledger/20";
+    await expect(once(run(failing, owner), "post/20", async () => ++posted)).rejects.toThrow("disk full");
+    // Retried while the disk is still full: not done again, and still not recorded.
+    await expect(once(run(failing, owner), "post/20", async () => ++posted)).rejects.toThrow("disk full");
+    diskFull = false;
+    expect(await once(run(failing, owner), "post/20", async () => ++posted)).toEqual({ ran: false, reason: "done" });
+    expect(posted).toBe(1);
+    expect(await store.get("once/post/20")).toMatchObject({ run: "r2" });
+  });
 });

@@ -26,6 +26,12 @@ export interface OnceOptions {
   probe?: () => Promise<boolean>;
 }
 
+/**
+ * Effects done while the store could not record them, by store (a bot's namespace) and record key:
+ * looked at before the store, and removed once recorded. Holds only what an outage left.
+ */
+const unrecorded = new WeakMap<Store, Map<string, OnceRecord>>();
+
 /** What the store keeps under `once/<key>`: the effect started (with a probe only), or done. */
 interface OnceRecord {
   at: number;
@@ -64,6 +70,13 @@ export async function once<T>(run: OnceRun, key: string, effect: () => Promise<T
   const { store, owner } = run;
   const recordKey = `once/${key}`;
   const ttl = options.ttlMs ? { ttlMs: options.ttlMs } : undefined;
+  const remembered = unrecorded.get(store)?.get(recordKey);
+  if (remembered) {
+    // Done by this process while the store could not record it: record it now (or fail again).
+    await store.set(recordKey, remembered, ttl);
+    unrecorded.get(store)?.delete(recordKey);
+    return { ran: false, reason: "done" };
+  }
   if (isDone(await store.get<OnceRecord>(recordKey))) return { ran: false, reason: "done" };
   const lease = `once/${key}`;
   for (let look = 1; !(await store.acquireLease(lease, owner, ONCE_LEASE_MS)); look++) {
@@ -93,7 +106,18 @@ export async function once<T>(run: OnceRun, key: string, effect: () => Promise<T
       await store.set(recordKey, { started: true, at: Date.now(), run: run.runId }, ttl);
     }
     const value = await effect();
-    await store.set(recordKey, { at: Date.now(), run: run.runId }, ttl);
+    const done = { at: Date.now(), run: run.runId };
+    try {
+      await store.set(recordKey, done, ttl);
+    } catch (error) {
+      // The effect happened and the store cannot say so (a full disk, Redis gone): remember it here
+      // so that this process's retry of the work does not repeat it, and let the retry record it.
+      let remembering = unrecorded.get(store);
+      if (!remembering) unrecorded.set(store, (remembering = new Map()));
+      remembering.set(recordKey, done);
+      run.log().warn({ once: key, err: error }, "ctx.once: the effect is done but the store could not record it; remembered in this process until it can");
+      throw error;
+    }
     return { ran: true, value };
   } finally {
     clearInterval(renew);

@@ -275,6 +275,28 @@ describe("Web API", () => {
     expect(ok!.headers.authorization).toBe(`Bearer ${slack.botToken}`);
   });
 
+  it("answers every call with 429 during a rateLimitFor storm, and normally once it is over", async () => {
+    const ops = slack.createChannel("ops");
+    const over = Date.now() + 1_000;
+    slack.rateLimitFor("chat.postMessage", { durationMs: 1_000, retryAfterSec: 2 });
+    const strict = web(slack.botToken, { rejectRateLimitedCalls: true });
+    for (let i = 0; i < 3; i++) {
+      const error = await strict.chat.postMessage({ channel: ops.id, text: "x" }).catch((e: unknown) => e);
+      expect((error as WebAPIRateLimitedError).retryAfter).toBe(2);
+    }
+    await strict.conversations.info({ channel: ops.id }); // other methods are not limited
+    await new Promise((r) => setTimeout(r, over - Date.now()));
+    await strict.chat.postMessage({ channel: ops.id, text: "after the storm" });
+    expect(slack.callsTo("chat.postMessage").map((c) => c.status)).toEqual([429, 429, 429, 200]);
+  });
+
+  it("sends the extra fields of a scripted error, such as missing_scope's needed and provided", async () => {
+    const ops = slack.createChannel("ops");
+    slack.failNext("conversations.history", "missing_scope", 1, { needed: "channels:history", provided: "chat:write" });
+    const error = await web().conversations.history({ channel: ops.id }).catch((e: unknown) => e);
+    expect((error as WebAPIPlatformError).data).toMatchObject({ ok: false, error: "missing_scope", needed: "channels:history", provided: "chat:write" });
+  });
+
   it("posts ephemerals only to channel members", async () => {
     const ops = slack.createChannel("ops");
     const alice = slack.addUser({ name: "alice" });
@@ -478,6 +500,61 @@ describe("Socket Mode", () => {
     slack.dropConnections();
     await slack.waitFor(() => connected === 2 && slack.connections === 1);
     expect(slack.callsTo("apps.connections.open")).toHaveLength(3);
+  });
+
+  it("goes half-open: no pongs, no acks read, no envelopes sent, then closes its end; the event is redelivered", async () => {
+    const ops = slack.createChannel("ops");
+    const alice = slack.addUser({ name: "alice" });
+    const { messages, socket } = await rawSocket();
+    const pongs: number[] = [];
+    socket.on("pong", () => pongs.push(Date.now()));
+    socket.ping();
+    await slack.waitFor(() => pongs.length === 1);
+
+    expect(slack.halfOpen({ closeAfterMs: 150 })).toBe(1);
+    expect(slack.connections).toBe(0); // a dead link is not a connection Slack can deliver on
+    socket.ping();
+    const sent = await slack.sendMessage({ channel: ops.id, user: alice.id, text: "into the void" });
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    expect(await closed).toBe(1006); // Slack noticed the dead peer and cut it, without a close frame
+    expect(pongs).toHaveLength(1);
+    expect(messages.filter((m) => m.type === "events_api")).toEqual([]);
+
+    // The envelope routed to the dead link was lost; Slack redelivers it on the next connection.
+    const { messages: next } = await rawSocket();
+    await slack.waitFor(() => next.some((m) => m.type === "events_api"), 1_500);
+    expect(next.find((m) => m.type === "events_api")).toMatchObject({ retry_attempt: 1, retry_reason: "timeout", payload: { event_id: sent.eventId } });
+  });
+
+  it("goes half-open one way with stillSending: envelopes arrive but the app's acks are lost", async () => {
+    const ops = slack.createChannel("ops");
+    const alice = slack.addUser({ name: "alice" });
+    const { messages, socket } = await rawSocket();
+    slack.halfOpen({ stillSending: true, closeAfterMs: 2_000 });
+    const sent = await slack.sendMessage({ channel: ops.id, user: alice.id, text: "acked in vain" });
+    await slack.waitFor(() => messages.some((m) => m.type === "events_api"));
+    const first = messages.find((m) => m.type === "events_api")!;
+    socket.send(JSON.stringify({ envelope_id: first.envelope_id, payload: {} }));
+    // Still sending: the redelivery comes down the same half-open link, as the ack never arrived.
+    await slack.waitFor(() => messages.filter((m) => m.type === "events_api").length === 2, 1_500);
+    expect(messages.filter((m) => m.type === "events_api").map((m) => [m.retry_attempt, m.payload.event_id])).toEqual([
+      [0, sent.eventId],
+      [1, sent.eventId],
+    ]);
+    expect(slack.envelopes.filter((e) => e.state === "acked")).toEqual([]);
+  });
+
+  it("sends any disconnect reason, and leaves the connection open after a warning", async () => {
+    const { messages, socket } = await rawSocket();
+    slack.disconnectAll("warning");
+    await slack.waitFor(() => messages.some((m) => m.type === "disconnect"));
+    expect(messages.at(-1)).toMatchObject({ type: "disconnect", reason: "warning" });
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+
+    slack.disconnectAll("link_disabled");
+    const code = await new Promise<number>((resolve) => socket.once("close", (c) => resolve(c)));
+    expect(messages.at(-1)).toMatchObject({ type: "disconnect", reason: "link_disabled" });
+    expect(code).toBe(1000);
   });
 
   it("redelivers an unacked event with retry_attempt 1 and the same event_id", async () => {

@@ -7,7 +7,7 @@ import { SlackWebApiConformance } from "../conformance/slack-conformance.js";
 import { type EmulatorRequest, type EmulatorResponse, type Fault, HttpEmulator, type RecordedCall } from "../emulator/http-emulator.js";
 import { channelType, eventCallback, eventsFor, newEventId, richTextBlock, triggerId, verificationToken } from "./events.js";
 import { type ResponseUrlPost, ResponseUrls } from "./response-urls.js";
-import { type SocketModeEnvelope, SocketModeServer } from "./socket-mode.js";
+import { type HalfOpenOptions, type SocketModeEnvelope, SocketModeServer } from "./socket-mode.js";
 import {
   type AddUsergroupOptions,
   type AddUserOptions,
@@ -25,7 +25,7 @@ import {
 } from "./state.js";
 import { Args, callWebApi, normalizeBlocks, WEB_API_METHODS, type WebApiContext } from "./web-api.js";
 
-export type { SocketModeEnvelope } from "./socket-mode.js";
+export type { HalfOpenOptions, SocketModeEnvelope } from "./socket-mode.js";
 export type { ResponseUrlPost } from "./response-urls.js";
 export type {
   AddUsergroupOptions,
@@ -175,6 +175,19 @@ const JSON_ARGS = new Set(["blocks", "attachments", "metadata", "unfurl"]);
  * const web = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl });
  * const socket = new SocketModeClient({ appToken: slack.appToken, clientOptions: { slackApiUrl: slack.apiUrl } });
  * ```
+ *
+ * Faults, for testing what an app does when Slack misbehaves:
+ * - Socket Mode: `dropConnections()` (the network cuts the sockets), `disconnectAll(reason)` (Slack's
+ *   `disconnect` message: `refresh_requested`, `warning`, `link_disabled`...), `halfOpen()` (the link
+ *   stops carrying without closing: no pongs, no acks, no envelopes). Unacked Events API envelopes are
+ *   redelivered with `retry_attempt` as Slack does (`ackTimeoutMs`, `maxRetries`).
+ * - `apps.connections.open` failing for a while: the Web API faults below work on it like on any
+ *   method, e.g. `inject({ operation: "apps.connections.open", times: 3, status: 503 })`,
+ *   `rateLimit("apps.connections.open", { times: 2 })`, or `inject({ ..., drop: true })` for a reset
+ *   connection. For a refused connection, put a `TcpProxy` in front of `url` and stop it.
+ * - Web API: `rateLimit` (the next N calls), `rateLimitFor` (every call for a while: a 429 storm),
+ *   `failNext` (`{ok:false}` errors such as `not_in_channel`, `missing_scope` with `needed`), `inject`
+ *   (any HTTP status, or a dropped connection) and `setLatency` (slow answers, timeouts).
  */
 export class SlackEmulator {
   readonly teamId: string;
@@ -197,6 +210,8 @@ export class SlackEmulator {
   private readonly changeListeners = new Set<() => void>();
   private readonly pendingWaits = new Set<(error: Error) => void>();
   private readonly webApi: WebApiContext;
+  /** `rateLimitFor` storms by method (`*` for all): until when, and the Retry-After they answer. */
+  private readonly storms = new Map<string, { until: number; retryAfterSec: number }>();
 
   private constructor(options: SlackEmulatorOptions) {
     this.teamId = options.teamId ?? "T0BOTYARD";
@@ -630,14 +645,30 @@ export class SlackEmulator {
     return this.socket.envelopes.map((e) => ({ ...e }));
   }
 
-  /** Send Slack's `disconnect` message (default reason `refresh_requested`) then close, so clients reconnect. */
-  disconnectAll(reason = "refresh_requested"): void {
+  /**
+   * Send Slack's `disconnect` message on every connection, then close it (except for `warning`,
+   * Slack's heads-up ~10 s before a refresh). `refresh_requested` (the default) is Slack recycling a
+   * server; `link_disabled` means Socket Mode was turned off in the app's settings, and reconnecting
+   * cannot help until someone turns it back on.
+   */
+  disconnectAll(reason: "refresh_requested" | "warning" | "link_disabled" | (string & {}) = "refresh_requested"): void {
     this.socket.disconnectAll(reason);
   }
 
   /** Cut every connection without a goodbye, like a network failure. */
   dropConnections(): void {
     this.socket.dropAll();
+  }
+
+  /**
+   * Make every open Socket Mode connection half-open (a NAT or proxy silently dropping the flow):
+   * nothing closes, Slack stops answering the app's pings and receiving its acks and, unless
+   * `stillSending`, stops pinging and delivering to it; envelopes routed to it meanwhile are lost and
+   * redelivered after their ack deadline. Slack closes its end `closeAfterMs` later (default two ping
+   * intervals). Half-open connections no longer count in `connections`. Returns how many there are.
+   */
+  halfOpen(options: HalfOpenOptions = {}): number {
+    return this.socket.halfOpen(options);
   }
 
   // ---- calls and faults --------------------------------------------------------------------------
@@ -682,9 +713,22 @@ export class SlackEmulator {
     });
   }
 
-  /** The next `times` (default 1) calls to `method` fail with HTTP 200 `{ok:false,error}`. */
-  failNext(method: string, error: string, times = 1): void {
-    this.http.inject({ operation: method, times, status: 200, body: { ok: false, error } });
+  /**
+   * Every call to `method` (`*` for all) in the next `durationMs` gets HTTP 429, `Retry-After:
+   * retryAfterSec` and `{ok:false,error:"ratelimited"}`, however many calls that is: a rate-limit
+   * storm, for checking that a client waits as told rather than hammering (count `callsTo(method)`).
+   */
+  rateLimitFor(method: string, { durationMs, retryAfterSec = 1 }: { durationMs: number; retryAfterSec?: number }): void {
+    this.storms.set(method, { until: Date.now() + durationMs, retryAfterSec });
+  }
+
+  /**
+   * The next `times` (default 1) calls to `method` fail with HTTP 200 `{ok:false,error}` and any
+   * `extra` fields Slack sends with that error, e.g. `failNext("chat.postMessage", "missing_scope", 1,
+   * { needed: "chat:write", provided: "channels:read" })`.
+   */
+  failNext(method: string, error: string, times = 1, extra: Record<string, unknown> = {}): void {
+    this.http.inject({ operation: method, times, status: 200, body: { ...extra, ok: false, error } });
   }
 
   /** Delay answers to `method` (`*` for all) by `ms`. */
@@ -698,13 +742,20 @@ export class SlackEmulator {
     const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(req.path);
     if (api) {
       const method = api[1]!;
-      return { operation: method, handle: () => this.handleApi(method, req) };
+      return { operation: method, handle: () => this.stormAnswer(method) ?? this.handleApi(method, req) };
     }
     const response = /^\/response\/([A-Za-z0-9_-]+)$/.exec(req.path);
     if (response && req.method === "POST") {
       return { operation: "response_url", handle: () => this.responseUrls.handle(response[1]!, req.body) };
     }
     return undefined;
+  }
+
+  /** The 429 a `rateLimitFor` storm gives `method`, while it lasts. */
+  private stormAnswer(method: string): EmulatorResponse | undefined {
+    const storm = this.storms.get(method) ?? this.storms.get("*");
+    if (!storm || Date.now() >= storm.until) return undefined;
+    return { status: 429, headers: { "retry-after": String(storm.retryAfterSec) }, body: { ok: false, error: "ratelimited" } };
   }
 
   private handleApi(method: string, req: EmulatorRequest): EmulatorResponse {

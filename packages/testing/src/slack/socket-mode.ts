@@ -47,6 +47,20 @@ interface Connection {
   ws: WebSocket;
   openedAt: number;
   pingTimer?: NodeJS.Timeout;
+  /** Set once the link went half-open (see `halfOpen`). */
+  halfOpen?: { stillSending: boolean };
+}
+
+/** How `halfOpen` breaks the link. */
+export interface HalfOpenOptions {
+  /**
+   * Keep the Slack-to-app direction working: pings and envelopes still reach the app, but nothing
+   * it sends back (acks, pongs) reaches Slack, so every envelope it handles is redelivered.
+   * Default `false`: both directions are dead.
+   */
+  stillSending?: boolean;
+  /** When Slack notices the dead peer and closes its end (default: two ping intervals, or the ack timeout without pings). */
+  closeAfterMs?: number;
 }
 
 const PATH = "/link/";
@@ -88,10 +102,10 @@ export class SocketModeServer {
     return `${baseUrl.replace(/^http/, "ws")}${PATH}?ticket=${ticket}&app_id=${this.options.appId}`;
   }
 
-  /** Open connections that completed the `hello` handshake. */
+  /** Open connections that completed the `hello` handshake and whose link still works (not half-open). */
   get openConnections(): number {
     let n = 0;
-    for (const c of this.connections.values()) if (c.ws.readyState === WebSocket.OPEN) n++;
+    for (const c of this.connections.values()) if (c.ws.readyState === WebSocket.OPEN && !c.halfOpen) n++;
     return n;
   }
 
@@ -148,10 +162,15 @@ export class SocketModeServer {
     });
   }
 
-  /** Ask every connection to reconnect, as Slack does before recycling a server. */
+  /**
+   * Send Slack's `disconnect` message with `reason` on every connection: `refresh_requested` (Slack
+   * recycles the server: the connection closes right after), `warning` (a heads-up ~10 s before a
+   * refresh: the connection stays open), `link_disabled` (Socket Mode was turned off for the app:
+   * the connection closes and reconnecting cannot help) or any other reason (it closes).
+   */
   disconnectAll(reason = "refresh_requested"): void {
     for (const connection of this.connections.values()) {
-      if (connection.ws.readyState !== WebSocket.OPEN) continue;
+      if (connection.ws.readyState !== WebSocket.OPEN || (connection.halfOpen && !connection.halfOpen.stillSending)) continue;
       connection.ws.send(JSON.stringify({ type: "disconnect", reason, debug_info: { host: HOST } }));
       // "warning" is only a heads-up; the real close follows later with "refresh_requested".
       if (reason !== "warning") connection.ws.close(1000, reason);
@@ -161,6 +180,37 @@ export class SocketModeServer {
   /** Cut every connection without a close frame (a network failure). */
   dropAll(): void {
     for (const connection of this.connections.values()) connection.ws.terminate();
+  }
+
+  /**
+   * Make every open connection half-open, as a NAT or proxy that silently drops a flow does: no side
+   * closes anything, the link just stops carrying. Nothing the app sends reaches Slack any more (acks,
+   * pongs, close frames); unless `stillSending`, nothing Slack sends reaches the app either (no pings,
+   * and envelopes Slack routes to the connection are lost on the wire, then redelivered once their ack
+   * deadline passes, as Slack does). Slack still routes envelopes to the connection until it notices
+   * the dead peer and closes its end, `closeAfterMs` later. Returns how many connections went half-open.
+   */
+  halfOpen(options: HalfOpenOptions = {}): number {
+    const closeAfterMs = options.closeAfterMs ?? 2 * (this.options.pingIntervalMs || this.options.ackTimeoutMs);
+    let count = 0;
+    for (const connection of this.connections.values()) {
+      if (connection.ws.readyState !== WebSocket.OPEN || connection.halfOpen) continue;
+      connection.halfOpen = { stillSending: options.stillSending ?? false };
+      // Not reading the socket is what loses the app's frames: ws answers pings and closes as it reads.
+      connection.ws.pause();
+      if (!connection.halfOpen.stillSending) {
+        clearInterval(connection.pingTimer);
+        connection.pingTimer = undefined;
+      }
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        connection.ws.terminate();
+      }, closeAfterMs);
+      this.timers.add(timer);
+      count++;
+    }
+    this.changed();
+    return count;
   }
 
   async close(): Promise<void> {
@@ -265,7 +315,8 @@ export class SocketModeServer {
       wire.retry_attempt = envelope.retryAttempt;
       wire.retry_reason = envelope.retryReason;
     }
-    connection.ws.send(JSON.stringify(wire));
+    // On a dead link the envelope is lost on the wire; Slack only learns it from the missing ack.
+    if (!connection.halfOpen || connection.halfOpen.stillSending) connection.ws.send(JSON.stringify(wire));
     envelope.state = "sent";
     envelope.sentAt = preciseNow();
     envelope.connectionId = connection.id;

@@ -101,5 +101,5 @@ export { SecretScrubber } from "./logging/secret-scrubber.js";
 export { createSlackClient, isSlackWriteMethod } from "./slack/slack-client.js";
 export type { SlackClientOptions, SlackCallObserver } from "./slack/slack-client.js";
 export { SocketModeReceiver } from "./slack/socket-mode-receiver.js";
-export type { SocketModeReceiverOptions } from "./slack/socket-mode-receiver.js";
+export type { SocketModeReceiverOptions, SocketModeStatus } from "./slack/socket-mode-receiver.js";
 export { CORE_VERSION, CORE_LOCATION } from "./version.js";

@@ -1,6 +1,8 @@
 import slackWebApi, { type WebAPICallResult, type WebClientOptions } from "@slack/web-api";
 import type { Logger } from "../logging/logger.js";
 import { toSlackLogger } from "../logging/slack-logger.js";
+import { RateLimitGate } from "./rate-limit-gate.js";
+import { classifySlackError, describeSlackFailure, wantsChannelName } from "./slack-failure.js";
 
 // @slack/web-api is CommonJS: named imports type-check but some fail at run time (see toolchain notes).
 const { WebClient, WebClientEvent } = slackWebApi;
@@ -12,6 +14,20 @@ export function isSlackWriteMethod(method: string): boolean {
   return !READ_METHOD.test(method);
 }
 
+/**
+ * How the WebClient retries a call that got no answer, a 5xx or a 429 (it never retries Slack's
+ * `{ ok: false }` answers, which would come back the same): 5 retries, 0.5 s to 8 s apart with
+ * jitter, so at most about 23 s of waiting, plus what a 429's Retry-After asks. The client's own
+ * default (10 retries over about 30 minutes) would hold a run, and a chat-ops answer, for half an hour.
+ */
+export const SLACK_RETRY_POLICY = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 8_000, randomize: true } as const;
+
+/** One attempt gets this long to be answered (the client has no limit of its own: a hung Slack hung the run). */
+export const SLACK_REQUEST_TIMEOUT_MS = 10_000;
+
+/** How long the advice on a failure may wait for the channel's name. */
+const NAME_LOOKUP_MS = 2_000;
+
 export interface SlackCallObserver {
   slackCall(method: string, outcome: "ok" | "error" | "rate_limited"): void;
 }
@@ -22,32 +38,75 @@ export interface SlackClientOptions {
   apiUrl?: string;
   logger: Logger;
   observer?: SlackCallObserver;
-  /** Passed to the WebClient (tests use short retry delays). */
+  /** Passed to the WebClient (tests use short retry delays); `retryConfig` and `timeout` replace the defaults above. */
   clientOptions?: Omit<WebClientOptions, "slackApiUrl" | "logger">;
 }
 
 /**
- * The host's one WebClient: every call is counted per method, 429s included. Runs see it through
- * `scopedSlackClient`, which turns its write methods into actions of the run.
+ * The host's one WebClient. Every call is counted per method, 429s included; every failure is
+ * thrown with a message that says what to do (the method, the channel, and the invite or scope that
+ * is missing, see `describeSlackFailure`), once, after the client's retries: the run's logger, which
+ * names the bot, logs it with the run's failure. The error keeps its class, `code` and `data`, so
+ * code that handles Slack's errors (`error.data.error === "already_reacted"`) works as before.
+ * Runs see the client through `scopedSlackClient`, which turns its write methods into actions of the run.
  */
 export function createSlackClient(options: SlackClientOptions): InstanceType<typeof WebClient> {
   const observer = options.observer;
+  const gate = new RateLimitGate();
+  const userFetch = options.clientOptions?.fetch;
+  const timeoutMs = options.clientOptions?.timeout ?? SLACK_REQUEST_TIMEOUT_MS;
+  // The bot's handle, from the host's own auth.test at start, for "/invite @botyard".
+  let botHandle: string | undefined;
 
   class BotyardWebClient extends WebClient {
     override async apiCall(method: string, args: Record<string, unknown> = {}): Promise<WebAPICallResult> {
+      const started = Date.now();
       try {
         const result = await super.apiCall(method, args);
+        const user = (result as { user?: unknown }).user;
+        if (method === "auth.test" && typeof user === "string") botHandle = user;
         observer?.slackCall(method, "ok");
         return result;
       } catch (error) {
         observer?.slackCall(method, "error");
-        throw error;
+        const failure = classifySlackError(error);
+        const channel = typeof args.channel === "string" ? args.channel : undefined;
+        const channelName = channel && wantsChannelName(failure) ? await this.channelName(channel) : undefined;
+        const attempts = (error as { attemptNumber?: unknown }).attemptNumber;
+        const { message, hint } = describeSlackFailure(failure, {
+          method,
+          args,
+          ...(typeof attempts === "number" ? { attempts } : {}),
+          elapsedMs: Date.now() - started,
+          timeoutMs,
+          ...(botHandle ? { botHandle } : {}),
+          ...(channelName ? { channelName } : {}),
+        });
+        throw explained(error, message, hint);
+      }
+    }
+
+    /** Best effort, bounded: advice naming `#ops` beats `C0123`, but is not worth waiting for. */
+    private async channelName(channel: string): Promise<string | undefined> {
+      const lookup = super.apiCall("conversations.info", { channel }).then((r) => (r as { channel?: { name?: string } }).channel?.name);
+      lookup.catch(() => {});
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), NAME_LOOKUP_MS)));
+      try {
+        return await Promise.race([lookup, late]);
+      } catch {
+        return undefined;
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
 
   const client = new BotyardWebClient(options.token, {
+    retryConfig: SLACK_RETRY_POLICY,
     ...options.clientOptions,
+    timeout: timeoutMs,
+    fetch: gate.wrap(userFetch ?? ((url, init) => fetch(url, init as RequestInit))),
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
     logger: toSlackLogger(options.logger.child({ component: "slack-web-api" })),
   });
@@ -57,3 +116,12 @@ export function createSlackClient(options: SlackClientOptions): InstanceType<typ
   return client;
 }
 
+// The same error object, so its class, `code` and `data` stay what callers test for.
+function explained(error: unknown, message: string, hint: string | undefined): unknown {
+  if (!(error instanceof Error)) return error;
+  const before = error.message;
+  error.message = message;
+  if (error.stack?.includes(before)) error.stack = error.stack.replace(before, message);
+  if (hint) Object.assign(error, { hint });
+  return error;
+}

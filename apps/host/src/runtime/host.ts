@@ -120,7 +120,8 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     // One failed bot is reported but does not make the host unready: the others serve.
     const readiness = async () => ({
       ready: connected && accepting && health.healthy,
-      slack: { connected },
+      // Whether Socket Mode is up and, when it is not, why and what happens next.
+      slack: receiver.status,
       store: { kind: store.kind, ...health.status },
       bots: engine.status().map((b) => ({ id: b.id, state: b.state, ...(b.reason ? { reason: b.reason } : {}) })),
     });

@@ -113,7 +113,7 @@ export function describeSlackFailure(failure: SlackFailure, c: FailureContext): 
       break;
     case "unreachable":
       what = failure.timedOut
-        ? `no answer from Slack${c.timeoutMs ? ` within ${Math.round(c.timeoutMs / 1000)} s` : ""}${tries}`
+        ? `no answer from Slack${c.timeoutMs ? ` within ${duration(c.timeoutMs)}` : ""}${tries}`
         : `cannot reach Slack (${failure.detail})${tries}`;
       hint = "check the network path to Slack (slack.apiUrl, proxy, DNS, firewall) and https://slack-status.com";
       break;
@@ -130,8 +130,12 @@ export function wantsChannelName(failure: SlackFailure): boolean {
 
 function attemptsText(c: FailureContext): string {
   if (!c.attempts || c.attempts < 2) return "";
-  const over = c.elapsedMs !== undefined ? ` over ${(c.elapsedMs / 1000).toFixed(1)} s` : "";
+  const over = c.elapsedMs !== undefined ? ` over ${duration(c.elapsedMs)}` : "";
   return ` on each of ${c.attempts} attempts${over}`;
+}
+
+function duration(ms: number): string {
+  return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(1)} s`;
 }
 
 function scopeList(value: unknown): string | undefined {

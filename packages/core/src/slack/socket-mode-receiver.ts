@@ -121,6 +121,8 @@ export class SocketModeReceiver {
   private readonly stopping = new AbortController();
   /** What ended the connection, learnt before the close (a `disconnect` message, a missed pong). */
   private closeReason: string | undefined;
+  /** The connection was given up for a missed pong or ping: it lasted at least a ping timeout. */
+  private heartbeatLost = false;
   private connectedAt = 0;
   private lostAt = 0;
   /** Failed attempts in the current outage. */
@@ -224,6 +226,7 @@ export class SocketModeReceiver {
     while (!this.stopped && !this.disabled) {
       try {
         this.closeReason = undefined;
+        this.heartbeatLost = false;
         await this.client.start();
         return;
       } catch (error) {
@@ -274,10 +277,11 @@ export class SocketModeReceiver {
     if (this.current.state === "disabled") return;
     const reason = this.closeReason ?? "the connection closed (dropped by the network or by Slack)";
     this.lostAt = Date.now();
-    // A connection that died right after its hello (a server that accepts and drops, Slack's
-    // too_many_websockets) delays the next attempt like a failure: back off instead of spinning.
+    // A connection that Slack (or a proxy) closed right after its hello (too_many_websockets, a
+    // server that accepts and drops) delays the next attempt like a failure: back off instead of
+    // spinning. One given up for a missed pong is not that, even when the ping timeout is short.
     const lasted = this.lostAt - this.connectedAt;
-    this.rapidLosses = lasted < SHORT_LIVED_MS ? this.rapidLosses + 1 : 0;
+    this.rapidLosses = lasted < SHORT_LIVED_MS && !this.heartbeatLost ? this.rapidLosses + 1 : 0;
     this.setStatus({ state: "reconnecting", reason });
     this.log.warn({ reason, lastedMs: lasted }, "Socket Mode connection lost; reconnecting");
     void this.connect(false).catch((error: unknown) => this.log.error({ err: error }, "Socket Mode reconnection stopped"));
@@ -356,8 +360,13 @@ export class SocketModeReceiver {
       ...base,
       warn: (...msg: unknown[]) => {
         const text = String(msg[0]);
-        if (text.startsWith("A pong wasn't received")) this.closeReason ??= `no pong from Slack within ${timeout} ms: the connection was half-open`;
-        else if (text.startsWith("A ping wasn't received")) this.closeReason ??= `no ping from Slack within ${serverTimeout} ms: the connection was half-open`;
+        if (text.startsWith("A pong wasn't received")) {
+          this.closeReason ??= `no pong from Slack within ${timeout} ms: the connection was half-open`;
+          this.heartbeatLost = true;
+        } else if (text.startsWith("A ping wasn't received")) {
+          this.closeReason ??= `no ping from Slack within ${serverTimeout} ms: the connection was half-open`;
+          this.heartbeatLost = true;
+        }
         base.warn(...msg);
       },
       error: (...msg: unknown[]) => base.warn(...msg),

@@ -697,9 +697,10 @@ export class SlackEmulator {
     this.http.answerLate(method, ms, times);
   }
 
-  /** Forgets every fault injected and not used up yet (`inject`, `rateLimit`, `failNext`, `answerLate`). */
+  /** Forgets every fault injected and not used up yet (`inject`, `rateLimit`, `rateLimitFor`, `failNext`, `answerLate`). */
   clearFaults(): void {
     this.http.clearFaults();
+    this.storms.clear();
   }
 
   /** The next `times` (default 1) calls to `method` get HTTP 429, `Retry-After` and `{ok:false,error:"ratelimited"}`. */

@@ -1,4 +1,4 @@
-import slackWebApi, { type FetchFunction, type WebAPICallResult, type WebClientOptions } from "@slack/web-api";
+import slackWebApi, { type WebAPICallResult, type WebClientOptions } from "@slack/web-api";
 import type { Logger } from "../logging/logger.js";
 import { toSlackLogger } from "../logging/slack-logger.js";
 import { RateLimitGate } from "./rate-limit-gate.js";
@@ -15,16 +15,16 @@ export function isSlackWriteMethod(method: string): boolean {
 }
 
 /**
- * How the WebClient retries a call that got no answer, a 5xx or a 429 (it never retries Slack's
- * `{ ok: false }` answers, which would come back the same): 5 retries, 0.5 s to 8 s apart with
- * jitter, so at most about 23 s of waiting, plus what a 429's Retry-After asks. The client's own
- * default (10 retries over about 30 minutes) would hold a run, and a chat-ops answer, for half an hour.
+ * How a call that got no answer or a 5xx is retried (Slack's `{ ok: false }` answers are not: they
+ * would come back the same): 5 retries, 0.5 s to 8 s apart with jitter, so at most about 23 s of
+ * waiting. A 429 is retried as many times, each after its Retry-After. The client's own default
+ * (10 retries over about 30 minutes) would hold a run, and a chat-ops answer, for half an hour.
  */
 export const SLACK_RETRY_POLICY = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 8_000, randomize: true } as const;
 
 /**
- * One attempt gets this long to be answered, counted from when it is sent, not while it waits out a
- * Retry-After (the client has no limit of its own: a hung Slack hung the run).
+ * One attempt gets this long to be answered, counted from when it is sent (the client's default is
+ * no limit: a hung Slack hung the run).
  */
 export const SLACK_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -48,45 +48,66 @@ export interface SlackClientOptions {
 /**
  * The host's one WebClient. Every call is counted per method, 429s included; every failure is
  * thrown with a message that says what to do (the method, the channel, and the invite or scope that
- * is missing, see `describeSlackFailure`), once, after the client's retries: the run's logger, which
- * names the bot, logs it with the run's failure. The error keeps its class, `code` and `data`, so
- * code that handles Slack's errors (`error.data.error === "already_reacted"`) works as before.
+ * is missing, see `describeSlackFailure`), once, after the retries: the run's logger, which names
+ * the bot, logs it with the run's failure. The error keeps its class, `code` and `data`, so code
+ * that handles Slack's errors (`error.data.error === "already_reacted"`) works as before.
+ *
+ * Retries: the WebClient's own (p-retry, `SLACK_RETRY_POLICY`) for no answer and 5xx; a 429 comes
+ * back from it at once (`rejectRateLimitedCalls`) and is retried here, after its Retry-After and in
+ * turn with the other callers of the method (`RateLimitGate`), as many times as the policy allows.
+ * The WebClient would instead pause every call for the Retry-After, then release all that queued up
+ * meanwhile at once, and retry each on its own schedule: one layer of retries either way.
  * Runs see the client through `scopedSlackClient`, which turns its write methods into actions of the run.
  */
 export function createSlackClient(options: SlackClientOptions): InstanceType<typeof WebClient> {
   const observer = options.observer;
   const gate = new RateLimitGate();
-  const userFetch = options.clientOptions?.fetch;
   const timeoutMs = options.clientOptions?.timeout ?? SLACK_REQUEST_TIMEOUT_MS;
+  const rateLimitRetries = options.clientOptions?.rejectRateLimitedCalls ? 0 : (options.clientOptions?.retryConfig?.retries ?? SLACK_RETRY_POLICY.retries);
   // The bot's handle, from the host's own auth.test at start, for "/invite @botyard".
   let botHandle: string | undefined;
 
   class BotyardWebClient extends WebClient {
     override async apiCall(method: string, args: Record<string, unknown> = {}): Promise<WebAPICallResult> {
       const started = Date.now();
-      try {
-        const result = await super.apiCall(method, args);
-        const user = (result as { user?: unknown }).user;
-        if (method === "auth.test" && typeof user === "string") botHandle = user;
-        observer?.slackCall(method, "ok");
-        return result;
-      } catch (error) {
-        observer?.slackCall(method, "error");
-        const failure = classifySlackError(error);
-        const channel = typeof args.channel === "string" ? args.channel : undefined;
-        const channelName = channel && wantsChannelName(failure) ? await this.channelName(channel) : undefined;
-        const attempts = (error as { attemptNumber?: unknown }).attemptNumber;
-        const { message, hint } = describeSlackFailure(failure, {
-          method,
-          args,
-          ...(typeof attempts === "number" ? { attempts } : {}),
-          elapsedMs: Date.now() - started,
-          timeoutMs,
-          ...(botHandle ? { botHandle } : {}),
-          ...(channelName ? { channelName } : {}),
-        });
-        throw explained(error, message, hint);
+      for (let attempt = 1; ; attempt++) {
+        const probe = attempt > 1 && (await gate.turn(method));
+        try {
+          const result = await super.apiCall(method, args);
+          gate.lifted(method);
+          const user = (result as { user?: unknown }).user;
+          if (method === "auth.test" && typeof user === "string") botHandle = user;
+          observer?.slackCall(method, "ok");
+          return result;
+        } catch (error) {
+          const retryAfter = retryAfterOf(error);
+          if (retryAfter !== undefined) {
+            gate.limited(method, retryAfter * 1_000, probe);
+            if (attempt <= rateLimitRetries) continue;
+          } else if (probe) gate.probeFailed(method);
+          observer?.slackCall(method, "error");
+          // p-retry counts the attempts of a call that failed otherwise; the 429s are counted here.
+          const attempts = retryAfter !== undefined ? attempt : (error as { attemptNumber?: number }).attemptNumber;
+          throw await this.explain(error, method, args, { attempts, elapsedMs: Date.now() - started });
+        }
       }
+    }
+
+    /** The same error, with a message saying what happened and what to do. */
+    private async explain(error: unknown, method: string, args: Record<string, unknown>, tried: { attempts: number | undefined; elapsedMs: number }): Promise<unknown> {
+      const failure = classifySlackError(error);
+      const channel = typeof args.channel === "string" ? args.channel : undefined;
+      const channelName = channel && wantsChannelName(failure) ? await this.channelName(channel) : undefined;
+      const { message, hint } = describeSlackFailure(failure, {
+        method,
+        args,
+        ...(tried.attempts !== undefined ? { attempts: tried.attempts } : {}),
+        elapsedMs: tried.elapsedMs,
+        timeoutMs,
+        ...(botHandle ? { botHandle } : {}),
+        ...(channelName ? { channelName } : {}),
+      });
+      return explained(error, message, hint);
     }
 
     /** Best effort, bounded: advice naming `#ops` beats `C0123`, but is not worth waiting for. */
@@ -108,10 +129,8 @@ export function createSlackClient(options: SlackClientOptions): InstanceType<typ
   const client = new BotyardWebClient(options.token, {
     retryConfig: SLACK_RETRY_POLICY,
     ...options.clientOptions,
-    // The timeout is applied below, once the gate lets the request go (the client's own would start
-    // the clock while the request waits for its turn).
-    timeout: 0,
-    fetch: gate.wrap(withTimeout(userFetch ?? ((url, init) => fetch(url, init as RequestInit)), timeoutMs)),
+    timeout: timeoutMs,
+    rejectRateLimitedCalls: true,
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
     logger: toSlackLogger(options.logger.child({ component: "slack-web-api" })),
   });
@@ -121,12 +140,10 @@ export function createSlackClient(options: SlackClientOptions): InstanceType<typ
   return client;
 }
 
-function withTimeout(fetchFn: FetchFunction, timeoutMs: number): FetchFunction {
-  if (!(timeoutMs > 0)) return fetchFn;
-  return (url, init) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    return fetchFn(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
-  };
+/** The Retry-After of a 429 the client gave back (`WebAPIRateLimitedError`), in seconds. */
+function retryAfterOf(error: unknown): number | undefined {
+  const e = error as { code?: unknown; retryAfter?: unknown } | undefined;
+  return e?.code === "slack_webapi_rate_limited_error" && typeof e.retryAfter === "number" ? e.retryAfter : undefined;
 }
 
 // The same error object, so its class, `code` and `data` stay what callers test for.

@@ -48,11 +48,9 @@ describe("what a failed Slack call tells the operator", () => {
   it("retries that ran out: 5xx, 429, no answer, refused connections", () => {
     const tried = { attempts: 6, elapsedMs: 23_400, timeoutMs: 10_000 };
     expect(describeFor(new WebAPIHTTPError(502, "Bad Gateway", {}, ""), tried)).toMatch(/failed: Slack answered HTTP 502 on each of 6 attempts over 23\.4 s — Slack may be having trouble/);
-    // The client gives up on a call that stayed rate limited with a plain Error.
-    expect(describeFor(new Error("A rate limit was exceeded (url: https://slack.com/api/chat.postMessage, retry-after: 30)"), tried)).toBe(
+    expect(describeFor(new WebAPIRateLimitedError(30), tried)).toBe(
       "chat.postMessage in C0123ABCD failed: rate limited (HTTP 429, Retry-After 30 s) on each of 6 attempts over 23.4 s — the bots call chat.postMessage faster than Slack allows for this workspace: spread the calls out or make fewer",
     );
-    expect(classifySlackError(new WebAPIRateLimitedError(7))).toEqual({ kind: "rate_limited", retryAfterSec: 7 });
     const timedOut = new WebAPIRequestError(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
     expect(describeFor(timedOut, tried)).toMatch(/failed: no answer from Slack within 10\.0 s on each of 6 attempts over 23\.4 s — check the network path to Slack/);
     const refused = new WebAPIRequestError(new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:9") }));

@@ -1,13 +1,12 @@
 /**
  * What went wrong with a Slack call, sorted by what an operator can do about it. The Slack clients
- * throw four error classes (`@slack/web-api`'s `code`s) plus a plain Error when a call stayed rate
- * limited through every retry; codes are compared by value, as a plugin may bring its own copy of
- * the clients.
+ * throw four error classes, told apart by `@slack/web-api`'s `code`s (compared by value, as a plugin
+ * may bring its own copy of the clients).
  */
 export type SlackFailure =
   /** Slack answered `{ ok: false, error }` (HTTP 200): retrying the same call gives the same answer. */
   | { kind: "platform"; error: string; needed?: string; provided?: string }
-  /** Slack answered HTTP 429 on every attempt. */
+  /** Slack answered HTTP 429, on every attempt the call was allowed. */
   | { kind: "rate_limited"; retryAfterSec?: number }
   /** Slack answered another HTTP status (5xx during an outage) on every attempt. */
   | { kind: "http"; status: number }
@@ -45,9 +44,6 @@ export function classifySlackError(error: unknown): SlackFailure {
       return { kind: "unreachable", detail: typeof cause === "string" ? cause : message, timedOut };
     }
   }
-  // @slack/web-api gives up on a call that stayed rate limited with this plain Error.
-  const limited = /^A rate limit was exceeded \(.*retry-after: (\d+)\)/.exec(message);
-  if (limited) return { kind: "rate_limited", retryAfterSec: Number(limited[1]) };
   return { kind: "other", message };
 }
 

@@ -174,7 +174,7 @@ describe("Slack failing during the user-group update", () => {
     expect(w.members()).toEqual([w.bob.slack]);
     const errors = w.logs("error");
     expect(errors).toContain(
-      "@oncall-sre is up to date, but telling the channel failed: An API error occurred: not_in_channel. Invite the bot to the announce and topic channels.",
+      "@oncall-sre is up to date, but telling the channel failed: chat.postMessage in C0ANNOUNCE failed: not_in_channel — invite the app: /invite @<the app's bot name> in #announce.",
     );
     expect(errors.some((m) => m.includes("The user group stays as it is"))).toBe(false);
   });

@@ -127,10 +127,10 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig): 
       }
     } catch (error) {
       if (ctx.signal.aborted) return "stopped";
-      const code = slackErrorCode(error);
+      // The client's error already says what to do (invite the app, add a scope...).
       log.error(
-        { err: error, slackError: code },
-        `@${group.handle} is up to date, but telling the channel failed: ${(error as Error).message}.${code === "not_in_channel" || code === "channel_not_found" ? " Invite the bot to the announce and topic channels." : ""}`,
+        { err: error, slackError: slackErrorCode(error) },
+        `@${group.handle} is up to date, but telling the channel failed: ${(error as Error).message.replace(/\.?$/, ".")}`,
       );
     }
     return "ok";

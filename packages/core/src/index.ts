@@ -56,6 +56,7 @@ export type { Container, Provider } from "./di/container.js";
 
 export { BotyardError, ErrorCodes, isBotyardError } from "./errors/botyard-error.js";
 export type { ErrorCode, BotyardErrorOptions } from "./errors/botyard-error.js";
+export { errorReference, type ErrorReferenceEntry } from "./errors/error-reference.js";
 
 export type { Logger } from "./logging/logger.js";
 export type { WebClient } from "@slack/web-api";

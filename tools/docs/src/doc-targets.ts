@@ -8,6 +8,7 @@ import release from "@botyard/plugin-release";
 import { DogdataConfig } from "@botyard/plugin-dogdata";
 import { OncallConfig } from "@botyard/plugin-oncall";
 import { ReleaseConfig } from "@botyard/plugin-release";
+import { errorReferencePage } from "./error-reference-page.js";
 
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -23,7 +24,7 @@ export function docTargets(): Array<{ file: string; reference: string }> {
   ];
 }
 
-/** Generated whole files: the demo's bots.schema.json, which its bots.yaml names for editors. */
+/** Generated whole files: the demo's bots.schema.json, which its bots.yaml names for editors, and the error reference. */
 export function fileTargets(): Array<{ file: string; content: string }> {
   const schema = botsYamlSchema([
     { use: "botyard-plugin-hello", plugin: hello },
@@ -31,5 +32,8 @@ export function fileTargets(): Array<{ file: string; content: string }> {
     { use: "@botyard/plugin-release", plugin: release },
     { use: "@botyard/plugin-oncall", plugin: oncall },
   ]);
-  return [{ file: join(REPO, "examples/demo/bots.schema.json"), content: `${JSON.stringify(schema, null, 2)}\n` }];
+  return [
+    { file: join(REPO, "examples/demo/bots.schema.json"), content: `${JSON.stringify(schema, null, 2)}\n` },
+    { file: join(REPO, "docs/errors.md"), content: errorReferencePage() },
+  ];
 }

@@ -1,0 +1,104 @@
+import type { ErrorCode } from "./botyard-error.js";
+
+/** What an error code means and what to do about it: the source of `docs/errors.md`. */
+export interface ErrorReferenceEntry {
+  /** Where the error shows up. */
+  readonly when: string;
+  /** What the user does about it. */
+  readonly fix: string;
+}
+
+/**
+ * One entry per code, keyed by the code itself: a code added to `ErrorCodes` without an entry
+ * here does not compile, so the reference page cannot fall behind.
+ */
+export const errorReference: { readonly [C in ErrorCode]: ErrorReferenceEntry } = {
+  BOTYARD_ERR_CONFIG_SYNTAX: {
+    when: "`bots.yaml` cannot be read or is not valid YAML: a missing file, a syntax error, a duplicate key, an alias that expands past the size limit. The message gives the file, line and column.",
+    fix: "Fix the YAML at the line and column shown. `botyard validate` checks a file without starting anything.",
+  },
+  BOTYARD_ERR_CONFIG_INVALID: {
+    when: "`bots.yaml` parsed, but a value is not what the host's schema expects (an unknown field, a wrong type, a bad store or HTTP setting). The message names the file, the path in it (`http.port`) and what was expected.",
+    fix: "Correct the value at that path; `docs/configuration.md` lists every field with its type and default.",
+  },
+  BOTYARD_ERR_CONFIG_ENV_UNSET: {
+    when: "A `${VAR}` in `bots.yaml` names an environment variable that is not set.",
+    fix: "Export the variable before starting the host (secrets such as tokens belong in the environment, never in the file). A literal `${` is written `$${`.",
+  },
+  BOTYARD_ERR_DUPLICATE_BOT_ID: {
+    when: "Two entries under `bots:` have the same `id`.",
+    fix: "Give each bot its own id: the id names the bot's webhooks (`/hooks/<id>`), its store keys and its log lines.",
+  },
+  BOTYARD_ERR_PLUGIN_NOT_FOUND: {
+    when: "A bot's `use:` names a package or path that cannot be resolved from the directory of `bots.yaml`.",
+    fix: "Install the package beside `bots.yaml` (`npm install <package>`), or fix the relative path; plugins load only from what `bots.yaml` names.",
+  },
+  BOTYARD_ERR_PLUGIN_INVALID: {
+    when: "The module named by `use:` loaded, but its default export is not a plugin made with `definePlugin`.",
+    fix: "Export the plugin as the module's default: `export default definePlugin({ ... })`, and check that `use:` points at the package, not at one of its files.",
+  },
+  BOTYARD_ERR_CORE_VERSION_MISMATCH: {
+    when: "The plugin's `core` range (in `definePlugin`) does not include the running `@botyard/core`.",
+    fix: "Install a version of the plugin made for this core, or upgrade `@botyard/host` to a core the plugin supports.",
+  },
+  BOTYARD_ERR_PLUGIN_CONFIG_INVALID: {
+    when: "A bot's `config:` does not match its plugin's schema. The message names the file, the line, the path (`bots[2].config.channel`) and what was expected.",
+    fix: "Correct the value; each plugin's page (or `botyard schema`) lists its fields.",
+  },
+  BOTYARD_ERR_PLUGIN_SETUP_FAILED: {
+    when: "A plugin's `setup` threw while the host was loading it. That bot is reported failed; the others run.",
+    fix: "Read the cause in the message (often a config value the schema could not rule out); the plugin's author can reproduce it with `createTestBot`.",
+  },
+  BOTYARD_ERR_PLUGIN_START_FAILED: {
+    when: "A bot's `onStart` hook threw. That bot is reported failed (log, `/readyz`, `botyard list`); the others run.",
+    fix: "Read the cause in the message (a service the bot needs at start, a credential); restart the host once it is fixed.",
+  },
+  BOTYARD_ERR_PLUGIN_START_TIMEOUT: {
+    when: "A bot's `onStart` hook ran past `startTimeoutMs`: it was aborted through its signal and the bot reported failed.",
+    fix: "Find what `onStart` waits for (a slow service?); raise `startTimeoutMs` in `bots.yaml` only if the wait is expected.",
+  },
+  BOTYARD_ERR_TRIGGER_CONFLICT: {
+    when: "Two bots claim the same slash command or mention keyword, so a message could not be routed to one of them.",
+    fix: "Give one of them another command or keyword; plugins that can back several bots make theirs configurable.",
+  },
+  BOTYARD_ERR_TRIGGER_INVALID: {
+    when: "A trigger was declared with arguments that cannot work: a bad cron pattern or timezone, an invalid slash command, two webhooks or two triggers of one bot under the same path or name.",
+    fix: "Correct the value named in the message; when it comes from the bot's `config:`, fix it in `bots.yaml`.",
+  },
+  BOTYARD_ERR_NO_CHANNEL: {
+    when: "A handler called `ctx.say` where no channel is implied (a schedule or a webhook).",
+    fix: "Post with `ctx.slack.chat.postMessage({ channel, ... })`, naming the channel (usually from the bot's config).",
+  },
+  BOTYARD_ERR_NO_RESPONSE_URL: {
+    when: "A handler called `ctx.respond` where Slack gave no `response_url` (anything but a slash command or a block action).",
+    fix: "Use `ctx.say` or `ctx.slack.chat.postMessage` instead.",
+  },
+  BOTYARD_ERR_SERVICE_NOT_FOUND: {
+    when: "A plugin resolved a dependency-injection token that nothing registered.",
+    fix: "Register the service in the plugin's `setup` (or in the test, to replace it) before resolving it.",
+  },
+  BOTYARD_ERR_STORE: {
+    when: "The store refused an operation: the database is damaged, closed, a directory, or a value is out of its bounds. The message names the file or server.",
+    fix: "Follow the message: restore or move the damaged file (the host never overwrites it), or fix the path in `store:`.",
+  },
+  BOTYARD_ERR_STORE_UNAVAILABLE: {
+    when: "The store did not answer: Redis unreachable or paused, a SQLite disk full or read-only mid-run. The host pauses intake (webhooks answer 503 with `Retry-After`, Slack envelopes are held) and reports not ready until it answers again; nothing acknowledged is lost.",
+    fix: "Bring the store back (free disk space, restart Redis, fix the network); the host resumes by itself. A command that had gone out carries `details.outcome: \"unknown\"`.",
+  },
+  BOTYARD_ERR_STORE_LOCKED: {
+    when: "Another process already holds the store: a second host on the same SQLite file.",
+    fix: "Stop the other host, or run replicas on Redis (`store: { type: redis }`), which is made for sharing.",
+  },
+  BOTYARD_ERR_STORE_VALUE: {
+    when: "A plugin gave the store a value it cannot keep (not JSON-serialisable: a function, a cycle, a BigInt).",
+    fix: "Store plain JSON data: convert dates to strings and classes to plain objects.",
+  },
+  BOTYARD_ERR_METRIC_INVALID: {
+    when: "A plugin gave `ctx.metrics` a name, value or labels it cannot report (not snake_case, not a finite number, a label name Prometheus refuses).",
+    fix: "Use a snake_case name, a finite number and at most a few low-cardinality labels.",
+  },
+  BOTYARD_ERR_HOST_START: {
+    when: "The host cannot start with what it was given: a missing or wrong Slack token (`xapp-` for the app token, `xoxb-` for the bot token), a token Slack refuses, or Socket Mode turned off for the app.",
+    fix: "Check the tokens in the environment variables `bots.yaml` names, and that Socket Mode is on in the app's settings; `docs/getting-started.md` shows where each token comes from.",
+  },
+};

@@ -1,5 +1,13 @@
 // @botyard/plugin-dogdata: Datadog recoveries threaded under the original alert, with a green check.
-export { default } from "./plugin.js";
+
+import { definePlugin, type WebhookRequest, type WebhookResponse } from "@botyard/core";
+import type { SlackMessageLike } from "./alert-message/match-alert-message.js";
+import { DogdataConfig } from "./config.js";
+import { createAuthenticator } from "./intake/authenticate.js";
+import { alertKey, PAYLOAD_DOCS, parseDatadogPayload, type ParsedPayload } from "./payload/parse-payload.js";
+import { resolveSettings } from "./settings.js";
+import { AlertThreader } from "./threading/alert-threader.js";
+
 export { DogdataConfig, DEFAULT_TEMPLATES } from "./config.js";
 
 // The payload parser and the Slack message matcher, for authors of related bots.
@@ -15,3 +23,78 @@ export type { LinkPatterns, MonitorLink } from "./payload/monitor-link.js";
 export { isFromDatadog, readAlertMessage } from "./alert-message/match-alert-message.js";
 export type { AlertMessage, SenderRule, SlackMessageLike } from "./alert-message/match-alert-message.js";
 export { OWN_ALERT_EVENT_TYPE } from "./alert-message/own-alert.js";
+
+// Datadog gives up after its own 5 retries; the queue keeps trying for about 8 minutes (backoff 1 s to 60 s).
+const MAX_ATTEMPTS = 10;
+
+/** Datadog recoveries threaded under the original alert, with a green check. */
+export default definePlugin({
+  name: "dogdata",
+  core: "^1.0.0",
+  description: "Threads Datadog recoveries under the original alert message and marks it with a check.",
+  config: DogdataConfig,
+  setup(bot, config) {
+    const settings = resolveSettings(config);
+    const authenticate = createAuthenticator({ secret: config.secret, header: config.secretHeader, basic: config.basicAuth });
+    const threader = new AlertThreader(settings);
+
+    // verify, dedupeKey and orderingKey all read the same body: parse it once per request.
+    const parsed = new WeakMap<object, ParsedPayload>();
+    const parse = (body: unknown): ParsedPayload => {
+      if (typeof body !== "object" || body === null) return parseDatadogPayload(body, settings.patterns);
+      let result = parsed.get(body);
+      if (!result) parsed.set(body, (result = parseDatadogPayload(body, settings.patterns)));
+      return result;
+    };
+    const unauthorized: WebhookResponse = {
+      status: 401,
+      body: { ok: false, error: "unauthorized" },
+      ...(config.basicAuth ? { headers: { "www-authenticate": 'Basic realm="botyard"' } } : {}),
+    };
+
+    bot.webhook(
+      "/",
+      {
+        verify: (req: WebhookRequest) => {
+          if (!authenticate(req.headers)) return unauthorized;
+          const result = parse(req.body);
+          if (!result.ok) return { status: 400, body: { ok: false, error: "invalid_payload", field: result.field, message: result.message, docs: PAYLOAD_DOCS } };
+          return undefined;
+        },
+        dedupeKey: (req) => {
+          const result = parse(req.body);
+          return result.ok ? result.event.id : undefined;
+        },
+        dedupeTtlMs: settings.dedupeTtlMs,
+        // The secret header may be named anything: keep it out of the queued delivery.
+        credentials: [config.secretHeader ?? "X-Botyard-Secret"],
+        durable: {
+          maxAttempts: MAX_ATTEMPTS,
+          // One alert's events are handled one after another, in the order they arrived.
+          orderingKey: (req) => {
+            const result = parse(req.body);
+            return result.ok ? alertKey(result.event) : undefined;
+          },
+        },
+      },
+      async (ctx) => {
+        const result = parse(ctx.event.body);
+        if (result.ok) await threader.handleDelivery(ctx, result.event);
+      },
+    );
+
+    if (settings.index.enabled) {
+      for (const channel of settings.channels) {
+        bot.message(undefined, (ctx) => threader.onSlackMessage(ctx, ctx.event as SlackMessageLike & { channel: string }), {
+          channel,
+          includeBots: true,
+          name: `index@${channel}`,
+        });
+      }
+    }
+
+    bot.schedule("*/15 * * * * *", { name: "pending-recoveries" }, (ctx) => threader.sweepPending(ctx));
+
+    bot.onStart((ctx) => threader.workspace.load(ctx));
+  },
+});

@@ -1,6 +1,6 @@
 import type { StoreBackend, WebhookResponse } from "@botyard/core";
 import { createTestBot, SlackEmulator, type SlackBotIdentity, type SlackMessage, type TestBot } from "@botyard/testing";
-import dogdata from "../plugin.js";
+import dogdata from "../index.js";
 import { datadogAttachments, legacyDatadogText, type FixtureAlert } from "@botyard/testing";
 
 export const SECRET = "test-secret-0123456789";

@@ -19,7 +19,7 @@ export type {
   ReactionContext,
   SlackEventOptions,
 } from "./triggers/slack-event.js";
-export { stripMention } from "./triggers/slack-event.js";
+export { stripMention } from "./slack/mention-text.js";
 export type { CommandContext } from "./triggers/slash-command.js";
 export type { BlockActionContext } from "./triggers/block-action.js";
 export type { WebhookContext, WebhookHandler, WebhookOptions } from "./triggers/webhook.js";

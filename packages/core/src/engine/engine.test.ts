@@ -82,6 +82,36 @@ describe("Engine", () => {
     expect(seen).toEqual(["includeSelf"]);
   });
 
+  it("touches the store only for an event some trigger wants: an edit, its own post or a message that does not match costs nothing", async () => {
+    const seen: string[] = [];
+    const plugin = definePlugin({
+      name: "picky",
+      core: "^1.0.0",
+      config: Type.Object({}),
+      setup(bot) {
+        bot.message(/^deploy (\w+)$/, async (ctx) => void seen.push(ctx.match[1]!));
+      },
+    });
+    const store = new MemoryStore();
+    const writes: string[] = [];
+    const setIfAbsent = store.setIfAbsent.bind(store);
+    store.setIfAbsent = (key, ...rest) => (writes.push(key), setIfAbsent(key, ...rest));
+    const { engine } = engineWith({ store });
+    engine.load([{ id: "p", plugin, config: {} }]);
+    engine.setIdentity({ userId: "UBOT", botId: "BBOT" });
+    await engine.start();
+    writes.length = 0;
+    await engine.dispatch(message("C1", "lunch anyone?"));
+    await engine.dispatch(message("C1", "deploy web", { subtype: "message_changed" }));
+    await engine.dispatch(message("C1", "deploy web", { user: "UBOT", bot_id: "BBOT" }));
+    await engine.idle();
+    expect({ seen, writes }).toEqual({ seen: [], writes: [] });
+    await engine.dispatch(message("C1", "deploy web"));
+    await engine.idle();
+    expect(seen).toEqual(["web"]);
+    expect(writes.filter((k) => k.includes("event/"))).toHaveLength(1);
+  });
+
   it("handles a Slack event once even when it is delivered twice", async () => {
     let runs = 0;
     const plugin = definePlugin({

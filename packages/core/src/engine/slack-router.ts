@@ -1,5 +1,6 @@
 import type { SlackEnvelope } from "../slack/slack-types.js";
-import type { SlackEnvelopeListener, SlackEventListener } from "../triggers/trigger.js";
+import { mentionKeyword } from "../slack/mention-text.js";
+import type { SlackEnvelopeListener, SlackEventListener, SlackRun } from "../triggers/trigger.js";
 
 interface Listeners<L> {
   byChannel: Map<string, Set<L>>;
@@ -51,19 +52,32 @@ export class SlackRouter {
   }
 
   /**
-   * The listeners an envelope would reach (empty when nobody listens: the caller can skip dedupe).
-   * Any envelope, however malformed, is routed without throwing; a listener that throws does not
-   * keep the others from being called (see `isolated`).
+   * The runs the listeners that want this envelope returned (empty when none does: the caller
+   * skips dedupe, and its store write). Any envelope, however malformed, is routed without
+   * throwing; a listener that throws, deciding or running, does not keep the others from running
+   * (see `isolated`).
    */
-  route(envelope: SlackEnvelope): Array<() => void> {
-    const out: Array<() => void> = [];
+  route(envelope: SlackEnvelope): SlackRun[] {
+    const out: SlackRun[] = [];
     const payload = envelope.payload as unknown;
     if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return out;
     this.collect(envelope, payload as Record<string, unknown>, out);
     return out.length > 1 ? isolated(out) : out;
   }
 
-  private collect(envelope: SlackEnvelope, payload: Record<string, unknown>, out: Array<() => void>): void {
+  private collect(envelope: SlackEnvelope, payload: Record<string, unknown>, out: SlackRun[]): void {
+    const ask = <P>(listener: (p: P, envelope: SlackEnvelope) => SlackRun | undefined, p: P) => {
+      let run: SlackRun | undefined;
+      try {
+        run = listener(p, envelope);
+      } catch (error) {
+        // Thrown while deciding: reported when the runs are, like a run that throws.
+        run = () => {
+          throw error;
+        };
+      }
+      if (run) out.push(run);
+    };
     if (envelope.type === "events_api") {
       const event = payload.event as Record<string, unknown> | undefined;
       if (!event || typeof event.type !== "string") return;
@@ -71,17 +85,17 @@ export class SlackRouter {
       if (entry) {
         const channel = channelOf(event);
         const inChannel = channel === undefined ? undefined : entry.byChannel.get(channel);
-        for (const l of entry.anyChannel) out.push(() => l(event, envelope));
-        if (inChannel) for (const l of inChannel) out.push(() => l(event, envelope));
+        for (const l of entry.anyChannel) ask(l, event);
+        if (inChannel) for (const l of inChannel) ask(l, event);
       }
       if (event.type === "app_mention" && typeof event.text === "string") {
-        const keyword = mentionKeyword(event.text);
+        const keyword = mentionKeyword(event);
         const set = keyword === undefined ? undefined : this.keywords.get(keyword);
-        if (set) for (const l of set) out.push(() => l(event, envelope));
+        if (set) for (const l of set) ask(l, event);
       }
     } else if (envelope.type === "slash_commands") {
       const set = typeof payload.command === "string" ? this.commands.get(payload.command.toLowerCase()) : undefined;
-      if (set) for (const l of set) out.push(() => l(payload, envelope));
+      if (set) for (const l of set) ask(l, payload);
     } else if (envelope.type === "interactive" && payload.type === "block_actions") {
       const seen = new Set<SlackEnvelopeListener>();
       const actions = Array.isArray(payload.actions) ? (payload.actions as unknown[]) : [];
@@ -92,7 +106,7 @@ export class SlackRouter {
         if (set) for (const l of set) seen.add(l);
         for (const { pattern, listener } of this.actionPatterns) if (id && pattern.test(id)) seen.add(listener);
       }
-      for (const l of seen) out.push(() => l(payload, envelope));
+      for (const l of seen) ask(l, payload);
     }
   }
 }
@@ -102,7 +116,7 @@ export class SlackRouter {
  * must not keep the envelope from the others. What they threw is thrown by the last call, once
  * all have run, so the caller still learns of it.
  */
-function isolated(calls: Array<() => void>): Array<() => void> {
+function isolated(calls: SlackRun[]): SlackRun[] {
   const errors: unknown[] = [];
   return calls.map((call, i) => () => {
     try {
@@ -122,12 +136,6 @@ export function channelOf(event: Record<string, unknown>): string | undefined {
   const item = event.item as { channel?: unknown } | undefined;
   if (item && typeof item.channel === "string") return item.channel;
   return undefined;
-}
-
-function mentionKeyword(text: string): string | undefined {
-  const rest = text.replace(/^\s*<@[A-Z0-9]+(\|[^>]*)?>[\s:,]*/i, "");
-  const word = rest.split(/\s+/, 1)[0];
-  return word ? word.toLowerCase() : undefined;
 }
 
 function getOrCreate<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {

@@ -27,18 +27,19 @@ export class BlockActionTrigger implements Trigger {
 
   activate(rt: TriggerRuntime): ActiveTrigger {
     const off = rt.slack.onBlockAction(this.actionId, (payload) => {
-      if (!isBlockActionPayload(payload)) return;
-      for (const action of payload.actions) {
-        const hit = typeof this.actionId === "string" ? action.action_id === this.actionId : this.actionId.test(action.action_id);
-        if (!hit) continue;
-        const threadTs = payload.message?.thread_ts;
-        void rt.run(payload, (ctx) => this.handler(Object.assign(ctx, { action })), {
-          ...(payload.channel?.id ? { channel: payload.channel.id } : {}),
-          ...(threadTs ? { threadTs } : {}),
-          actor: { slackUserId: payload.user.id, ...(payload.user.username ? { slackUserName: payload.user.username } : {}) },
-          ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
-        });
-      }
+      if (!isBlockActionPayload(payload)) return undefined;
+      const hits = payload.actions.filter((action) => (typeof this.actionId === "string" ? action.action_id === this.actionId : this.actionId.test(action.action_id)));
+      if (hits.length === 0) return undefined;
+      const threadTs = payload.message?.thread_ts;
+      const extras = {
+        ...(payload.channel?.id ? { channel: payload.channel.id } : {}),
+        ...(threadTs ? { threadTs } : {}),
+        actor: { slackUserId: payload.user.id, ...(payload.user.username ? { slackUserName: payload.user.username } : {}) },
+        ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
+      };
+      return () => {
+        for (const action of hits) void rt.run(payload, (ctx) => this.handler(Object.assign(ctx, { action })), extras);
+      };
     });
     return { stop: off };
   }

@@ -2,6 +2,7 @@ import type { BaseContext, ContextExtras } from "../context/context.js";
 import type { AppMentionEvent, MessageEvent, ReactionAddedEvent } from "../slack/slack-types.js";
 import { ErrorCodes, isBotyardError } from "../errors/botyard-error.js";
 import { retry } from "../retry/retry.js";
+import { mentionText } from "../slack/mention-text.js";
 import { durableQueue } from "./durable.js";
 import { isAppMentionEvent, isMessageEvent, isReactionAddedEvent } from "./slack-event-shapes.js";
 import type { ActiveTrigger, RunOptions, SlackSubscriptions, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
@@ -64,18 +65,21 @@ function messageExtras(event: { channel?: unknown; user?: unknown; thread_ts?: u
 
 /**
  * Runs a trigger's handler at once, or through the durable queue when the trigger asks for it;
- * either way the handler gets the same event and context.
+ * either way the handler gets the same event and context. `prepared` is what the listener worked
+ * out while deciding (a match, a parsed mention), handed on as is; a queued event goes through
+ * the store as JSON, so its handling works it out again with `prepare`.
  */
-function deliveryFor<E>(
+function deliveryFor<E, P = undefined>(
   rt: TriggerRuntime,
   name: string,
   durable: boolean | undefined,
-  handle: (event: E, extras: ContextExtras, options?: RunOptions) => Promise<unknown>,
-): { deliver(event: E, extras: ContextExtras): void; stop(): void } {
-  if (!durable) return { deliver: (event, extras) => void handle(event, extras), stop: () => {} };
-  const queue = durableQueue<E>(rt, name, async (d, job) => (await handle(d.event, d.extras, { work: job })) as { ok: boolean; error?: unknown });
+  prepare: (event: E) => P,
+  handle: (event: E, prepared: P, extras: ContextExtras, options?: RunOptions) => Promise<unknown>,
+): { deliver(event: E, prepared: P, extras: ContextExtras): void; stop(): void } {
+  if (!durable) return { deliver: (event, prepared, extras) => void handle(event, prepared, extras), stop: () => {} };
+  const queue = durableQueue<E>(rt, name, async (d, job) => (await handle(d.event, prepare(d.event), d.extras, { work: job })) as { ok: boolean; error?: unknown });
   return {
-    deliver: (event, extras) => {
+    deliver: (event, _prepared, extras) => {
       // The event is acked and claimed: while the store does not answer, it waits here, in this
       // process, until it can be queued. (No abort signal on the waits: hundreds of held events
       // would each hang a listener on the host's.)
@@ -112,18 +116,17 @@ export class MessageTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
-    // The match is taken again at handling time: a regex result cannot go through the queue.
-    const delivery = deliveryFor<MessageEvent>(rt, this.name, this.options.durable, (event, extras, options) => {
-      const match = matchText(this.pattern, event.text ?? "") ?? ([] as unknown as RegExpMatchArray);
-      return rt.run(event, (ctx) => this.handler(Object.assign(ctx, { match })), extras, options);
-    });
+    const match = (event: MessageEvent) => matchText(this.pattern, event.text ?? "") ?? ([] as unknown as RegExpMatchArray);
+    const delivery = deliveryFor<MessageEvent, RegExpMatchArray>(rt, this.name, this.options.durable, match, (event, match, extras, options) =>
+      rt.run(event, (ctx) => this.handler(Object.assign(ctx, { match })), extras, options),
+    );
     const off = rt.slack.onEvent("message", this.options.channel, (event) => {
-      if (!isMessageEvent(event)) return;
-      if (!CONTENT_SUBTYPES.has(event.subtype)) return;
-      if (!this.options.includeSelf && isSelf(event, rt.slack.self)) return;
-      if (this.options.includeBots === false && (event.bot_id || event.subtype === "bot_message")) return;
-      if (!matchText(this.pattern, event.text ?? "")) return;
-      delivery.deliver(event, messageExtras(event));
+      if (!isMessageEvent(event)) return undefined;
+      if (!CONTENT_SUBTYPES.has(event.subtype)) return undefined;
+      if (!this.options.includeSelf && isSelf(event, rt.slack.self)) return undefined;
+      if (this.options.includeBots === false && (event.bot_id || event.subtype === "bot_message")) return undefined;
+      const matched = matchText(this.pattern, event.text ?? "");
+      return matched ? () => delivery.deliver(event, matched, messageExtras(event)) : undefined;
     });
     return { stop: () => (off(), delivery.stop()) };
   }
@@ -152,7 +155,7 @@ export class MentionTrigger implements Trigger {
 
   activate(rt: TriggerRuntime): ActiveTrigger {
     const parse = (event: AppMentionEvent) => {
-      const text = stripMention(event.text ?? "");
+      const text = mentionText(event);
       if (typeof this.pattern === "string") {
         const words = text.split(/\s+/).filter(Boolean);
         return { text, args: words.slice(1), match: Object.assign([words[0] ?? ""], { index: 0, input: text }) as RegExpMatchArray };
@@ -160,14 +163,16 @@ export class MentionTrigger implements Trigger {
       const match = matchText(this.pattern, text);
       return match ? { text, args: text.split(/\s+/).filter(Boolean), match } : undefined;
     };
-    const delivery = deliveryFor<AppMentionEvent>(rt, this.name, this.options.durable, (event, extras, options) => {
-      const parsed = parse(event)!;
-      return rt.run(event, (ctx) => this.handler(Object.assign(ctx, { ...parsed })), extras, options);
-    });
+    type Parsed = NonNullable<ReturnType<typeof parse>>;
+    const unmatched = (event: AppMentionEvent): Parsed => ({ text: mentionText(event), args: [], match: [] as unknown as RegExpMatchArray });
+    const delivery = deliveryFor<AppMentionEvent, Parsed>(rt, this.name, this.options.durable, (event) => parse(event) ?? unmatched(event), (event, parsed, extras, options) =>
+      rt.run(event, (ctx) => this.handler(Object.assign(ctx, parsed)), extras, options),
+    );
     const listener = (event: Record<string, unknown>) => {
-      if (!isAppMentionEvent(event)) return;
-      if (this.options.channel && event.channel !== this.options.channel) return;
-      if (parse(event)) delivery.deliver(event, messageExtras(event));
+      if (!isAppMentionEvent(event)) return undefined;
+      if (this.options.channel && event.channel !== this.options.channel) return undefined;
+      const parsed = parse(event);
+      return parsed ? () => delivery.deliver(event, parsed, messageExtras(event)) : undefined;
     };
     const off =
       typeof this.pattern === "string"
@@ -175,11 +180,6 @@ export class MentionTrigger implements Trigger {
         : rt.slack.onEvent("app_mention", this.options.channel, listener);
     return { stop: () => (off(), delivery.stop()) };
   }
-}
-
-/** The text of a mention with the leading `<@U...>` (and any `<@U...|name>`) removed. */
-export function stripMention(text: string): string {
-  return text.replace(/^\s*<@[A-Z0-9]+(\|[^>]*)?>[\s:,]*/i, "").trim();
 }
 
 /** `bot.reaction(name, handler)`: a reaction added to a message. */
@@ -197,13 +197,13 @@ export class ReactionTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
-    const delivery = deliveryFor<ReactionAddedEvent>(rt, this.name, this.options.durable, (event, extras, options) => rt.run(event, this.handler, extras, options));
+    const delivery = deliveryFor<ReactionAddedEvent>(rt, this.name, this.options.durable, () => undefined, (event, _, extras, options) => rt.run(event, this.handler, extras, options));
     const off = rt.slack.onEvent("reaction_added", this.options.channel, (event) => {
-      if (!isReactionAddedEvent(event)) return;
-      if (this.reaction && event.reaction !== this.reaction) return;
-      if (isSelf(event, rt.slack.self)) return;
+      if (!isReactionAddedEvent(event)) return undefined;
+      if (this.reaction && event.reaction !== this.reaction) return undefined;
+      if (isSelf(event, rt.slack.self)) return undefined;
       // A reaction to a file has no channel.
-      delivery.deliver(event, { ...(typeof event.item.channel === "string" ? { channel: event.item.channel } : {}), actor: { slackUserId: event.user } });
+      return () => delivery.deliver(event, undefined, { ...(typeof event.item.channel === "string" ? { channel: event.item.channel } : {}), actor: { slackUserId: event.user } });
     });
     return { stop: () => (off(), delivery.stop()) };
   }
@@ -224,10 +224,10 @@ export class EventTrigger implements Trigger {
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
-    const delivery = deliveryFor<Record<string, unknown>>(rt, this.name, this.options.durable, (event, extras, options) => rt.run(event, this.handler, extras, options));
+    const delivery = deliveryFor<Record<string, unknown>>(rt, this.name, this.options.durable, () => undefined, (event, _, extras, options) => rt.run(event, this.handler, extras, options));
     const off = rt.slack.onEvent(this.type, this.options.channel, (event: Record<string, unknown>) => {
-      if (!this.options.includeSelf && isSelf(event, rt.slack.self)) return;
-      delivery.deliver(event, messageExtras(event));
+      if (!this.options.includeSelf && isSelf(event, rt.slack.self)) return undefined;
+      return () => delivery.deliver(event, undefined, messageExtras(event));
     });
     return { stop: () => (off(), delivery.stop()) };
   }

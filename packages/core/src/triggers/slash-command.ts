@@ -42,13 +42,14 @@ export class SlashCommandTrigger implements Trigger {
 
   activate(rt: TriggerRuntime): ActiveTrigger {
     const off = rt.slack.onCommand(this.command, (command) => {
-      if (!isSlashCommand(command)) return;
+      if (!isSlashCommand(command)) return undefined;
       const text = (command.text ?? "").trim();
-      void rt.run(command, (ctx) => this.handler(Object.assign(ctx, { text, args: text.split(/\s+/).filter(Boolean) })), {
-        channel: command.channel_id,
-        actor: { slackUserId: command.user_id, ...(command.user_name ? { slackUserName: command.user_name } : {}), teamId: command.team_id },
-        responseUrl: command.response_url,
-      });
+      return () =>
+        void rt.run(command, (ctx) => this.handler(Object.assign(ctx, { text, args: text.split(/\s+/).filter(Boolean) })), {
+          channel: command.channel_id,
+          actor: { slackUserId: command.user_id, ...(command.user_name ? { slackUserName: command.user_name } : {}), teamId: command.team_id },
+          responseUrl: command.response_url,
+        });
     });
     return { stop: off };
   }

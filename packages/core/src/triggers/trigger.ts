@@ -90,8 +90,14 @@ export interface SlackSubscriptions {
   readonly self: { userId?: string; botId?: string };
 }
 
-export type SlackEventListener = (event: Record<string, unknown>, envelope: SlackEnvelope) => void;
-export type SlackEnvelopeListener = (payload: Record<string, unknown>, envelope: SlackEnvelope) => void;
+/**
+ * What a trigger runs for a Slack event it wants. Its listener decides synchronously, with no
+ * I/O (subtype, self, channel, pattern), and returns the run, or nothing: the engine claims the
+ * event in the store (a write) only when some listener returned a run, and then calls them.
+ */
+export type SlackRun = () => void;
+export type SlackEventListener = (event: Record<string, unknown>, envelope: SlackEnvelope) => SlackRun | undefined;
+export type SlackEnvelopeListener = (payload: Record<string, unknown>, envelope: SlackEnvelope) => SlackRun | undefined;
 
 export interface WebhookRequest {
   method: string;

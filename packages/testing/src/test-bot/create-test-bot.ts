@@ -1,6 +1,8 @@
 import { Writable } from "node:stream";
 import {
+  BotyardError,
   Engine,
+  ErrorCodes,
   MemoryStore,
   SocketModeReceiver,
   createLogger,
@@ -8,6 +10,7 @@ import {
   namespaced,
   type ActionRecord,
   type BotStatus,
+  type ErrorCode,
   type MetricSample,
   type Plugin,
   type Store,
@@ -236,7 +239,10 @@ export async function createTestBot(plugin: Plugin, config: unknown, options: Te
   const [status] = engine.load([{ id, plugin, config, ...(options.dryRun ? { dryRun: true } : {}) }]);
   if (status?.state === "failed") {
     await bot.close();
-    throw Object.assign(new Error(status.reason ?? `bot ${id} failed to load`), { code: status.code });
+    // The error `botyard validate` reports for the same config, with its code (not a raw library error).
+    throw new BotyardError((status.code as ErrorCode | undefined) ?? ErrorCodes.PLUGIN_SETUP_FAILED, status.reason ?? `bot ${id} failed to load`, {
+      details: { bot: id, ...(status.value !== undefined ? { value: status.value } : {}) },
+    });
   }
   engine.setIdentity({ userId: slack.botUserId, botId: slack.botId });
   await engine.start();

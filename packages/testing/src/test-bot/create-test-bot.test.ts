@@ -112,6 +112,20 @@ describe("createTestBot runs every trigger kind against the emulator", () => {
     expect(t.metric("backlog")).toBeUndefined();
   });
 
+  it("refuses a misspelt timezone with the coded error botyard validate gives, naming the value", async () => {
+    const daily = definePlugin({
+      name: "daily",
+      core: "^1.0.0",
+      config: Type.Object({ timezone: Type.String() }),
+      setup(bot, config) {
+        bot.schedule("0 10 * * 1-5", { timezone: config.timezone }, async () => {});
+      },
+    });
+    const refused = createTestBot(daily, { timezone: "Europe/Pariss" });
+    await expect(refused).rejects.toMatchObject({ name: "BotyardError", code: ErrorCodes.PLUGIN_SETUP_FAILED, details: { value: "Europe/Pariss" } });
+    await expect(refused).rejects.toThrow('Invalid timezone "Europe/Pariss" for schedule "0 10 * * 1-5": not an IANA timezone (did you mean "Europe/Paris"?)');
+  });
+
   it("refuses a bot whose config does not match its plugin's schema", async () => {
     await expect(createTestBot(everything, { chanel: CHANNEL })).rejects.toMatchObject({ code: ErrorCodes.PLUGIN_CONFIG_INVALID });
   });

@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   redis: () => import("./suites/redis.js"),
   dogdata: () => import("./suites/dogdata.js"),
   release: () => import("./suites/release.js"),
+  types: () => import("./suites/types.js"),
 };
 
 async function main(): Promise<void> {

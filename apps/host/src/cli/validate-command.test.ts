@@ -137,4 +137,27 @@ describe("botyard validate", () => {
     expect(result.stderr).toContain("failed in setup: cannot reach https://bot:[REDACTED]@hooks.acme.test");
     expect(result.stderr).not.toContain(env.SLACK_BOT_TOKEN);
   });
+
+  it("points at a misspelt timezone or a bad cron pattern in a plugin's config, with its line, a code and a suggestion", async () => {
+    project = userProject();
+    project.plugin(
+      "botyard-plugin-standup",
+      `import { definePlugin, Type } from "@botyard/core";
+export default definePlugin({
+  name: "standup",
+  core: "^1.0.0",
+  config: Type.Object({ at: Type.String(), timezone: Type.String() }),
+  setup(bot, config) { bot.schedule(config.at, { timezone: config.timezone }, async () => {}); },
+});
+`,
+    );
+    const result = await validate(
+      `${header}  - id: paris\n    use: botyard-plugin-standup\n    config: { at: "0 10 * * 1-5", timezone: Europe/Pariss }\n  - id: tokyo\n    use: botyard-plugin-standup\n    config:\n      at: "0 10 * * 1-9"\n      timezone: Asia/Tokyo\n`,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toContain("unexpected error");
+    expect(result.stderr).toContain('bots.yaml:5:45  bots[0].config.timezone: Bot "paris" (standup) failed in setup: Invalid timezone "Europe/Pariss" for schedule "0 10 * * 1-5": not an IANA timezone (did you mean "Europe/Paris"?)');
+    expect(result.stderr).toContain('bots.yaml:9:11  bots[1].config.at: Bot "tokyo" (standup) failed in setup: Invalid schedule "0 10 * * 1-9"');
+    expect(result.stderr).toContain("BOTYARD_ERR_PLUGIN_SETUP_FAILED");
+  });
 });

@@ -1,5 +1,11 @@
 import { Type, type Static } from "@botyard/core";
 
+/**
+ * The longest duration bots.yaml accepts, in ms (about 24.8 days): Node's timers hold at most
+ * 2^31-1 ms and fire a longer one after 1 ms, and its HTTP server refuses larger timeouts.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 const SlackConfig = Type.Object(
   {
     appToken: Type.String({
@@ -60,14 +66,15 @@ const HttpConfig = Type.Object(
       }),
     ),
     headersTimeoutMs: Type.Optional(
-      Type.Integer({ minimum: 100, default: HttpLimitDefaults.headersTimeoutMs, description: "Time a client has to send the request line and headers; then it gets 408 and the connection is closed. At most requestTimeoutMs." }),
+      Type.Integer({ minimum: 100, maximum: MAX_TIMER_MS, default: HttpLimitDefaults.headersTimeoutMs, description: "Time a client has to send the request line and headers; then it gets 408 and the connection is closed. At most requestTimeoutMs." }),
     ),
     requestTimeoutMs: Type.Optional(
-      Type.Integer({ minimum: 100, default: HttpLimitDefaults.requestTimeoutMs, description: "Time a client has to send the whole request, body included; then it gets 408 and the connection is closed." }),
+      Type.Integer({ minimum: 100, maximum: MAX_TIMER_MS, default: HttpLimitDefaults.requestTimeoutMs, description: "Time a client has to send the whole request, body included; then it gets 408 and the connection is closed." }),
     ),
     keepAliveTimeoutMs: Type.Optional(
       Type.Integer({
         minimum: 0,
+        maximum: MAX_TIMER_MS,
         default: HttpLimitDefaults.keepAliveTimeoutMs,
         description: "How long an idle keep-alive connection stays open. Behind a load balancer, set it longer than the balancer's idle timeout.",
       }),
@@ -137,10 +144,11 @@ export const HostConfigSchema = Type.Object(
         { additionalProperties: false, description: "Logging." },
       ),
     ),
-    shutdownTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, default: 10_000, description: "How long in-flight handlers may run after SIGTERM before they are aborted." })),
+    shutdownTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TIMER_MS, default: 10_000, description: "How long in-flight handlers may run after SIGTERM before they are aborted." })),
     startTimeoutMs: Type.Optional(
       Type.Integer({
         minimum: 100,
+        maximum: MAX_TIMER_MS,
         default: 30_000,
         description:
           "How long each bot's start hooks (`bot.onStart`) may run before that bot is reported failed (BOTYARD_ERR_PLUGIN_START_TIMEOUT) and its hook aborted (`ctx.signal`); the other bots start. Slack events wait for every bot's start, so keep it short.",
@@ -152,6 +160,7 @@ export const HostConfigSchema = Type.Object(
           leaseMs: Type.Optional(
             Type.Integer({
               minimum: 100,
+              maximum: MAX_TIMER_MS,
               default: 30_000,
               description:
                 "How long a claimed job stays claimed without news from its worker (renewed while the handler runs, at most half of it after the last renewal). After a crash, the job is handed out again once it has passed.",
@@ -168,6 +177,7 @@ export const HostConfigSchema = Type.Object(
           deadLetterTtlMs: Type.Optional(
             Type.Integer({
               minimum: 60_000,
+              maximum: MAX_TIMER_MS,
               default: 1_209_600_000,
               description:
                 "How long a durable job that failed for the last time is kept as a dead letter (with its payload, attempts and last error) before it is dropped: 14 days by default. Each one is counted in botyard_dead_letters_total.",

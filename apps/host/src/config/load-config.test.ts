@@ -91,4 +91,23 @@ describe("loadConfig", () => {
     expect(error.message).toContain("file not found");
     expect(error.message).toContain("--config");
   });
+
+  it("refuses a URL that does not parse or has no host, without echoing a value from the environment", () => {
+    const error = problems(`${header}  apiUrl: "http://"\nstore: { type: redis, url: \"\${REDIS_URL}\" }\nbots: []\n`, { ...env, REDIS_URL: "redis//:hunter2@cache" });
+    expect(error.code).toBe(ErrorCodes.CONFIG_INVALID);
+    expect(error.problems.map((p) => [p.where.replace(/^.*:(\d+:\d+)$/, "$1"), p.path, p.message])).toEqual([
+      ["4:11", "slack.apiUrl", "must be a URL with a host, starting with http:// or https://; it is not a URL"],
+      ["5:28", "store.url", "must be a URL with a host, starting with redis:// or rediss://; the value of ${REDIS_URL} is not a URL"],
+    ]);
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  it("refuses a duration Node's timers cannot hold (they would fire after 1 ms)", () => {
+    const error = problems(`${header}shutdownTimeoutMs: 1e300\nqueue: { leaseMs: 2147483648 }\nbots: []\n`);
+    expect(error.problems.map((p) => [p.path, p.message])).toEqual([
+      ["shutdownTimeoutMs", "must be <= 2147483647"],
+      ["queue.leaseMs", "must be <= 2147483647"],
+    ]);
+  });
 });
+

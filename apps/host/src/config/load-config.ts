@@ -19,6 +19,11 @@ export interface LoadedConfig {
   fromEnv: Array<{ variable: string; where: string; value: string }>;
 }
 
+/** The variable a `${VAR}` at `pointer` came from, if it came from one. */
+function fromEnvAt(references: Array<{ name: string; path: string }>, pointer: string): string | undefined {
+  return references.find((r) => r.path === pointer)?.name;
+}
+
 /**
  * Reads bots.yaml: YAML syntax, `${VAR}` interpolation, the host schema and unique bot ids. Plugin
  * configs are checked later, by the loader, against each plugin's own schema. Throws a ConfigError
@@ -125,6 +130,27 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
         hint: `The headers are part of the request: give the whole request at least as long (the default headersTimeoutMs is ${HttpLimitDefaults.headersTimeoutMs}).`,
       });
     }
+  }
+
+  // The schema checks a URL's scheme only (a full URI pattern is slow to compile): whether it
+  // parses is checked here, so that no client library throws its own raw "Invalid URL" at start.
+  const urls: Array<{ pointer: string; value: unknown; schemes: string[]; example: string }> = [
+    { pointer: "/slack/apiUrl", value: (rest.slack as { apiUrl?: unknown } | undefined)?.apiUrl, schemes: ["http:", "https:"], example: "https://slack.com/api/" },
+    { pointer: "/store/url", value: (store as { type?: unknown; url?: unknown } | undefined)?.type === "redis" ? (store as { url?: unknown }).url : undefined, schemes: ["redis:", "rediss:"], example: "redis://127.0.0.1:6379" },
+  ];
+  for (const url of urls) {
+    if (typeof url.value !== "string" || unsetPaths.has(url.pointer) || problems.some((p) => p.path === readablePath(url.pointer))) continue;
+    const parsed = URL.canParse(url.value) ? new URL(url.value) : undefined;
+    if (parsed && url.schemes.includes(parsed.protocol) && parsed.hostname !== "") continue;
+    // Only a URL's shape is said: it may hold a password.
+    const shown = fromEnvAt(references, url.pointer) ? `the value of \${${fromEnvAt(references, url.pointer)}}` : "it";
+    problems.push({
+      code: ErrorCodes.CONFIG_INVALID,
+      where: source.where(url.pointer),
+      path: readablePath(url.pointer),
+      message: `must be a URL with a host, starting with ${url.schemes.map((p) => `${p}//`).join(" or ")}; ${shown} is ${parsed ? `a ${parsed.protocol} URL${parsed.hostname ? "" : " without a host"}` : "not a URL"}`,
+      hint: `For example ${url.example}.`,
+    });
   }
 
   const bots = Array.isArray(root.bots) ? (root.bots as Array<{ id?: unknown }>) : [];

@@ -14,7 +14,9 @@ import {
 import type { ConfigProblem } from "../config/config-error.js";
 import { readablePath } from "../config/config-source.js";
 import type { LoadedConfig } from "../config/load-config.js";
+import { fileURLToPath } from "node:url";
 import { PluginNotFound, resolvePlugin } from "./resolve-plugin.js";
+import { describeLoad, staleBuild, type StaleBuild } from "./stale-build.js";
 
 /**
  * Turns the config's `bots:` into bot specs: resolves and imports each plugin (once per package),
@@ -25,7 +27,7 @@ export async function loadPlugins(loaded: LoadedConfig, log: Logger): Promise<{ 
   const { config, source, dir } = loaded;
   const problems: ConfigProblem[] = [];
   const specs: BotSpec[] = [];
-  const cache = new Map<string, Promise<{ plugin: Plugin; packageName?: string; version?: string } | ConfigProblem>>();
+  const cache = new Map<string, Promise<ImportedPlugin | ConfigProblem>>();
 
   for (const [i, entry] of config.bots.entries()) {
     if (entry.enabled === false) continue;
@@ -42,12 +44,16 @@ export async function loadPlugins(loaded: LoadedConfig, log: Logger): Promise<{ 
     }
     const checked = validatePluginConfig(result.plugin, entry.config);
     if (!checked.ok) {
+      // A field the plugin "does not know" is often one its author just added to src/ without
+      // rebuilding: say which file was loaded, and whether it is older than the sources.
+      const hint = describeLoad(result.file, result.stale, result.packageDir, dir);
       for (const issue of checked.issues) {
         problems.push({
           code: ErrorCodes.PLUGIN_CONFIG_INVALID,
           where: source.where(`${at}/config${issue.path}`, issue.target),
           path: readablePath(`${at}/config${issue.path}`),
           message: `${issue.message} (bot "${entry.id}", plugin ${result.plugin.name})`,
+          hint,
         });
       }
       continue;
@@ -64,14 +70,19 @@ export async function loadPlugins(loaded: LoadedConfig, log: Logger): Promise<{ 
   return { specs, problems };
 }
 
+export interface ImportedPlugin {
+  plugin: Plugin;
+  packageName?: string;
+  version?: string;
+  /** The module imported, and the package it belongs to. */
+  file: string;
+  packageDir?: string;
+  /** Set when that module is older than a file of the package's src/ (edited, not rebuilt). */
+  stale?: StaleBuild;
+}
+
 /** Resolves, imports and checks one plugin; a ConfigProblem (located at `where`) when it cannot be used. */
-export async function importPlugin(
-  use: string,
-  dir: string,
-  where: string,
-  path: string,
-  log: Logger,
-): Promise<{ plugin: Plugin; packageName?: string; version?: string } | ConfigProblem> {
+export async function importPlugin(use: string, dir: string, where: string, path: string, log: Logger): Promise<ImportedPlugin | ConfigProblem> {
   let resolved;
   try {
     resolved = resolvePlugin(use, dir);
@@ -138,8 +149,14 @@ export async function importPlugin(
       "plugin brought a second copy of @botyard/core; compatible, but install core once (peer dependency)",
     );
   }
+  const file = fileURLToPath(resolved.url);
+  const stale = staleBuild(file, resolved.packageDir);
+  if (stale) log.warn({ plugin: plugin.name, loaded: stale.loaded, newerSource: stale.newerSource }, `plugin "${plugin.name}": ${describeLoad(file, stale, resolved.packageDir, dir)}`);
   return {
     plugin,
+    file,
+    ...(resolved.packageDir ? { packageDir: resolved.packageDir } : {}),
+    ...(stale ? { stale } : {}),
     ...(resolved.packageName ? { packageName: resolved.packageName } : {}),
     ...((plugin.version ?? resolved.packageVersion) ? { version: plugin.version ?? resolved.packageVersion } : {}),
   };

@@ -9,6 +9,8 @@ export interface ResolvedPlugin {
   /** package.json of the package it belongs to, when there is one. */
   packageName?: string;
   packageVersion?: string;
+  /** The directory of that package.json. */
+  packageDir?: string;
 }
 
 export class PluginNotFound extends Error {
@@ -77,7 +79,7 @@ function exportTarget(exports: unknown): string | undefined {
   return undefined;
 }
 
-function packageInfo(file: string): { packageName?: string; packageVersion?: string } {
+function packageInfo(file: string): { packageName?: string; packageVersion?: string; packageDir?: string } {
   let dir = dirname(file);
   for (;;) {
     const pkgFile = join(dir, "package.json");
@@ -85,7 +87,7 @@ function packageInfo(file: string): { packageName?: string; packageVersion?: str
       try {
         const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { name?: string; version?: string };
         // A package.json with only "type" (as in dist folders) is not the package's own.
-        if (pkg.name) return { packageName: pkg.name, ...(pkg.version ? { packageVersion: pkg.version } : {}) };
+        if (pkg.name) return { packageName: pkg.name, packageDir: dir, ...(pkg.version ? { packageVersion: pkg.version } : {}) };
       } catch {
         return {};
       }

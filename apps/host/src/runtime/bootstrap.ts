@@ -1,5 +1,6 @@
 import { Engine, ErrorCodes, type WebClient, type EngineObserver, type Logger, type StoreBackend } from "@botyard/core";
 import type { ConfigProblem } from "../config/config-error.js";
+import { readablePath } from "../config/config-source.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { loadPlugins } from "../loader/load-plugins.js";
 
@@ -39,14 +40,28 @@ export async function bootstrap(
     const i = indexOf.get(bot.id) ?? 0;
     const reason = bot.reason ?? "failed";
     const conflict = bot.code === ErrorCodes.TRIGGER_CONFLICT;
+    // A value the plugin passed on from its config (a timezone, a cron pattern): point at its line.
+    const at = bot.value === undefined ? undefined : pathOfValue(loaded.config.bots[i]?.config, bot.value);
+    const pointer = at === undefined ? `/bots/${i}` : `/bots/${i}/config${at}`;
     const problem: ConfigProblem = {
       code: conflict ? ErrorCodes.TRIGGER_CONFLICT : ErrorCodes.PLUGIN_SETUP_FAILED,
-      where: loaded.source.where(`/bots/${i}`),
-      path: `bots[${i}]`,
+      where: loaded.source.where(pointer),
+      path: readablePath(pointer),
       message: reason.split("\n")[0]!,
       ...(conflict ? { hint: "Slash commands and mention keywords are exclusive: give each bot its own." } : {}),
     };
     (conflict ? problems : setupFailures).push(problem);
   }
   return { engine, problems, setupFailures };
+}
+
+/** The JSON pointer (below the bot's `config:`) of the first string equal to `value`, if the file holds one. */
+function pathOfValue(config: unknown, value: string, at = ""): string | undefined {
+  if (config === value) return at;
+  if (!config || typeof config !== "object") return undefined;
+  for (const [key, child] of Object.entries(config)) {
+    const found = pathOfValue(child, value, `${at}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -58,6 +58,8 @@ export interface BotStatus {
   /** Why the bot failed, and the error code (`BOTYARD_ERR_*`) when it had one. */
   reason?: string;
   code?: string;
+  /** The config value the failure is about, when the error names one (an unknown timezone...): the host points at its line. */
+  value?: string;
   triggers: TriggerStatus[];
   lastRun?: string;
   lastError?: string;
@@ -70,6 +72,7 @@ interface BotEntry {
   state: BotState;
   reason?: string;
   code?: string;
+  value?: string;
   store: Store;
   /** The bot's `ctx.metrics`. */
   metrics: PluginMetrics;
@@ -352,6 +355,7 @@ export class Engine {
         state: entry.state,
         dryRun: (entry.spec.dryRun ?? false) || (this.options.dryRun ?? false),
         ...(entry.reason ? { reason: entry.reason } : {}),
+        ...(entry.value !== undefined ? { value: entry.value } : {}),
         ...(entry.code ? { code: entry.code } : {}),
         triggers,
         ...(entry.lastRun ? { lastRun: new Date(entry.lastRun).toISOString() } : {}),
@@ -495,6 +499,8 @@ export class Engine {
     entry.reason = (error as Error)?.message ?? String(error);
     const code = (error as { code?: unknown })?.code;
     if (typeof code === "string") entry.code = code;
+    const value = (error as { details?: { value?: unknown } })?.details?.value;
+    if (typeof value === "string") entry.value = value;
     this.log.error({ err: error, bot: entry.id, code: (error as { code?: string }).code }, `bot "${entry.id}" failed: ${entry.reason}`);
     this.emit((o) => o.botState?.(entry.id, "failed", entry.reason));
   }

@@ -57,7 +57,8 @@ export function prepareBot(spec: BotSpec, deps: { logger: Logger; container: Con
     throw new BotyardError(ErrorCodes.PLUGIN_SETUP_FAILED, `Bot "${spec.id}" (${spec.plugin.name}) failed in setup: ${(cause as Error)?.message ?? String(cause)}`, {
       cause,
       hint: "Fix the plugin or its config; the other bots keep running.",
-      details: { bot: spec.id },
+      // The config value a trigger refused (a timezone, a cron pattern), for the host to locate.
+      details: { bot: spec.id, ...(typeof (cause as { details?: { value?: unknown } })?.details?.value === "string" ? { value: (cause as { details: { value: string } }).details.value } : {}) },
     });
   }
   if (result && typeof (result as Promise<unknown>).then === "function") {

@@ -198,6 +198,9 @@ export class ScheduleTrigger implements Trigger {
 }
 
 function validate(when: string | Date, timezone: string | undefined): void {
+  // croner accepts any timezone when built and throws a raw TypeError at the first next-run
+  // computation (in `botyard validate`, `list`, at start): check it here, where it can be named.
+  if (timezone !== undefined) checkTimezone(timezone, when);
   try {
     if (when instanceof Date) {
       if (Number.isNaN(when.getTime())) throw new Error("the date is invalid");
@@ -208,6 +211,51 @@ function validate(when: string | Date, timezone: string | undefined): void {
     throw new BotyardError(ErrorCodes.TRIGGER_INVALID, `Invalid schedule ${JSON.stringify(String(when))}: ${(cause as Error).message}`, {
       hint: 'Use a cron pattern with 5 or 6 fields ("0 10 * * 1-5", "*/30 * * * * *") and an IANA timezone ("Europe/Paris").',
       cause,
+      details: { value: String(when) },
     });
   }
+}
+
+function checkTimezone(timezone: string, when: string | Date): void {
+  try {
+    if (typeof timezone === "string" && timezone !== "") {
+      new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+      return;
+    }
+  } catch {
+    // Reported below.
+  }
+  const near = nearestTimezone(String(timezone));
+  throw new BotyardError(ErrorCodes.TRIGGER_INVALID, `Invalid timezone ${JSON.stringify(timezone)} for schedule ${JSON.stringify(String(when))}: not an IANA timezone${near ? ` (did you mean "${near}"?)` : ""}`, {
+    hint: 'Use an IANA timezone name such as "Europe/Paris", "America/New_York" or "UTC".',
+    details: { value: String(timezone) },
+  });
+}
+
+/** The known timezone closest to a misspelt one (at most 2 edits, case aside), if any. */
+function nearestTimezone(given: string): string | undefined {
+  const wanted = given.toLowerCase();
+  let best: { name: string; distance: number } | undefined;
+  for (const name of Intl.supportedValuesOf("timeZone")) {
+    const distance = editDistance(wanted, name.toLowerCase(), 2);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance, giving up (returning `max + 1`) once it is sure to exceed `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      rowMin = Math.min(rowMin, current[j]!);
+    }
+    if (rowMin > max) return max + 1;
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -112,7 +112,81 @@ describe("createTestBot runs every trigger kind against the emulator", () => {
     expect(t.metric("backlog")).toBeUndefined();
   });
 
+  it("refuses a misspelt timezone with the coded error botyard validate gives, naming the value", async () => {
+    const daily = definePlugin({
+      name: "daily",
+      core: "^1.0.0",
+      config: Type.Object({ timezone: Type.String() }),
+      setup(bot, config) {
+        bot.schedule("0 10 * * 1-5", { timezone: config.timezone }, async () => {});
+      },
+    });
+    const refused = createTestBot(daily, { timezone: "Europe/Pariss" });
+    await expect(refused).rejects.toMatchObject({ name: "BotyardError", code: ErrorCodes.PLUGIN_SETUP_FAILED, details: { value: "Europe/Pariss" } });
+    await expect(refused).rejects.toThrow('Invalid timezone "Europe/Pariss" for schedule "0 10 * * 1-5": not an IANA timezone (did you mean "Europe/Paris"?)');
+  });
+
   it("refuses a bot whose config does not match its plugin's schema", async () => {
     await expect(createTestBot(everything, { chanel: CHANNEL })).rejects.toMatchObject({ code: ErrorCodes.PLUGIN_CONFIG_INVALID });
   });
 });
+
+describe("createTestBot behaves like the host", () => {
+  const hooks = definePlugin({
+    name: "hooks",
+    core: "^1.0.0",
+    config: Type.Object({}),
+    setup(bot) {
+      bot.webhook("/secret", async (ctx) => {
+        if (ctx.event.headers["x-standup-secret"] !== "s3cret") return { status: 401, body: { ok: false } };
+        return { status: 200, body: { ok: true, team: ctx.event.query.team } };
+      });
+    },
+  });
+
+  it("hands a webhook handler lowercased header names, as Node's HTTP server does", async () => {
+    t = await createTestBot(hooks, {});
+    expect(await t.webhook("/secret", {}, { headers: { "X-Standup-Secret": "s3cret" }, query: { team: "web" } })).toEqual({ status: 200, body: { ok: true, team: "web" } });
+    expect((await t.webhook("/secret", {}, { headers: { "X-Standup-Secret": "wrong" } })).status).toBe(401);
+  });
+
+  it("runs the handlers of events sent without waiting concurrently, as the host does; settle() waits for them all", async () => {
+    // "first" cannot finish until "second" has started: sent one after the other with waiting,
+    // the first send would never resolve.
+    let secondStarted!: () => void;
+    const started = new Promise<void>((resolve) => (secondStarted = resolve));
+    const order: string[] = [];
+    const overlapping = definePlugin({
+      name: "overlapping",
+      core: "^1.0.0",
+      config: Type.Object({ channel: Type.String() }),
+      setup(bot) {
+        bot.message("first", async (ctx) => {
+          await started;
+          order.push("first done");
+          await ctx.say("first answered");
+        });
+        bot.message("second", async (ctx) => {
+          secondStarted();
+          order.push("second done");
+          await ctx.say("second answered");
+        });
+      },
+    });
+    t = await createTestBot(overlapping, { channel: CHANNEL });
+    await t.send("first", { wait: false });
+    await t.send("second", { wait: false });
+    await t.settle();
+    expect(order).toEqual(["second done", "first done"]);
+    expect(t.slack.messages(CHANNEL).filter((m) => m.user === t.slack.botUserId).map((m) => m.text).sort()).toEqual(["first answered", "second answered"]);
+  });
+
+  it("mentions the bot the way Slack writes a mention, in a thread and as another person", async () => {
+    t = await createTestBot(everything, { channel: CHANNEL });
+    const bob = t.slack.addUser({ id: "U0BOB", name: "bob" }).id;
+    const question = await t.send("can someone deploy?");
+    await t.mention("deploy web", { user: bob, thread_ts: question.ts });
+    expect(t.slack.replies(CHANNEL, question.ts).map((m) => m.text)).toEqual([`<@${t.slack.botUserId}> deploy web`, `deploying web for <@${bob}>`]);
+  });
+});
+

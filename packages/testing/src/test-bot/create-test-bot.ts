@@ -1,6 +1,8 @@
 import { Writable } from "node:stream";
 import {
+  BotyardError,
   Engine,
+  ErrorCodes,
   MemoryStore,
   SocketModeReceiver,
   createLogger,
@@ -8,6 +10,7 @@ import {
   namespaced,
   type ActionRecord,
   type BotStatus,
+  type ErrorCode,
   type MetricSample,
   type Plugin,
   type Store,
@@ -40,9 +43,30 @@ export interface TestBotOptions {
 }
 
 export interface SendOptions {
+  /** Channel id (default `t.channel`). */
   channel?: string;
+  /** Who posts (default `t.user`); add people with `t.slack.addUser({ id, name })`. */
   user?: string;
+  /** Reply in the thread of this message's `ts`. */
   thread_ts?: string;
+  /**
+   * `false`: resolve once Slack has delivered the event, without waiting for the bot, as the host
+   * sees several people typing at once: its handlers run concurrently with the next events'. Then
+   * `await t.settle()`. Default `true`: resolve once the bot has handled it.
+   */
+  wait?: boolean;
+}
+
+export interface WebhookOptions {
+  /** Request headers; names are lowercased, as the host (Node's HTTP server) hands them to a handler. */
+  headers?: Record<string, string>;
+  /** Query parameters (`ctx.event.query`). */
+  query?: Record<string, string | string[]>;
+  /**
+   * The text `body` was read from (default `body` as JSON), as it is when the host reads a request:
+   * a durable delivery claimed back from the store has its body read again from it.
+   */
+  rawBody?: string;
 }
 
 /**
@@ -103,25 +127,23 @@ export class TestBot {
   }
 
   /**
-   * POSTs a body to the bot's webhook at `path` and waits for the run (and for queued durable work).
-   * `options.rawBody` (by default `body` as JSON) must be the text `body` was read from, as it is
-   * when the host reads a request: a durable delivery claimed back from the store has its body
-   * read again from it.
+   * POSTs a body to the bot's webhook at `path` and waits for the run (and for queued durable work);
+   * resolves with the answer the host would send (`{ status, body }`).
    */
-  async webhook(path: string, body: unknown, options: { headers?: Record<string, string>; rawBody?: string } = {}): Promise<WebhookResponse> {
+  async webhook(path: string, body: unknown, options: WebhookOptions = {}): Promise<WebhookResponse> {
     const rawBody = options.rawBody ?? (body === undefined ? "" : JSON.stringify(body));
-    const response = await this.engine.handleWebhook(this.id, path, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...options.headers },
-      query: {},
-      rawBody,
-      body,
-    });
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    // Node lowercases header names: a handler reading `X-Secret` would pass here and fail in the host.
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+    const response = await this.engine.handleWebhook(this.id, path, { method: "POST", headers, query: options.query ?? {}, rawBody, body });
     await this.settle();
     return response;
   }
 
-  /** A person posts `text` (over Socket Mode, as Slack delivers it); resolves once the bot has handled it. */
+  /**
+   * A person posts `text` (over Socket Mode, as Slack delivers it); resolves once the bot has
+   * handled it, or at once with `{ wait: false }` (see `SendOptions.wait`).
+   */
   async send(text: string, options: SendOptions = {}): Promise<PostedMessage> {
     const posted = await this.slack.sendMessage({
       channel: options.channel ?? this.channel,
@@ -129,8 +151,13 @@ export class TestBot {
       text,
       ...(options.thread_ts ? { thread_ts: options.thread_ts } : {}),
     });
-    await this.settle(posted.events.map((e) => e.eventId));
+    if (options.wait !== false) await this.settle(posted.events.map((e) => e.eventId));
     return posted;
+  }
+
+  /** A person mentions the bot: `t.mention("deploy web")` posts `<@bot> deploy web`, as Slack writes a mention. */
+  mention(text: string, options: SendOptions = {}): Promise<PostedMessage> {
+    return this.send(`<@${this.slack.botUserId}> ${text}`, options);
   }
 
   /** A person runs a slash command; resolves once the bot has handled it. */
@@ -141,11 +168,15 @@ export class TestBot {
   }
 
   /**
-   * Waits until every event delivered so far is acked and every run it caused has finished,
-   * durable work included (queued deliveries, and retries waiting out their backoff).
+   * Waits until every event delivered so far is acked (or only those of `eventIds`) and every run
+   * it caused has finished, durable work included (queued deliveries, and retries waiting out
+   * their backoff).
    */
   async settle(eventIds?: string[], timeoutMs = 10_000): Promise<void> {
-    for (const id of eventIds ?? []) await this.slack.waitForAck(id);
+    if (eventIds) for (const id of eventIds) await this.slack.waitForAck(id, timeoutMs);
+    // An envelope on its way has not reached the engine yet: drain alone would miss it. (One queued
+    // while no connection is open waits for a reconnect, which a test may never make.)
+    else await this.slack.waitFor(() => !this.slack.envelopes.some((e) => e.state === "sent"), timeoutMs);
     await this.engine.drain(timeoutMs);
   }
 
@@ -208,7 +239,10 @@ export async function createTestBot(plugin: Plugin, config: unknown, options: Te
   const [status] = engine.load([{ id, plugin, config, ...(options.dryRun ? { dryRun: true } : {}) }]);
   if (status?.state === "failed") {
     await bot.close();
-    throw Object.assign(new Error(status.reason ?? `bot ${id} failed to load`), { code: status.code });
+    // The error `botyard validate` reports for the same config, with its code (not a raw library error).
+    throw new BotyardError((status.code as ErrorCode | undefined) ?? ErrorCodes.PLUGIN_SETUP_FAILED, status.reason ?? `bot ${id} failed to load`, {
+      details: { bot: id, ...(status.value !== undefined ? { value: status.value } : {}) },
+    });
   }
   engine.setIdentity({ userId: slack.botUserId, botId: slack.botId });
   await engine.start();

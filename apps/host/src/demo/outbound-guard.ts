@@ -12,7 +12,7 @@ export function guardOutbound(onRefused: (host: string, port: string) => void): 
   // undici (fetch) all end in Socket#connect, with the host still a name (looked up later).
   const guarded = function (this: net.Socket, ...args: unknown[]): net.Socket {
     const options = connectOptions(args);
-    if (options && options.path === undefined && !isLoopback(options.host)) {
+    if (options && (options.path === undefined || options.path === null) && !isLoopback(options.host)) {
       const host = String(options.host);
       const port = String(options.port ?? "");
       onRefused(host, port);

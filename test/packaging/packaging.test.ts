@@ -97,7 +97,7 @@ describe("packages installed from their tarballs, outside the workspace", () => 
     mkdirSync(app, { recursive: true });
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "my-bots", private: true, type: "module" }));
     // One npm install of every tarball: npm resolves the peer dependency on core to the one copy.
-    sh("npm", ["install", "--no-audit", "--no-fund", ...["@botyard/core", "@botyard/testing", "@botyard/host", "@botyard/plugin-oncall"].map(tarballOf)], app);
+    sh("npm", ["install", "--no-audit", "--no-fund", ...["@botyard/core", "@botyard/testing", "@botyard/host", "@botyard/plugin-oncall"].map((name) => tarballOf(name))], app);
 
     slack = await SlackEmulator.start();
     slack.createChannel("sre", { id: "C0SRE" });
@@ -194,7 +194,7 @@ describe("packages installed from their tarballs, outside the workspace", () => 
     };
     play("install.sh");
     expect(cwd).toBe(join(reader, "my-bots"));
-    const made = play("plugin.sh");
+    const made = play("plugin.sh").replace(/\u001b\[[0-9;]*m/g, "");
     // What the scaffold printed is what the doc runs next.
     const printed = made.split("\n").filter((l) => l.startsWith("  npm ")).map((l) => l.trim());
     expect(printed).toEqual(doc["plugin.sh"]!.split("\n").filter((l) => l.startsWith("npm ")));

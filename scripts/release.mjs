@@ -2,9 +2,11 @@
 // `pnpm release`: packs every published package into .release/ (what `npm publish` would upload,
 // with workspace: ranges replaced by real versions; `--out <dir>` packs elsewhere). `pnpm release
 // --publish` publishes the versions changesets produced (`pnpm changeset version` first) to npm.
+// `pnpm pack-all` is the same packing into dist-tarballs/: how a user installs Botyard from a clone
+// until the packages are on npm (docs/getting-started.md).
 import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 
@@ -32,3 +34,6 @@ await Promise.all(
   }),
 );
 console.log(`tarballs in ${out}`);
+// The packages depend on one another at their published versions, which npm cannot find on the
+// registry yet: installed in one command, each finds the others among the tarballs.
+console.log(`install them together, e.g. in your project: npm install ${relative(process.cwd(), out) || "."}/*.tgz`);

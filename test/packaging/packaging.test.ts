@@ -1,17 +1,20 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PagerDutyEmulator, SlackEmulator } from "@botyard/testing";
+import { snippetsOf } from "../../tools/docs/src/snippets.js";
 
 // Botyard as users get it: tarballs packed with pnpm, installed with one `npm install` into an
 // empty directory outside the workspace (no workspace links), a plugin named by package name in
 // bots.yaml, and a third-party plugin scaffolded, tested and loaded from beside the config.
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "botyard-packaging-"));
-const tarballs = join(work, "tarballs");
+// Where docs/getting-started.md has the reader's clone make them (`pnpm pack-all`), beside the project.
+const tarballs = join(work, "botyard", "dist-tarballs");
+const pluginTarballs = join(work, "plugin-tarballs");
 const app = join(work, "app");
 
 function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
@@ -52,7 +55,7 @@ async function startPrebuiltMirror(): Promise<() => void> {
   return () => server.kill();
 }
 
-const tarballOf = (name: string) => join(tarballs, readdirSync(tarballs).find((f) => f.startsWith(name.replace("@", "").replace("/", "-") + "-"))!);
+const tarballOf = (name: string, dir = tarballs) => join(dir, readdirSync(dir).find((f) => f.startsWith(name.replace("@", "").replace("/", "-") + "-"))!);
 
 /** Runs `botyard start` in `dir` until `until` resolves, then SIGTERM; resolves with the exit code and output. */
 async function runHost(dir: string, env: NodeJS.ProcessEnv, until: () => Promise<void>): Promise<{ code: number | null; output: string }> {
@@ -86,12 +89,15 @@ describe("packages installed from their tarballs, outside the workspace", () => 
 
   beforeAll(async () => {
     stopMirror = await startPrebuiltMirror();
-    // The tarballs `pnpm release` makes (release.test.ts checks what they hold).
+    // The tarballs `pnpm pack-all` makes, minus its build (the test command builds first);
+    // release.test.ts checks what they hold.
+    const packAll = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["pack-all"];
+    expect(packAll).toBe("pnpm build && node scripts/release.mjs --out dist-tarballs");
     sh(process.execPath, [join(REPO, "scripts/release.mjs"), "--out", tarballs], REPO);
     mkdirSync(app, { recursive: true });
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "my-bots", private: true, type: "module" }));
     // One npm install of every tarball: npm resolves the peer dependency on core to the one copy.
-    sh("npm", ["install", "--no-audit", "--no-fund", ...["@botyard/core", "@botyard/testing", "@botyard/host", "@botyard/plugin-oncall"].map(tarballOf)], app);
+    sh("npm", ["install", "--no-audit", "--no-fund", ...["@botyard/core", "@botyard/testing", "@botyard/host", "@botyard/plugin-oncall"].map((name) => tarballOf(name))], app);
 
     slack = await SlackEmulator.start();
     slack.createChannel("sre", { id: "C0SRE" });
@@ -135,24 +141,27 @@ describe("packages installed from their tarballs, outside the workspace", () => 
   }, 60_000);
 
   it("scaffolds a third-party plugin whose own test passes against the tarballs, and loads it from beside bots.yaml", async () => {
-    sh(process.execPath, ["node_modules/@botyard/host/dist/cli.js", "new", "plugin", "standup", "--out", join(work, "botyard-plugin-standup")], app);
+    const made = sh(process.execPath, ["node_modules/@botyard/host/dist/cli.js", "new", "plugin", "standup", "--out", join(work, "botyard-plugin-standup")], app);
     const plugin = join(work, "botyard-plugin-standup");
-    // The scaffold's dev dependencies point at the registry; here they come from the tarballs.
+    // Outside the project, the scaffold says how to install and test it on its own.
+    expect(made).toContain(`  cd ${plugin}\n  npm install\n  npm test\n`);
+    // The project installed the host from tarballs, which the registry does not have: the
+    // scaffold's dev dependencies are the same tarballs, so its own `npm install` works.
     const pkg = JSON.parse(readFileSync(join(plugin, "package.json"), "utf8"));
-    pkg.devDependencies["@botyard/core"] = `file:${tarballOf("@botyard/core")}`;
-    pkg.devDependencies["@botyard/testing"] = `file:${tarballOf("@botyard/testing")}`;
-    writeFileSync(join(plugin, "package.json"), JSON.stringify(pkg, null, 2));
+    expect(pkg.devDependencies["@botyard/core"]).toBe(`file:../botyard/dist-tarballs/${basename(tarballOf("@botyard/core"))}`);
+    expect(pkg.devDependencies["@botyard/testing"]).toBe(`file:../botyard/dist-tarballs/${basename(tarballOf("@botyard/testing"))}`);
     sh("npm", ["install", "--no-audit", "--no-fund"], plugin);
     const ownTest = sh("npm", ["test"], plugin);
-    expect(ownTest).toMatch(/2 passed/);
+    expect(ownTest).toMatch(/4 passed/);
     // The scaffold's suite runs in conformance mode: the emulator checked what the plugin sent.
     expect(ownTest).toMatch(/slack\s+validated: [1-9]\d* requests, [1-9]\d* responses.*violations: 0/);
     expect(existsSync(join(plugin, ".botyard/conformance/last-run.json"))).toBe(true);
     sh("npm", ["run", "build"], plugin);
-    sh("npm", ["pack", "--pack-destination", tarballs], plugin);
+    mkdirSync(pluginTarballs, { recursive: true });
+    sh("npm", ["pack", "--pack-destination", pluginTarballs], plugin);
 
     // Installed beside bots.yaml only: the host does not depend on it.
-    sh("npm", ["install", "--no-audit", "--no-fund", tarballOf("botyard-plugin-standup")], app);
+    sh("npm", ["install", "--no-audit", "--no-fund", tarballOf("botyard-plugin-standup", pluginTarballs)], app);
     const hostDeps = JSON.parse(readFileSync(join(app, "node_modules/@botyard/host/package.json"), "utf8")).dependencies;
     expect(Object.keys(hostDeps)).not.toContain("botyard-plugin-standup");
     writeFileSync(join(app, "bots.yaml"), `${slackSection()}bots:\n${oncallBot()}  - id: standup\n    use: botyard-plugin-standup\n    config: { channel: C0SRE }\n`);
@@ -164,40 +173,74 @@ describe("packages installed from their tarballs, outside the workspace", () => 
     expect(run.code, run.output).toBe(0);
   }, 240_000);
 
-  it("follows getting started: the scaffolded plugin is a workspace of the project, so the host and the plugin share one core", async () => {
-    // The steps as docs/getting-started.md gives them (`npm install @botyard/host` was the tarballs above).
-    const doc = readFileSync(join(REPO, "docs/getting-started.md"), "utf8");
-    const steps = ["npx botyard new plugin standup", "npm pkg set 'workspaces[0]=botyard-plugin-standup'", "npm install", "npm run build --workspace botyard-plugin-standup"];
-    for (const step of steps) expect(doc).toContain(`\n${step}`);
-    expect(doc).toContain("use: ./botyard-plugin-standup");
-    sh("npm", ["uninstall", "--no-audit", "--no-fund", "botyard-plugin-standup"], app); // the packed one, from the test above
-    const plugin = join(app, "botyard-plugin-standup");
-    const bots = `${slackSection()}bots:\n  - id: standup\n    use: ./botyard-plugin-standup\n    config: { channel: C0SRE }\n`;
-    writeFileSync(join(app, "bots.yaml"), bots);
-    const standupAnswers = async () => {
-      const answer = await slack.slashCommand({ command: "/standup", user: "U0ALICE", channel: "C0SRE" });
-      await slack.waitFor(() => slack.responses(answer.responseUrlId).some((r) => r.body.text === "I have posted 0 reminders in <#C0SRE>."), 10_000);
+  it("follows docs/getting-started.md verbatim, from the tarballs to the demo: install, scaffold, test, validate, run", async () => {
+    // The doc's commands, block by block (the `<!-- snippet: name -->` above each), run by bash in a
+    // fresh folder beside the "clone" (whose dist-tarballs/ the beforeAll made as `pack-all` does).
+    const doc = Object.fromEntries(snippetsOf(join(REPO, "docs/getting-started.md")).filter((b) => b.name).map((b) => [b.name!, b.code]));
+    expect(doc["clone.sh"]).toContain("npx -y pnpm@12.4.2 pack-all");
+    const reader = join(work, "reader");
+    mkdirSync(reader);
+    symlinkSync(join(work, "botyard"), join(reader, "botyard"));
+    // Plays one block where the previous one left off (its working directory and exports).
+    let cwd = reader;
+    let exported = "";
+    const play = (name: string) => {
+      const code = doc[name];
+      expect(code, `docs/getting-started.md has a block named ${name}`).toBeDefined();
+      const out = sh("bash", ["-ec", `${exported}\n${code}\necho "@@cwd=$PWD"\nexport -p | grep -E 'SLACK_' || true`], cwd);
+      cwd = /@@cwd=(.*)/.exec(out)![1]!;
+      exported = out.split("\n").filter((l) => /^declare -x SLACK_/.test(l)).map((l) => l.replace(/^declare -x /, "export ")).join("\n") || exported;
+      return out;
     };
+    play("install.sh");
+    expect(cwd).toBe(join(reader, "my-bots"));
+    const made = play("plugin.sh").replace(/\u001b\[[0-9;]*m/g, "");
+    // What the scaffold printed is what the doc runs next.
+    const printed = made.split("\n").filter((l) => l.startsWith("  npm ")).map((l) => l.trim());
+    expect(printed).toEqual(doc["plugin.sh"]!.split("\n").filter((l) => l.startsWith("npm ")));
+    expect(made).toMatch(/Tests +4 passed/);
+    writeFileSync(join(cwd, "bots.yaml"), doc["bots.yaml"]!);
+    const checked = play("check.sh");
+    expect(checked).toContain("is valid: 1 bot (standup: standup)");
+    expect(JSON.parse(readFileSync(join(cwd, "bots.schema.json"), "utf8"))).toHaveProperty("properties.bots");
+    const cores = sh("npm", ["ls", "@botyard/core", "--all", "--parseable"], cwd).trim().split("\n").filter(Boolean);
+    expect(new Set(cores)).toEqual(new Set([join(cwd, "node_modules/@botyard/core")]));
 
-    sh(process.execPath, ["node_modules/@botyard/host/dist/cli.js", "new", "plugin", "standup"], app);
-    const pkg = JSON.parse(readFileSync(join(plugin, "package.json"), "utf8"));
-    // As in the test above: the registry has no @botyard packages here, the tarballs stand in.
-    pkg.devDependencies["@botyard/core"] = `file:${tarballOf("@botyard/core")}`;
-    pkg.devDependencies["@botyard/testing"] = `file:${tarballOf("@botyard/testing")}`;
-    writeFileSync(join(plugin, "package.json"), JSON.stringify(pkg, null, 2));
-
-    sh("npm", ["pkg", "set", "workspaces[0]=botyard-plugin-standup"], app);
-    sh("npm", ["install", "--no-audit", "--no-fund"], app);
-    sh("npm", ["run", "build", "--workspace", "botyard-plugin-standup"], app);
-    expect(sh("npm", ["test", "--workspace", "botyard-plugin-standup"], app)).toMatch(/2 passed/);
-    const cores = sh("npm", ["ls", "@botyard/core", "--all", "--parseable"], app).trim().split("\n").filter(Boolean);
-    expect(new Set(cores)).toEqual(new Set([join(app, "node_modules/@botyard/core")]));
-    const oneCore = await runHost(app, env(), standupAnswers);
-    expect(oneCore.code, oneCore.output).toBe(0);
-    // The warning a plugin folder with its own node_modules/@botyard/core would have caused
-    // (what the guide used to lead to: `npm install` inside the plugin, then load it by path).
-    const warning = "plugin brought a second copy of @botyard/core";
-    expect(readFileSync(join(app, "node_modules/@botyard/host/dist/loader/load-plugins.js"), "utf8")).toContain(warning);
-    expect(oneCore.output).not.toContain(warning);
+    // `npx botyard demo` in a terminal (util-linux `script` gives it one), typing what the doc types.
+    expect(doc["demo.sh"]!.trim()).toBe("npx botyard demo");
+    const child = spawn("script", ["-qfec", "npx botyard demo", "/dev/null"], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: "dumb" }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const screen = () => out.replace(/\u001b\[[0-9;]*m/g, "").replace(/\r/g, "");
+    const until = async (pattern: RegExp) => {
+      const started = Date.now();
+      while (!pattern.test(screen())) {
+        if (Date.now() - started > 20_000) throw new Error(`no ${pattern}:\n${screen()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      // The transcript the doc shows, line by line: typed lines typed, printed lines awaited.
+      const block = /```\n(— Botyard demo:[\s\S]*?)\n```/.exec(readFileSync(join(REPO, "docs/getting-started.md"), "utf8"));
+      expect(block, "the doc's demo transcript").not.toBeNull();
+      for (const line of block![1]!.split("\n")) {
+        if (line.startsWith("— ") || line.startsWith("#")) {
+          // Ports and paths vary; spacing is the transcript's padding.
+          const pattern = line
+            .split(/(127\.0\.0\.1:\d+|logs in .*$| +)/)
+            .map((part, k) => (k % 2 === 0 ? part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : part.startsWith("127") ? "127\\.0\\.0\\.1:\\d+" : part.startsWith("logs") ? "logs in .*" : " +"))
+            .join("");
+          await until(new RegExp(`^${pattern}$`, "m"));
+        } else {
+          child.stdin.write(`${line}\n`);
+        }
+      }
+      child.stdin.write("\u0004"); // Ctrl-D
+      expect(await exited, screen()).toBe(0);
+    } finally {
+      child.kill();
+    }
+    expect(screen()).not.toMatch(/refused|error|warning/);
   }, 240_000);
 });

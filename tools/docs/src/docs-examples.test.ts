@@ -116,7 +116,8 @@ describe("YAML examples in the docs", () => {
       for (const [, name] of body.matchAll(/\$\{(\w+)\}/g)) env[name!] = name === "SLACK_APP_TOKEN" ? "xapp-1-doc" : name === "SLACK_BOT_TOKEN" ? "xoxb-doc" : name!.startsWith("REDIS") ? "redis://127.0.0.1:6379" : name!.endsWith("URL") ? "http://127.0.0.1:9/api/" : `doc-${name}`;
       // A plugin the doc has the reader make (`./botyard-plugin-x` after `botyard new plugin x`):
       // made here the same way, so that it validates for real.
-      for (const [, name] of body.matchAll(/use:\s*"?\.\/botyard-plugin-([a-z][a-z0-9-]*)/g)) {
+      // Once each: several bots may use the same plugin.
+      for (const name of new Set([...body.matchAll(/use:\s*"?\.\/botyard-plugin-([a-z][a-z0-9-]*)/g)].map((m) => m[1]))) {
         const made = all.some((b) => b.file === s.file && b.lang === "sh" && new RegExp(`botyard new plugin ${name}(\\s|$)`, "m").test(b.code));
         expect(made, `${where(s)} uses ./botyard-plugin-${name}, which the doc never makes with \`botyard new plugin ${name}\``).toBe(true);
         await scaffoldPlugin(name!, join(dir, `botyard-plugin-${name}`), true);
@@ -226,6 +227,13 @@ class Session {
       this.cwd = this.path(args[0]!);
       return;
     }
+    if (program === "git" && args[0] === "clone") {
+      // A clone of this repository: its scripts are the root package.json's.
+      const url = args.find((a, i) => i > 0 && !a.startsWith("-"));
+      expect(url, "git clone <url>").toMatch(/^https:\/\/github\.com\/botyard\/botyard(\.git)?$/);
+      this.dirs.set(this.path(args[2] ?? "botyard"), { scripts: root.scripts });
+      return;
+    }
     if (program === "export") {
       expect(args.every((a) => /^[A-Z_][A-Z0-9_]*=\S*$/.test(a)), "export NAME=value ...").toBe(true);
       return;
@@ -246,6 +254,8 @@ class Session {
     }
     expect(dir?.scripts === root.scripts, "pnpm runs in a clone of this repository").toBe(true);
     expect(Object.keys(root.scripts), `pnpm ${args.join(" ")}`).toContain(args[0]);
+    // What `pnpm pack-all` leaves behind: the tarballs `npm install <clone>/dist-tarballs/*.tgz` installs.
+    if (args[0] === "pack-all") this.dirs.set(this.path("dist-tarballs"), null);
   }
 
   private async botyard(args: string[]): Promise<void> {
@@ -275,7 +285,8 @@ class Session {
       const specs = rest.filter((a) => !a.startsWith("-"));
       if (specs.length === 0) expect(here, "npm install needs a package.json here").toBeTruthy();
       for (const spec of specs) {
-        if (spec.startsWith(".") || spec.startsWith("/")) expect(this.dirs.get(this.path(spec)), `${spec}: a package folder made earlier`).toBeTruthy();
+        if (spec.endsWith("/*.tgz")) expect(this.dirs.has(this.path(spec.slice(0, -"/*.tgz".length))), `${spec}: tarballs \`pnpm pack-all\` made earlier`).toBe(true);
+        else if (spec.startsWith(".") || spec.startsWith("/")) expect(this.dirs.get(this.path(spec)), `${spec}: a package folder made earlier`).toBeTruthy();
         else if (!spec.startsWith("@acme/")) expect([...published], `npm install ${spec}`).toContain(spec.replace(/(.)@.*$/, "$1"));
       }
       return;
@@ -339,6 +350,8 @@ describe("shell examples in the docs", () => {
     expect(await refused("mkdir app && cd app && npm init -y && npx botyard new plugin standup && (cd botyard-plugin-standup && npm run lint)")).toMatch(/npm run lint/);
     expect(await refused("cd botyard-plugin-standup")).toMatch(/no directory/);
     expect(await refused("docker compose up")).toMatch(/no rule for "docker"/);
+    expect(await refused("mkdir app && cd app && npm init -y && npm install ../botyard/dist-tarballs/*.tgz")).toMatch(/tarballs `pnpm pack-all` made earlier/);
+    expect(await refused("git clone https://github.com/botyard/botyard.git && cd botyard && npx -y pnpm@12.4.2 packall")).toMatch(/pnpm packall/);
     expect(await refused("npx botyard new plugin standup && npm pkg set 'workspaces[0]=botyard-plugin-standup' && npm install")).toMatch(/npm pkg set needs a package.json here/);
   });
 });

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT, botyard } from "../test-support/temp-project.js";
+import { HELLO_PLUGIN_DIR, REPO_ROOT, botyard } from "../test-support/temp-project.js";
 
 const DEMO = join(REPO_ROOT, "examples/demo");
 const CLI = join(REPO_ROOT, "apps/host/dist/cli.js");
@@ -106,4 +107,73 @@ describe("botyard demo", () => {
       child.kill();
     }
   }, 30_000);
+});
+
+/** `botyard demo --interactive` in a fresh folder with `bots`, the lines piped in; resolves with its exit code and screen. */
+async function pipedDemo(bots: string, lines: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; screen: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "botyard-demo-test-"));
+  try {
+    writeFileSync(join(dir, "bots.yaml"), bots);
+    const child = spawn(process.execPath, [CLI, "demo", "--interactive"], { cwd: dir, env: { PATH: process.env.PATH, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    let screen = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (screen += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (screen += c));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    // One line at a time once the demo is ready for them, as a person types.
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(screen)) {
+        if (child.exitCode !== null) throw new Error(`the demo exited before ${pattern}:\n${screen}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await until(/Type a message for/);
+    for (const line of lines) child.stdin.write(`${line}\n`);
+    child.stdin.end();
+    const code = await exited;
+    return { code, screen };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("botyard demo on your own bots.yaml", () => {
+  it("talks to its emulator whatever slack: says, creates the bots' channels, and takes mentions, thread replies, /fire and /help", async () => {
+    // A real Slack URL and real-looking tokens: none of them may be used.
+    const bots = `slack:\n  appToken: \${SLACK_APP_TOKEN}\n  botToken: \${SLACK_BOT_TOKEN}\n  apiUrl: https://slack.com/api/\nhttp: { port: 0 }\nbots:\n  - id: hello\n    use: ${HELLO_PLUGIN_DIR}\n    config: { channel: C0HELLOS1, heartbeat: "0 0 0 1 1 *" }\n`;
+    const { code, screen } = await pipedDemo(
+      bots,
+      ["/help", "hello from a pipe", "@botyard are you there?", "^ in the thread", "/thread me too", "/fire hello", "/fire nobody", "/hello typed"],
+      { SLACK_APP_TOKEN: "xapp-1-not-for-the-demo", SLACK_BOT_TOKEN: "xoxb-not-for-the-demo" },
+    );
+    expect(code, screen).toBe(0);
+    const lines = screen.split("\n");
+    const at = (pattern: RegExp) => {
+      const i = lines.findIndex((l) => pattern.test(l));
+      expect(i, `${pattern} in:\n${screen}`).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    // The channel the bot names exists, and the terminal talks in it.
+    at(/^— Type a message for #c0hellos1; "#name" switches channel, "\/help" lists what else you can type/);
+    at(/^— \^ text +a reply in the thread of the channel's last message/);
+    at(/^— \/fire bot \[trigger\]/);
+    at(/^#c0hellos1 you: hello from a pipe$/);
+    at(/^#c0hellos1 botyard: Hello, @you!$/);
+    // Typed as a person types it, sent as Slack sends a mention.
+    const mention = at(/^#c0hellos1 you: @botyard are you there\?$/);
+    expect(at(/^#c0hellos1 +└ you: in the thread$/)).toBeGreaterThan(mention);
+    at(/^#c0hellos1 +└ you: me too$/);
+    at(/^#c0hellos1 botyard: heartbeat #1$/);
+    at(/^— No bot "nobody"\.$/);
+    at(/^#c0hellos1 \(only you see\) botyard: Hello @you, you said: typed$/);
+    expect(screen).not.toMatch(/refused|error|warning/);
+  }, 40_000);
+
+  it("refuses, and says on screen within seconds, a connection a bot tries off this machine", async () => {
+    // The on-call plugin's PagerDuty URL left at its default: the real api.pagerduty.com.
+    const bots = `slack: { appToken: "\${SLACK_APP_TOKEN}", botToken: "\${SLACK_BOT_TOKEN}" }\nhttp: { port: 0 }\nbots:\n  - id: oncall\n    use: ${join(REPO_ROOT, "packages/plugin-oncall")}\n    config:\n      pagerduty: { token: "pd-demo-token-0123" }\n      syncs:\n        - { usergroup: oncall-sre, schedules: [P1ABCDE], announceChannel: C0SRE0001 }\n`;
+    const { code, screen } = await pipedDemo(bots, ["/fire oncall"], {});
+    expect(code, screen).toBe(0);
+    expect(screen).toMatch(/^— refused a connection to api\.pagerduty\.com:443: the demo talks only to its emulators/m);
+    expect(screen).toMatch(/^— (warning|error) \(bot oncall\): Could not reach PagerDuty at https:\/\/api\.pagerduty\.com/m);
+  }, 40_000);
 });

@@ -13,13 +13,16 @@ Commands:
   list       Every bot: plugin, version, state, triggers, next and last runs, last error
   schema     Print the JSON Schema of bots.yaml, plugin configs included (--out <file> to write it)
   new        Scaffold a plugin package: botyard new plugin <name> [--out <dir>]
-  demo       Run bots.yaml against the built-in Slack emulator, with a live transcript
-             (--scenario <module> seeds the emulators and scripts a run when stdin is not a terminal)
+  demo       Run bots.yaml against the built-in Slack emulator, with a live transcript; type
+             to talk to the bots (/help). Never reaches Slack or any other real service
+             (--scenario <module> seeds the emulators and scripts a run when stdin is not a
+             terminal; --interactive reads typed lines from a pipe too)
 
 Options:
   -c, --config <file>   The config file (default: ./bots.yaml)
   -o, --out <file>      (schema) write to a file instead of stdout
       --json            (list) machine-readable output
+      --interactive     (demo) read lines from stdin even when it is not a terminal
   -h, --help            Show this help
 `;
 
@@ -43,6 +46,7 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
         json: { type: "boolean", default: false },
         out: { type: "string", short: "o" },
         scenario: { type: "string" },
+        interactive: { type: "boolean", default: false },
       },
     });
   } catch (error) {
@@ -67,7 +71,7 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
       case "validate":
         return await (await import("./validate-command.js")).validateCommand(parsed.values.config, io);
       case "demo":
-        return await (await import("./demo-command.js")).demoCommand(parsed.values.config, parsed.values.scenario, { ...io, stdin: io.stdin ?? process.stdin });
+        return await (await import("./demo-command.js")).demoCommand(parsed.values.config, parsed.values.scenario, { ...io, stdin: io.stdin ?? process.stdin, interactive: parsed.values.interactive });
       case "new":
         return await (await import("./new-command.js")).newCommand(rest, parsed.values.out, io);
       case "list":

@@ -33,7 +33,7 @@ export class Transcript {
       case "message_changed":
         return `${this.where(a.channel)} ${this.threaded(a.message)}${bold(this.who(a.message))} ${dim("(edited)")}: ${this.text(a.message)}`;
       case "ephemeral":
-        return `${this.where(a.channel)} ${dim(`(only ${this.name(a.user)} sees)`)} ${bold(this.who(a.message))}: ${this.text(a.message)}`;
+        return `${this.where(a.channel)} ${dim(`(only ${this.name(a.user)} ${this.name(a.user) === "you" ? "see" : "sees"})`)} ${bold(this.who(a.message))}: ${this.text(a.message)}`;
       case "reaction_added":
         return `${this.where(a.channel)} ${green(`+ :${a.reaction}:`)} ${dim(`by ${this.name(a.user)} on ${this.excerpt(a.channel, a.ts)}`)}`;
       case "reaction_removed":
@@ -73,6 +73,7 @@ export class Transcript {
     return raw
       .replace(/<@([A-Z0-9]+)(\|[^>]*)?>/g, (_all, id: string) => `@${this.name(id)}`)
       .replace(/<!subteam\^[A-Z0-9]+\|?([^>]*)>/g, (_all, handle: string) => `@${handle || "group"}`)
+      .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_all, id: string, name?: string) => `#${name || this.slack.channel(id)?.name || id}`)
       .replace(/<!date\^\d+\^[^|>]*\|([^>]*)>/g, "$1")
       .replace(/<(https?:[^|>]+)\|([^>]+)>/g, "$2")
       .replace(/&lt;/g, "<")

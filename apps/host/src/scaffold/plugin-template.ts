@@ -1,5 +1,15 @@
 /** The files of a new plugin package, as `botyard new plugin <name>` writes them. */
-export function pluginFiles(o: { name: string; packageName: string; coreRange: string; testingRange: string; command: string }): Record<string, string> {
+export function pluginFiles(o: {
+  name: string;
+  packageName: string;
+  /** The @botyard/core versions the plugin supports (its peer dependency and `core:`). */
+  coreRange: string;
+  /** Where its dev dependencies come from: the same ranges, or the tarballs the project installed. */
+  coreDev: string;
+  testingDev: string;
+  command: string;
+  keyword: string;
+}): Record<string, string> {
   const pkg = {
     name: o.packageName,
     version: "0.1.0",
@@ -13,8 +23,8 @@ export function pluginFiles(o: { name: string; packageName: string; coreRange: s
     scripts: { build: "tsc -p tsconfig.json", test: "vitest run", prepublishOnly: "npm run build" },
     peerDependencies: { "@botyard/core": o.coreRange },
     devDependencies: {
-      "@botyard/core": o.coreRange,
-      "@botyard/testing": o.testingRange,
+      "@botyard/core": o.coreDev,
+      "@botyard/testing": o.testingDev,
       "@types/node": "^20.19.0",
       typescript: "5.9.3",
       vitest: "4.1.12",
@@ -64,13 +74,21 @@ export const Config = Type.Object(
     schedule: Type.Optional(Type.String({ default: "0 0 10 * * 1-5", description: "When to post the reminder (cron, seconds allowed)." })),
     timezone: Type.Optional(Type.String({ default: "UTC", description: "IANA timezone the schedule is read in." })),
     text: Type.Optional(Type.String({ default: "Time for ${o.name}!", description: "What the reminder says." })),
+    // A slash command and a mention keyword each belong to one bot of the host: read from the
+    // config, they let this plugin back several bots (each with its own command and keyword).
+    command: Type.Optional(
+      Type.String({ default: ${JSON.stringify(o.command)}, pattern: "^/[a-z0-9_-]+$", description: "Slash command answering how many reminders were posted; unique per bot across the host." }),
+    ),
+    keyword: Type.Optional(
+      Type.String({ default: ${JSON.stringify(o.keyword)}, pattern: "^[^\\\\s@<>]+$", description: "Mention keyword (@botyard ${o.keyword}) answering the same; unique per bot across the host." }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export type Config = Static<typeof Config>;
 `,
-    "src/index.ts": `import { definePlugin } from "@botyard/core";
+    "src/index.ts": `import { definePlugin, type Store } from "@botyard/core";
 import { Config } from "./config.js";
 
 export { Config };
@@ -86,9 +104,17 @@ export default definePlugin({
       await ctx.slack.chat.postMessage({ channel: config.channel, text: config.text! });
     });
 
-    bot.command(${JSON.stringify(o.command)}, async (ctx) => {
-      const sent = (await ctx.store.get<number>("sent")) ?? 0;
-      await ctx.respond(\`I have posted \${sent} reminder\${sent === 1 ? "" : "s"} in <#\${config.channel}>.\`);
+    const summary = async (store: Store) => {
+      const sent = (await store.get<number>("sent")) ?? 0;
+      return \`I have posted \${sent} reminder\${sent === 1 ? "" : "s"} in <#\${config.channel}>.\`;
+    };
+
+    bot.command(config.command!, async (ctx) => {
+      await ctx.respond(await summary(ctx.store));
+    });
+
+    bot.mention(config.keyword!, async (ctx) => {
+      await ctx.say(await summary(ctx.store));
     });
   },
 });
@@ -113,12 +139,24 @@ describe(${JSON.stringify(o.name)}, () => {
     const { responseUrlId } = await t.command(${JSON.stringify(o.command)});
     expect(t.slack.responses(responseUrlId).map((r) => r.body.text)).toEqual(["I have posted 1 reminder in <#C0TEAMCHAT>."]);
   });
+
+  it("answers its mention keyword in the channel it was mentioned in", async () => {
+    t = await createTestBot(plugin, { channel: "C0TEAMCHAT" });
+    await t.send(\`<@\${t.slack.botUserId}> ${o.keyword}\`);
+    expect(t.slack.messages("C0TEAMCHAT").at(-1)?.text).toBe("I have posted 0 reminders in <#C0TEAMCHAT>.");
+  });
+
+  it("takes its command and keyword from the config, so that one plugin can back several bots", async () => {
+    t = await createTestBot(plugin, { channel: "C0TEAMCHAT", command: "/${o.name}-ops", keyword: "${o.keyword}-ops" });
+    const { responseUrlId } = await t.command("/${o.name}-ops");
+    expect(t.slack.responses(responseUrlId).map((r) => r.body.text)).toEqual(["I have posted 0 reminders in <#C0TEAMCHAT>."]);
+  });
 });
 `,
     "README.md": `# ${o.packageName}
 
 A [Botyard](https://github.com/botyard/botyard) plugin: posts a reminder on a schedule, and
-answers \`${o.command}\`.
+answers \`${o.command}\` and \`@botyard ${o.keyword}\` with how many it posted.
 
 ## Install
 
@@ -137,6 +175,10 @@ bots:
       schedule: "0 0 10 * * 1-5"
       timezone: Europe/Paris
 \`\`\`
+
+A slash command and a mention keyword answer one bot only, so a second bot of this plugin needs
+its own: \`command: /${o.name}-ops\` and \`keyword: ${o.keyword}-ops\` under its \`config:\` (and the
+command in the Slack app's manifest).
 
 ## Develop
 

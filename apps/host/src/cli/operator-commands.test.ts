@@ -224,9 +224,10 @@ describe("GET /metrics", () => {
     const res = await fetch(`${h.url}/hooks/hello/notify`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text":"hi"}' });
     expect(res.status).toBe(200);
     // A message the bot answers: its event id is claimed in the store (one it ignores would cost nothing).
-    h.slack.addUser({ id: "U0ALICE", name: "alice" });
-    await h.slack.sendMessage({ channel: "C0GENERAL", user: "U0ALICE", text: "hello" });
-    await h.slack.waitFor(() => h.slack.messages("C0GENERAL").some((m) => m.text?.startsWith("Hello, ")), 10_000);
+    const slack = h.slack;
+    slack.addUser({ id: "U0ALICE", name: "alice" });
+    await slack.sendMessage({ channel: "C0GENERAL", user: "U0ALICE", text: "hello" });
+    await slack.waitFor(() => slack.messages("C0GENERAL").some((m) => m.text?.startsWith("Hello, ")), 10_000);
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
     expect(metrics).toContain('botyard_runs_total{bot="hello",trigger="webhook:/notify",outcome="ok"} 1');
     expect(metrics).toContain('botyard_events_received_total{source="webhook",type="hello"} 1');

@@ -3,8 +3,8 @@ import { definePlugin, renderTemplate, Type } from "@botyard/core";
 export const HelloConfig = Type.Object(
   {
     channel: Type.String({ description: "Channel id where webhook notifications and heartbeats are posted." }),
-    greeting: Type.Optional(Type.String({ default: "Hello, {{{user}}}!", description: "Answer to `hello`; {{{user}}} is the sender's mention." })),
-    command: Type.Optional(Type.String({ default: "/hello", description: "Slash command it answers; unique per bot across the host." })),
+    greeting: Type.String({ default: "Hello, {{{user}}}!", description: "Answer to `hello`; {{{user}}} is the sender's mention." }),
+    command: Type.String({ default: "/hello", description: "Slash command it answers; unique per bot across the host." }),
     heartbeat: Type.Optional(Type.String({ description: "Cron pattern (seconds allowed) for a heartbeat message; none when absent." })),
   },
   { additionalProperties: false },
@@ -17,10 +17,10 @@ export default definePlugin({
   config: HelloConfig,
   setup(bot, config) {
     bot.message(/^hello\b/i, async (ctx) => {
-      await ctx.say(renderTemplate(config.greeting!, { user: `<@${ctx.event.user}>` }));
+      await ctx.say(renderTemplate(config.greeting, { user: `<@${ctx.event.user}>` }));
     });
 
-    bot.command(config.command!, async (ctx) => {
+    bot.command(config.command, async (ctx) => {
       await ctx.respond(`Hello <@${ctx.actor!.slackUserId}>, you said: ${ctx.text || "nothing"}`);
     });
 

@@ -67,7 +67,7 @@ export default definePlugin({
         },
         dedupeTtlMs: settings.dedupeTtlMs,
         // The secret header may be named anything: keep it out of the queued delivery.
-        credentials: [config.secretHeader ?? "X-Botyard-Secret"],
+        credentials: [config.secretHeader],
         durable: {
           maxAttempts: MAX_ATTEMPTS,
           // One alert's events are handled one after another, in the order they arrived.

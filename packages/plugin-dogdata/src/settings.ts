@@ -1,6 +1,6 @@
-import { DEFAULT_TEMPLATES, type DogdataConfig } from "./config.js";
+import type { DogdataConfig } from "./config.js";
 import type { SenderRule } from "./alert-message/match-alert-message.js";
-import { DEFAULT_MONITOR_PATTERN, DEFAULT_SCOPE_PATTERN, type LinkPatterns } from "./payload/monitor-link.js";
+import type { LinkPatterns } from "./payload/monitor-link.js";
 
 const HOUR = 3_600_000;
 
@@ -16,32 +16,27 @@ export interface Settings {
   notFound: { action: "standalone" | "log"; afterMs: number };
   reaction: string;
   dedupeTtlMs: number;
-  templates: Required<NonNullable<DogdataConfig["templates"]>>;
+  templates: DogdataConfig["templates"];
 }
 
 /** Settles a validated config (the host has applied the schema's defaults). Throws naming the field on a bad regex. */
 export function resolveSettings(config: DogdataConfig): Settings {
-  const senders = config.senders ?? {};
-  const match = config.match ?? {};
-  const index = config.index ?? {};
-  const scan = config.scan ?? {};
-  const notFound = config.notFound ?? {};
-  const templates = config.templates ?? {};
+  const { senders, match, index, scan, notFound, templates } = config;
   return {
     channels: config.channels,
     postChannel: config.postChannel ?? config.channels[0]!,
-    senders: { names: senders.names ?? ["Datadog"], botIds: senders.botIds ?? [], appIds: senders.appIds ?? [] },
+    senders: { names: senders.names, botIds: senders.botIds, appIds: senders.appIds },
     patterns: {
-      monitor: compile("match.monitorPattern", match.monitorPattern ?? DEFAULT_MONITOR_PATTERN),
-      scope: compile("match.scopePattern", match.scopePattern ?? DEFAULT_SCOPE_PATTERN),
+      monitor: compile("match.monitorPattern", match.monitorPattern),
+      scope: compile("match.scopePattern", match.scopePattern),
     },
-    index: { enabled: index.enabled ?? true, ttlMs: (index.ttlHours ?? 168) * HOUR },
-    ownPosts: config.ownPosts ?? false,
-    scan: { enabled: scan.enabled ?? true, lookbackMs: (scan.lookbackHours ?? 24) * HOUR, pageSize: scan.pageSize ?? 100, maxPages: scan.maxPages ?? 10 },
-    notFound: { action: notFound.action ?? "standalone", afterMs: (notFound.afterSeconds ?? 120) * 1000 },
-    reaction: config.reaction ?? "white_check_mark",
-    dedupeTtlMs: (config.dedupeTtlHours ?? 24) * HOUR,
-    templates: checkTemplates({ ...DEFAULT_TEMPLATES, ...templates }),
+    index: { enabled: index.enabled, ttlMs: index.ttlHours * HOUR },
+    ownPosts: config.ownPosts,
+    scan: { enabled: scan.enabled, lookbackMs: scan.lookbackHours * HOUR, pageSize: scan.pageSize, maxPages: scan.maxPages },
+    notFound: { action: notFound.action, afterMs: notFound.afterSeconds * 1000 },
+    reaction: config.reaction,
+    dedupeTtlMs: config.dedupeTtlHours * HOUR,
+    templates: checkTemplates(templates),
   };
 }
 

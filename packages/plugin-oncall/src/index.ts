@@ -40,7 +40,7 @@ export default definePlugin({
     // hook overruns startTimeoutMs, while PagerDuty or Slack may be slow or down just then. As a
     // timer run it gets the usual retries, and a failure arms the retry backoff.
     bot.onStart(() => syncer.timer.set(new Date()));
-    bot.schedule(config.interval!, { name: SYNC_SCHEDULE }, (ctx) => syncAll(ctx, syncer));
+    bot.schedule(config.interval, { name: SYNC_SCHEDULE }, (ctx) => syncAll(ctx, syncer));
 
     const answer = async (ctx: BaseContext<unknown>, words: string[]) => {
       const snapshots: Array<Snapshot & { usergroup: string }> = [];
@@ -50,10 +50,10 @@ export default definePlugin({
       }
       return whoIsOnCall(matching(snapshots, words));
     };
-    bot.command(config.command!, async (ctx) => ctx.respond(await answer(ctx, ctx.args)));
-    bot.mention(config.keyword!, async (ctx) => ctx.say(await answer(ctx, ctx.args)));
+    bot.command(config.command, async (ctx) => ctx.respond(await answer(ctx, ctx.args)));
+    bot.mention(config.keyword, async (ctx) => ctx.say(await answer(ctx, ctx.args)));
     if (config.answerWhoIsOnCall) {
-      bot.mention(whoIsOnCallQuestion(config.keyword!), async (ctx) => ctx.say(await answer(ctx, ctx.args)), { name: "mention:who-is-on-call" });
+      bot.mention(whoIsOnCallQuestion(config.keyword), async (ctx) => ctx.say(await answer(ctx, ctx.args)), { name: "mention:who-is-on-call" });
     }
   },
 });

@@ -24,7 +24,7 @@ export default definePlugin({
   config: ReleaseConfig,
   setup(bot, config) {
     const targets = repoTargets(config);
-    const timezone = config.timezone ?? "UTC";
+    const timezone = config.timezone;
     try {
       new Intl.DateTimeFormat("en", { timeZone: timezone });
     } catch {
@@ -32,7 +32,7 @@ export default definePlugin({
     }
 
     if (config.schedule !== false) {
-      bot.schedule(config.schedule ?? "0 10,15 * * 1-5", { name: "release", timezone }, async (ctx) => {
+      bot.schedule(config.schedule, { name: "release", timezone }, async (ctx) => {
         const outcomes = await releaseAll(startRun(ctx, config, targets, ctx.event.scheduledAt));
         const failed = outcomes.filter((o) => o.kind === "failed");
         // Each failure is already logged with its repository; failing the run shows it in the bot's status too.
@@ -41,7 +41,7 @@ export default definePlugin({
     }
 
     if (config.remindSchedule !== false) {
-      bot.schedule(config.remindSchedule ?? "0 11,14,16 * * 1-5", { name: "remind", timezone }, async (ctx) => {
+      bot.schedule(config.remindSchedule, { name: "remind", timezone }, async (ctx) => {
         const run = startRun(ctx, config, targets, ctx.event.scheduledAt);
         const failed: string[] = [];
         for (const target of targets) {
@@ -57,12 +57,12 @@ export default definePlugin({
     }
 
     if (config.command !== false) {
-      const command = config.command ?? "/release";
+      const command = config.command;
       bot.command(command, (ctx) => handleRequest(startRun(ctx, config, targets), { words: ctx.args, invocation: command }, (text) => ctx.respond(text)));
     }
 
     if (config.mention !== false) {
-      const keyword = config.mention ?? "release";
+      const keyword = config.mention;
       bot.mention(keyword, (ctx) =>
         handleRequest(startRun(ctx, config, targets), { words: ctx.args, invocation: `@bot ${keyword}` }, (text) =>
           ctx.say({ text, thread_ts: ctx.event.thread_ts ?? ctx.event.ts }),

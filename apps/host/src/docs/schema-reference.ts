@@ -35,7 +35,8 @@ function walk(schema: JsonSchema, path: string, required: boolean, rows: string[
 // The rows for what a value contains: object properties, array items' properties, union variants.
 function fields(schema: JsonSchema, path: string, rows: string[][]): void {
   for (const [name, child] of Object.entries(schema.properties ?? {})) {
-    walk(child, path ? `${path}.${name}` : name, schema.required?.includes(name) ?? false, rows);
+    // A field with a default may be left out, whatever the schema says (see defaultsMayBeOmitted).
+    walk(child, path ? `${path}.${name}` : name, (schema.required?.includes(name) ?? false) && child.default === undefined, rows);
   }
   if (schema.items?.properties) fields(schema.items, `${path}[]`, rows);
   if (schema.anyOf?.every((v) => v.properties)) {
@@ -50,7 +51,7 @@ function fields(schema: JsonSchema, path: string, rows: string[][]): void {
       const label = tag ? `when ${tag[0]} is ${JSON.stringify(tag[1].const)}` : "";
       for (const [name, child] of Object.entries(variant.properties!)) {
         if (child.const !== undefined) continue;
-        rows.push(row(`${path}.${name}`, child, [variant.required?.includes(name) ? "yes" : "", label].filter(Boolean).join(", ")));
+        rows.push(row(`${path}.${name}`, child, [variant.required?.includes(name) && child.default === undefined ? "yes" : "", label].filter(Boolean).join(", ")));
       }
     }
   }

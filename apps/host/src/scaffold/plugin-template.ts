@@ -71,17 +71,13 @@ export default defineConfig({
 export const Config = Type.Object(
   {
     channel: Type.String({ description: "Channel id the reminder is posted to (C0123...)." }),
-    schedule: Type.Optional(Type.String({ default: "0 0 10 * * 1-5", description: "When to post the reminder (cron, seconds allowed)." })),
-    timezone: Type.Optional(Type.String({ default: "UTC", description: "IANA timezone the schedule is read in." })),
-    text: Type.Optional(Type.String({ default: "Time for ${o.name}!", description: "What the reminder says." })),
+    schedule: Type.String({ default: "0 0 10 * * 1-5", description: "When to post the reminder (cron, seconds allowed)." }),
+    timezone: Type.String({ default: "UTC", description: "IANA timezone the schedule is read in." }),
+    text: Type.String({ default: "Time for ${o.name}!", description: "What the reminder says." }),
     // A slash command and a mention keyword each belong to one bot of the host: read from the
     // config, they let this plugin back several bots (each with its own command and keyword).
-    command: Type.Optional(
-      Type.String({ default: ${JSON.stringify(o.command)}, pattern: "^/[a-z0-9_-]+$", description: "Slash command answering how many reminders were posted; unique per bot across the host." }),
-    ),
-    keyword: Type.Optional(
-      Type.String({ default: ${JSON.stringify(o.keyword)}, pattern: "^[^\\\\s@<>]+$", description: "Mention keyword (@botyard ${o.keyword}) answering the same; unique per bot across the host." }),
-    ),
+    command: Type.String({ default: ${JSON.stringify(o.command)}, pattern: "^/[a-z0-9_-]+$", description: "Slash command answering how many reminders were posted; unique per bot across the host." }),
+    keyword: Type.String({ default: ${JSON.stringify(o.keyword)}, pattern: "^[^\\\\s@<>]+$", description: "Mention keyword (@botyard ${o.keyword}) answering the same; unique per bot across the host." }),
   },
   { additionalProperties: false },
 );
@@ -98,10 +94,10 @@ export default definePlugin({
   core: ${JSON.stringify(o.coreRange)},
   config: Config,
   setup(bot, config) {
-    bot.schedule(config.schedule!, { timezone: config.timezone }, async (ctx) => {
+    bot.schedule(config.schedule, { timezone: config.timezone }, async (ctx) => {
       const sent = ((await ctx.store.get<number>("sent")) ?? 0) + 1;
       await ctx.store.set("sent", sent);
-      await ctx.slack.chat.postMessage({ channel: config.channel, text: config.text! });
+      await ctx.slack.chat.postMessage({ channel: config.channel, text: config.text });
     });
 
     const summary = async (store: Store) => {
@@ -109,11 +105,11 @@ export default definePlugin({
       return \`I have posted \${sent} reminder\${sent === 1 ? "" : "s"} in <#\${config.channel}>.\`;
     };
 
-    bot.command(config.command!, async (ctx) => {
+    bot.command(config.command, async (ctx) => {
       await ctx.respond(await summary(ctx.store));
     });
 
-    bot.mention(config.keyword!, async (ctx) => {
+    bot.mention(config.keyword, async (ctx) => {
       await ctx.say(await summary(ctx.store));
     });
   },

@@ -24,7 +24,7 @@ export function botsYamlSchema(plugins: Array<{ use: string; plugin: Plugin }>):
     seen.add(use);
     conditions.push({
       if: { properties: { use: { const: use } }, required: ["use"] },
-      then: { properties: { config: { ...JSON.parse(JSON.stringify(plugin.config)), description: plugin.description ?? `Settings of the ${plugin.name} plugin.` } } },
+      then: { properties: { config: { ...defaultsMayBeOmitted(JSON.parse(JSON.stringify(plugin.config))), description: plugin.description ?? `Settings of the ${plugin.name} plugin.` } } },
     });
   }
   if (conditions.length) {
@@ -32,6 +32,23 @@ export function botsYamlSchema(plugins: Array<{ use: string; plugin: Plugin }>):
     item.properties.use = { ...item.properties.use, examples: [...seen] };
   }
   return { $schema: SCHEMA_DRAFT, ...acceptingReferences(schema) };
+}
+
+/**
+ * A field with a `default` is required in the schema, so that `setup` sees it typed as present
+ * (the host fills it in before validating); in the file it may be left out, and an editor must
+ * not ask for it.
+ */
+export function defaultsMayBeOmitted(node: Record<string, any>): Record<string, any> {
+  if (typeof node !== "object" || node === null) return node;
+  if (Array.isArray(node)) return node.map(defaultsMayBeOmitted);
+  const out: Record<string, any> = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === "properties" || k === "patternProperties" ? Object.fromEntries(Object.entries(v as Record<string, any>).map(([name, child]) => [name, defaultsMayBeOmitted(child)])) : typeof v === "object" && v !== null ? defaultsMayBeOmitted(v) : v]));
+  if (Array.isArray(out.required) && out.properties) {
+    const required = (out.required as string[]).filter((name) => out.properties[name]?.default === undefined);
+    if (required.length > 0) out.required = required;
+    else delete out.required;
+  }
+  return out;
 }
 
 // What an editor shows and completes from: kept on the field itself, outside the alternatives.

@@ -90,7 +90,7 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig): 
     const name = sync.name ?? group.handle;
     const people: OnCallPerson[] = [];
     for (const person of peopleOf(oncalls, sync)) {
-      people.push({ ...person, slackUserId: await slackUserFor(ctx, person, { cacheMs: s.config.slackUserCacheMs!, group: group.handle }) });
+      people.push({ ...person, slackUserId: await slackUserFor(ctx, person, { cacheMs: s.config.slackUserCacheMs, group: group.handle }) });
     }
     const holders = holdersOf(people);
     const policy = sync.whenNobody!;
@@ -113,13 +113,13 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig): 
 
     // The group is right from here on: a failure to tell people about it must not read as a failed sync.
     try {
-      const handoff = holders.users.length > 0 ? renderHandoff(s.config.announceTemplate!, { name, handle: group.handle, holders }) : undefined;
+      const handoff = holders.users.length > 0 ? renderHandoff(s.config.announceTemplate, { name, handle: group.handle, holders }) : undefined;
       const nobodySaid = nobodyText(name, group.handle, policy);
       if (changed && sync.announceChannel) {
         await ctx.slack.chat.postMessage({ channel: sync.announceChannel, text: handoff ?? nobodySaid });
       }
       if (sync.topicChannel) {
-        const topic = topicText(holders.users.length > 0 ? renderHandoff(s.config.topicTemplate!, { name, handle: group.handle, holders }) : nobodySaid);
+        const topic = topicText(holders.users.length > 0 ? renderHandoff(s.config.topicTemplate, { name, handle: group.handle, holders }) : nobodySaid);
         if ((await ctx.store.get<string>(Keys.topic(key))) !== topic) {
           const result = await ctx.slack.conversations.setTopic({ channel: sync.topicChannel, topic });
           if (!(result as { dry_run?: boolean }).dry_run) await ctx.store.set(Keys.topic(key), topic);
@@ -153,7 +153,7 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig): 
 async function awaitConfirmation(ctx: BaseContext<unknown>, s: Syncer, log: BaseContext<unknown>["log"], key: string, previous: Snapshot, name: string): Promise<boolean> {
   const now = Date.now();
   const since = previous.nobodySince ?? new Date(now).toISOString();
-  const confirmAt = Date.parse(since) + s.config.confirmNobodyAfterMs!;
+  const confirmAt = Date.parse(since) + s.config.confirmNobodyAfterMs;
   if (now >= confirmAt) {
     log.warn({ since }, `PagerDuty has said nobody is on call for ${name} since ${since}: applying whenNobody.`);
     return false;
@@ -225,7 +225,7 @@ async function armTimer(ctx: BaseContext<unknown>, s: Syncer, failed: boolean): 
       if (end > now - 60_000) candidates.push(end);
     }
     // When PagerDuty's "nobody is on call" is to be believed, if it still says so.
-    if (snapshot?.nobodySince) candidates.push(Date.parse(snapshot.nobodySince) + s.config.confirmNobodyAfterMs!);
+    if (snapshot?.nobodySince) candidates.push(Date.parse(snapshot.nobodySince) + s.config.confirmNobodyAfterMs);
   }
   if (failed) {
     const failures = ((await ctx.store.get<number>(Keys.failures)) ?? 0) + 1;

@@ -5,6 +5,7 @@ import { GitHubEmulator } from "@botyard/testing";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { TOKEN, logs, releaseConfig, stagingRepo, startWorld, type World } from "../test-support/release-world.js";
 import { createGitHub } from "./client.js";
+import { githubSettings } from "../test-support/github-settings.js";
 
 let w: World | undefined;
 beforeEach(() => {
@@ -38,7 +39,7 @@ describe("requests and the run's abort signal", () => {
     process.on("warning", onWarning);
     try {
       for (let run = 0; run < 50; run++) {
-        const octokit = createGitHub({ token: "ghp_signal_test", baseUrl: gh.url }, { log: createLogger({ level: "silent" }), signal: host.signal });
+        const octokit = createGitHub(githubSettings({ token: "ghp_signal_test", baseUrl: gh.url }), { log: createLogger({ level: "silent" }), signal: host.signal });
         for (let i = 0; i < 2; i++) await octokit.repos.get({ owner: "acme", repo: "web" });
       }
       await new Promise((resolve) => setImmediate(resolve)); // Node emits process warnings on a later tick
@@ -54,7 +55,7 @@ describe("requests and the run's abort signal", () => {
     const host = new AbortController();
     gh.setLatency("GET /repos/{owner}/{repo}", 2_000);
     try {
-      const octokit = createGitHub({ token: "ghp_signal_test", baseUrl: gh.url }, { log: createLogger({ level: "silent" }), signal: host.signal });
+      const octokit = createGitHub(githubSettings({ token: "ghp_signal_test", baseUrl: gh.url }), { log: createLogger({ level: "silent" }), signal: host.signal });
       const call = octokit.repos.get({ owner: "acme", repo: "web" });
       setTimeout(() => host.abort(new Error("host stopping")), 100);
       await expect(call).rejects.toThrow("host stopping");
@@ -94,7 +95,7 @@ describe("rate-limit awareness", () => {
           },
         }),
       });
-      const octokit = createGitHub({ token: "ghp_small_budget", baseUrl: gh.url, maxRateLimitWaitSeconds: 60 }, { log });
+      const octokit = createGitHub(githubSettings({ token: "ghp_small_budget", baseUrl: gh.url, maxRateLimitWaitSeconds: 60 }), { log });
       for (let i = 0; i < 10; i++) await octokit.repos.get({ owner: "acme", repo: "web" });
       const warned = lines.filter((l) => l.level === 40).map((l) => l.msg);
       expect(warned).toEqual([expect.stringMatching(/^GitHub core rate limit is low: 0 of 10 points left until \S+Z\. The bot waits for the reset once they are spent/)]);

@@ -45,7 +45,7 @@ const SERVER_ERROR_MAX_DELAY_MS = 8_000;
 export function createGitHub(github: ReleaseConfig["github"], options: GitHubClientOptions): GitHub {
   const log = options.log.child({ component: "github" });
   const octokit = new Octokit({
-    baseUrl: (github.baseUrl ?? "https://api.github.com").replace(/\/+$/, ""),
+    baseUrl: github.baseUrl.replace(/\/+$/, ""),
     auth: github.token,
     userAgent: "botyard-plugin-release",
     // Octokit's own log lines go to the run's logger and never carry the token. Its request log
@@ -59,9 +59,9 @@ export function createGitHub(github: ReleaseConfig["github"], options: GitHubCli
     },
   });
 
-  const maxWaitMs = (github.maxRateLimitWaitSeconds ?? 300) * 1000;
-  const maxRetries = github.maxRetries ?? 3;
-  const timeoutMs = (github.timeoutSeconds ?? 30) * 1000;
+  const maxWaitMs = github.maxRateLimitWaitSeconds * 1000;
+  const maxRetries = github.maxRetries;
+  const timeoutMs = github.timeoutSeconds * 1000;
   const budget = new RateLimitBudget({ log, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.store ? { store: options.store } : {}) });
 
   octokit.hook.wrap("request", async (request, params) => {

@@ -4,6 +4,7 @@ import { GitHubEmulator } from "@botyard/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitHub } from "./client.js";
 import { rateLimitWait } from "./rate-limit.js";
+import { githubSettings } from "../test-support/github-settings.js";
 
 const TOKEN = "ghp_rate_limit_test_token";
 let gh: GitHubEmulator;
@@ -19,7 +20,7 @@ function client(github: { maxRateLimitWaitSeconds?: number; maxRetries?: number 
       },
     }),
   });
-  return createGitHub({ token: TOKEN, baseUrl: gh.url, ...github }, { log, ...(signal ? { signal } : {}) });
+  return createGitHub(githubSettings({ token: TOKEN, baseUrl: gh.url, ...github }), { log, ...(signal ? { signal } : {}) });
 }
 
 beforeAll(async () => {

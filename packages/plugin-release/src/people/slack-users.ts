@@ -22,7 +22,7 @@ export class SlackPeople {
   async userId(login: string): Promise<string | undefined> {
     const { ctx, config } = this.run;
     const lower = login.toLowerCase();
-    const mapped = Object.entries(config.slackUsers ?? {}).find(([l]) => l.toLowerCase() === lower)?.[1];
+    const mapped = Object.entries(config.slackUsers).find(([l]) => l.toLowerCase() === lower)?.[1];
     if (mapped) return mapped;
 
     const cacheKey = `slack-user/${lower}`;

@@ -74,12 +74,12 @@ async function release(run: ReleaseRun, target: RepoTarget): Promise<ReleaseOutc
     return { repo, kind: "nothing", reason: "everything ahead was already released by a squash-merged release PR" };
   }
 
-  const values = { date: isoDate(run.now, config.timezone ?? "UTC"), repo, head: target.head, base: target.base, count: changes.items.length };
-  const title = renderTemplate(config.title!, values, { escape: String });
+  const values = { date: isoDate(run.now, config.timezone), repo, head: target.head, base: target.base, count: changes.items.length };
+  const title = renderTemplate(config.title, values, { escape: String });
   // GitHub keeps one open PR per head and base: a tracked one still open is it, no need to look.
   const [existing] = stillOpen.length ? stillOpen : await openReleasePulls(run, target);
   const body = (previous?: string | null) =>
-    renderReleaseBody({ template: config.body!, prLine: config.prLine!, values, items: changes.items, directCommits: changes.directCommits, compareUrl: changes.compareUrl, previous });
+    renderReleaseBody({ template: config.body, prLine: config.prLine, values, items: changes.items, directCommits: changes.directCommits, compareUrl: changes.compareUrl, previous });
 
   if (config.dryRun) {
     await ctx.slack.chat.postMessage({ channel: target.channel, text: dryRunText(target, changes.items, existing && { number: existing.number, url: existing.html_url }, title), unfurl_links: false });

@@ -112,7 +112,7 @@ async function reviewerMentions(run: ReleaseRun, target: RepoTarget, review: { p
   for (const login of review.pendingUsers) mentions.add(await people.mention(login));
   const skip = new Set([...review.approvals, pr.user?.login ?? ""].map((l) => l.toLowerCase()));
   for (const slug of review.pendingTeams) {
-    const group = Object.entries(config.slackGroups ?? {}).find(([s]) => s.toLowerCase() === slug.toLowerCase())?.[1];
+    const group = Object.entries(config.slackGroups).find(([s]) => s.toLowerCase() === slug.toLowerCase())?.[1];
     if (group) {
       mentions.add(`<!subteam^${group}>`);
       continue;

@@ -39,7 +39,7 @@ export async function reviewState(run: ReleaseRun, target: RepoTarget, pr: OpenP
   const changesRequested = [...latest].filter(([, s]) => s === "CHANGES_REQUESTED").map(([l]) => l);
   const approvedBy = new Set(approvals.map((l) => l.toLowerCase()));
   return {
-    approved: approvals.length >= (run.config.requiredApprovals ?? 1) && changesRequested.length === 0,
+    approved: approvals.length >= run.config.requiredApprovals && changesRequested.length === 0,
     approvals,
     changesRequested,
     pendingUsers: (pr.requested_reviewers ?? []).map((u) => u.login).filter((l) => !approvedBy.has(l.toLowerCase())),

@@ -35,7 +35,7 @@ export function checkBeforeOpen(file: string, schemaVersion: number): void {
       throw new BotyardError(
         ErrorCodes.STORE,
         `The store database ${file} has schema version ${version}, written by a newer Botyard; this host understands up to version ${schemaVersion}.`,
-        { details: { file, version }, hint: "Upgrade @botyard/host, or point store.path at another file." },
+        { details: { file, version }, hint: "Upgrade @botyard/store-sqlite (a newer @botyard/host brings it), or point store.path at another file." },
       );
     }
     if (version === 0) {

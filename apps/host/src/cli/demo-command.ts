@@ -8,6 +8,7 @@ import { loadConfig } from "../config/load-config.js";
 import { Transcript } from "../demo/transcript.js";
 import { startHost } from "../runtime/host.js";
 import type { CliIO } from "./run-cli.js";
+import { STORE_ALIASES } from "../config/config-schema.js";
 
 /**
  * `botyard demo`: the host with its store and the example bots.yaml, explicitly wired to the
@@ -25,12 +26,13 @@ export async function demoCommand(configPath: string, scenarioPath: string | und
   // The emulators start empty on every run, so the store does too: state kept from an earlier run
   // names messages, groups and deliveries of a workspace that no longer exists (the on-call bot,
   // for one, would not refill a group it believes it already filled). SQLite gets a throwaway file.
-  const store = config.config.store ?? { type: "sqlite" as const };
+  const store = config.config.store ?? { type: "sqlite" };
   let loaded = config;
   let scratch: string | undefined;
-  if (store.type === "sqlite") {
+  if (store.type === "sqlite" || store.use === STORE_ALIASES.sqlite) {
     scratch = mkdtempSync(join(tmpdir(), "botyard-demo-"));
-    loaded = { ...config, config: { ...config.config, store: { ...store, path: join(scratch, basename(store.path ?? "state.db")) } } };
+    const path = typeof store.path === "string" ? store.path : "state.db";
+    loaded = { ...config, config: { ...config.config, store: { ...store, path: join(scratch, basename(path)) } } };
   }
   const logFile = join(loaded.dir, ".botyard", "demo.log");
   mkdirSync(dirname(logFile), { recursive: true });

@@ -98,7 +98,7 @@ export const StoreConfig = Type.Object(
       }),
     ),
     type: Type.Optional(
-      Type.Union([Type.Literal("sqlite"), Type.Literal("redis"), Type.Literal("memory")], {
+      Type.Enum(["sqlite", "redis", "memory"], {
         description:
           "Shorthand for a built-in store, instead of use: sqlite is @botyard/store-sqlite (the default: one host, a file), redis is @botyard/store-redis (several replicas), memory keeps state in the process (tests; lost on restart).",
       }),

@@ -51,6 +51,13 @@ export async function loadStore(store: StoreConfigValue | undefined, configDir: 
   return { store: { factory: imported.factory, config: checked.value, use: named }, problems: [] };
 }
 
+/** The stores `store.type` names, loaded: what `botyard schema` and the docs describe besides the one a bots.yaml chose. */
+export async function builtinStores(): Promise<Array<{ use: string; type: keyof typeof STORE_ALIASES; factory: StoreFactory }>> {
+  const types = Object.keys(STORE_ALIASES) as Array<keyof typeof STORE_ALIASES>;
+  const loaded = await Promise.all(types.map(async (type) => ({ use: STORE_ALIASES[type], type, found: await builtinStore(type, "store.type") })));
+  return loaded.flatMap(({ use, type, found }) => ("factory" in found ? [{ use, type, factory: found.factory }] : []));
+}
+
 async function builtinStore(type: keyof typeof STORE_ALIASES, where: string): Promise<{ factory: StoreFactory } | { problems: ConfigProblem[] }> {
   if (type === "memory") return { factory: memoryStore };
   // The host's own dependencies, whatever is installed beside bots.yaml; imported on demand, so a

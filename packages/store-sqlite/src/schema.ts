@@ -77,13 +77,7 @@ export function migrate(db: Database.Database, file: string): void {
   // is already current and nothing is written.
   db.transaction(() => {
     const version = db.pragma("user_version", { simple: true }) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new BotyardError(
-        ErrorCodes.STORE,
-        `The store database ${file} has schema version ${version}, written by a newer Botyard; this host understands up to version ${SCHEMA_VERSION}.`,
-        { details: { file, version }, hint: "Upgrade @botyard/store-sqlite (a newer @botyard/host brings it), or point store.path at another file." },
-      );
-    }
+    if (version > SCHEMA_VERSION) throw newerSchemaError(file, version);
     // Version 0 is a new (or pre-versioning) file; IF NOT EXISTS makes that safe either way.
     db.exec(SCHEMA);
     if (version < 2) {
@@ -108,4 +102,13 @@ export function migrate(db: Database.Database, file: string): void {
     // cannot be written before the host starts, rather than at its first delivery.
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).exclusive();
+}
+
+/** A file written by a newer version of this store: refused, and left as it is. */
+export function newerSchemaError(file: string, version: number): BotyardError {
+  return new BotyardError(
+    ErrorCodes.STORE,
+    `The store database ${file} has schema version ${version}, written by a newer Botyard; this host understands up to version ${SCHEMA_VERSION}.`,
+    { details: { file, version }, hint: "Upgrade @botyard/store-sqlite (a newer @botyard/host brings it), or point store.path at another file." },
+  );
 }

@@ -18,7 +18,7 @@ import {
 import Database from "better-sqlite3";
 import { GroupCommit, QUEUE_OP } from "./group-commit.js";
 import { claimOwnerRecord, lockedError, releaseOwnerRecord, type OwnerRecord } from "./owner-lock.js";
-import { SCHEMA_VERSION, configure, migrate } from "./schema.js";
+import { configure, migrate } from "./schema.js";
 import { failureCondition, freeBytes, sqliteCode, sqliteFailure } from "./sqlite-errors.js";
 import { checkBeforeOpen } from "./sqlite-preflight.js";
 import { expiry, isLive, jobId, prefixUpperBound, prepareStatements, type Statements } from "./statements.js";
@@ -117,7 +117,7 @@ export class SqliteStore implements StoreBackend {
       }
       // Refuses a damaged or foreign file before anything is written to it (see checkBeforeOpen).
       try {
-        checkBeforeOpen(file, SCHEMA_VERSION);
+        checkBeforeOpen(file);
       } catch (cause) {
         throw openError(file, cause);
       }

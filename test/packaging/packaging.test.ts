@@ -35,7 +35,7 @@ function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {
 let prebuiltBinaries: NodeJS.ProcessEnv = {};
 
 async function startPrebuiltMirror(): Promise<() => void> {
-  const sqlite = join(REPO, "apps/host/node_modules/better-sqlite3");
+  const sqlite = join(REPO, "packages/store-sqlite/node_modules/better-sqlite3");
   const { version } = JSON.parse(readFileSync(join(sqlite, "package.json"), "utf8")) as { version: string };
   const root = join(work, "prebuilds");
   const staging = join(root, "staging");
@@ -97,7 +97,7 @@ describe("packages installed from their tarballs, outside the workspace", () => 
     mkdirSync(app, { recursive: true });
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "my-bots", private: true, type: "module" }));
     // One npm install of every tarball: npm resolves the peer dependency on core to the one copy.
-    sh("npm", ["install", "--no-audit", "--no-fund", ...["@botyard/core", "@botyard/testing", "@botyard/host", "@botyard/plugin-oncall"].map((name) => tarballOf(name))], app);
+    sh("npm", ["install", "--no-audit", "--no-fund", ...["@botyard/core", "@botyard/testing", "@botyard/store-sqlite", "@botyard/store-redis", "@botyard/host", "@botyard/plugin-oncall"].map((name) => tarballOf(name))], app);
 
     slack = await SlackEmulator.start();
     slack.createChannel("sre", { id: "C0SRE" });
@@ -122,7 +122,7 @@ describe("packages installed from their tarballs, outside the workspace", () => 
 
   it("installed every @botyard package from its tarball, with one copy of core", () => {
     const tree = JSON.parse(sh("npm", ["ls", "--all", "--json", "--long"], app)) as { dependencies: Record<string, { resolved: string; dependencies?: Record<string, unknown> }> };
-    for (const name of ["@botyard/core", "@botyard/testing", "@botyard/host", "@botyard/plugin-oncall"]) {
+    for (const name of ["@botyard/core", "@botyard/testing", "@botyard/store-sqlite", "@botyard/store-redis", "@botyard/host", "@botyard/plugin-oncall"]) {
       expect(tree.dependencies[name]?.resolved, name).toMatch(/^file:.*\.tgz$/);
     }
     const cores = sh("npm", ["ls", "@botyard/core", "--all", "--parseable"], app).trim().split("\n").filter(Boolean);

@@ -46,7 +46,9 @@ export type { ActionRecord } from "./actions/action.js";
 
 export type { Store, StoreBackend, Entry, Job, JobRef, EnqueueOptions, EnqueueResult, SetOptions, ListOptions, ClaimOptions } from "./store/store.js";
 export { encodeValue, DEFAULT_DEDUPE_TTL_MS } from "./store/store.js";
-export { MemoryStore } from "./store/memory-store.js";
+export { MemoryStore, memoryStore } from "./store/memory-store.js";
+export { defineStore, isStoreFactory, validateStoreConfig, STORE_MARK } from "./store/define-store.js";
+export type { StoreDefinition, StoreFactory, StoreOpenContext } from "./store/define-store.js";
 export { namespaced } from "./store/namespaced-store.js";
 
 export { token } from "./di/tokens.js";

@@ -12,6 +12,7 @@ import { guardOutbound } from "../demo/outbound-guard.js";
 import { Transcript } from "../demo/transcript.js";
 import { startHost, type RunningHost } from "../runtime/host.js";
 import type { CliIO } from "./run-cli.js";
+import { STORE_ALIASES } from "../config/config-schema.js";
 
 /** How long the host may take to start before the demo says what it is waiting for. */
 const SLOW_START_MS = 5_000;
@@ -68,12 +69,13 @@ async function runDemo(
   // The emulators start empty on every run, so the store does too: state kept from an earlier run
   // names messages, groups and deliveries of a workspace that no longer exists (the on-call bot,
   // for one, would not refill a group it believes it already filled). SQLite gets a throwaway file.
-  const store = config.config.store ?? { type: "sqlite" as const };
+  const store = config.config.store ?? { type: "sqlite" };
   let loaded = { ...config, config: { ...config.config, slack: slackSection } };
   let scratch: string | undefined;
-  if (store.type === "sqlite") {
+  if (store.type === "sqlite" || store.use === STORE_ALIASES.sqlite) {
     scratch = mkdtempSync(join(tmpdir(), "botyard-demo-"));
-    loaded = { ...loaded, config: { ...loaded.config, store: { ...store, path: join(scratch, basename(store.path ?? "state.db")) } } };
+    const path = typeof store.path === "string" ? store.path : "state.db";
+    loaded = { ...loaded, config: { ...loaded.config, store: { ...store, path: join(scratch, basename(path)) } } };
   }
   // The channels the bots name exist, so that they can post and you can talk in them.
   for (const channel of channelsNamedIn(loaded.config.bots)) {

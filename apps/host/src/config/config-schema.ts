@@ -83,30 +83,39 @@ const HttpConfig = Type.Object(
   { additionalProperties: false, description: "The HTTP server for webhooks and health checks, and its limits." },
 );
 
-const MemoryStoreConfig = Type.Object(
-  { type: Type.Literal("memory", { description: "In process memory: state is lost on restart. For tests." }) },
-  { additionalProperties: false },
-);
-const SqliteStoreConfig = Type.Object(
-  {
-    type: Type.Literal("sqlite", { description: "Embedded SQLite database (the default): one host, no server needed." }),
-    path: Type.Optional(Type.String({ default: ".botyard/state.db", description: "Database file, relative to bots.yaml." })),
-  },
-  { additionalProperties: false },
-);
-const RedisStoreConfig = Type.Object(
-  {
-    type: Type.Literal("redis", { description: "Redis, shared by several host replicas." }),
-    url: Type.String({ description: "redis://[user:password@]host:port[/db]. Reference it from the environment: \"${REDIS_URL}\"." }),
-    prefix: Type.Optional(Type.String({ default: "botyard:", description: "Prefix of every key, so several deployments can share one Redis." })),
-  },
-  { additionalProperties: false },
-);
+/**
+ * The shorthands `store.type` takes, each naming a store package the host depends on (or core's
+ * memory store). Any other store is named by package with `store.use`.
+ */
+export const STORE_ALIASES = {
+  sqlite: "@botyard/store-sqlite",
+  redis: "@botyard/store-redis",
+  memory: "@botyard/core",
+} as const;
 
-export const StoreVariants = { memory: MemoryStoreConfig, sqlite: SqliteStoreConfig, redis: RedisStoreConfig } as const;
-export const StoreConfig = Type.Union([MemoryStoreConfig, SqliteStoreConfig, RedisStoreConfig], {
-  description: "Where bots keep state. Default: sqlite at .botyard/state.db beside bots.yaml.",
-});
+// Open: the store's own settings sit beside `use`/`type`, and are checked against the schema its
+// package declares (defineStore), once the package is loaded (see store/load-store.ts).
+export const StoreConfig = Type.Object(
+  {
+    use: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "The store: an npm package exporting defineStore({...}), resolved from this file's directory like a plugin (\"@botyard/store-redis\", \"@acme/botyard-store-postgres\"), or a relative path. Its settings go beside it; see the store's documentation.",
+      }),
+    ),
+    type: Type.Optional(
+      Type.Enum(["sqlite", "redis", "memory"], {
+        description:
+          "Shorthand for a built-in store, instead of use: sqlite is @botyard/store-sqlite (the default: one host, a file), redis is @botyard/store-redis (several replicas), memory keeps state in the process (tests; lost on restart).",
+      }),
+    ),
+  },
+  {
+    additionalProperties: true,
+    description: "Where bots keep state: use: or type:, and that store's settings beside it. Default: sqlite at .botyard/state.db beside bots.yaml.",
+  },
+);
 
 export const BotEntry = Type.Object(
   {
@@ -192,7 +201,9 @@ export const HostConfigSchema = Type.Object(
   { additionalProperties: false, title: "Botyard bots.yaml" },
 );
 
-export type HostConfig = Static<typeof HostConfigSchema>;
+// `store:` carries the chosen store's own settings beside `use`/`type`.
+export type HostConfig = Omit<Static<typeof HostConfigSchema>, "store"> & { store?: StoreConfigValue };
 export type BotEntryConfig = Static<typeof BotEntry>;
-export type StoreConfigValue = Static<typeof StoreConfig>;
+/** `store:` as written: `use` or `type`, and the store's own settings beside them. */
+export type StoreConfigValue = Static<typeof StoreConfig> & Record<string, unknown>;
 export type HttpConfigValue = Static<typeof HttpConfig>;

@@ -98,7 +98,7 @@ async function hostTakes(file: string): Promise<void> {
   const log = silentLogger();
   const slack = createSlackClient({ token: "xoxb-property", logger: log, ...(loaded.config.slack.apiUrl ? { apiUrl: loaded.config.slack.apiUrl } : {}) });
   if (loaded.config.slack.apiUrl) new URL(loaded.config.slack.apiUrl);
-  if (loaded.config.store?.type === "redis") new URL(loaded.config.store.url);
+  if (loaded.config.store?.type === "redis") new URL(String(loaded.config.store.url));
   const { engine } = await bootstrap(loaded, { slack, store: new MemoryStore(), log });
   // Next runs are computed here: croner reads the pattern in its timezone.
   expect(engine.status().flatMap((b) => b.triggers).every((t) => t.nextRun === undefined || !Number.isNaN(Date.parse(t.nextRun)))).toBe(true);

@@ -2,7 +2,7 @@ import { dirname, resolve } from "node:path";
 import { ErrorCodes, validateAgainst } from "@botyard/core";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
 import { decodeConfig, readConfigBytes } from "./config-file.js";
-import { HostConfigSchema, HttpLimitDefaults, StoreVariants, type HostConfig } from "./config-schema.js";
+import { HostConfigSchema, HttpLimitDefaults, STORE_ALIASES, type HostConfig } from "./config-schema.js";
 import { ConfigSource, readablePath } from "./config-source.js";
 import { interpolate } from "./interpolate.js";
 
@@ -83,34 +83,12 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
     throw new ConfigError([{ code: ErrorCodes.CONFIG_INVALID, where: `${shown}:1:1`, path: "", message: "must be a mapping with slack:, bots: and optional http:, store:" }]);
   }
 
-  // The store is a union: check its `type` first, then that variant, for errors a person can act on.
-  const { store, ...rest } = root;
-  const checked = validateAgainst<HostConfig>(HostConfigSchema, rest);
-  let storeValue: unknown = store;
+  // The store's own settings are checked against its package's schema once it is loaded (store/load-store.ts).
+  const checked = validateAgainst<HostConfig>(HostConfigSchema, root);
   if (!checked.ok) {
     for (const issue of checked.issues) {
       if (unsetPaths.has(issue.path)) continue;
       problems.push({ code: ErrorCodes.CONFIG_INVALID, where: source.where(issue.path, issue.target), path: readablePath(issue.path), message: issue.message });
-    }
-  }
-  if (store !== undefined) {
-    const type = (store as { type?: unknown })?.type;
-    const variant = typeof type === "string" ? StoreVariants[type as keyof typeof StoreVariants] : undefined;
-    if (!variant) {
-      problems.push({
-        code: ErrorCodes.CONFIG_INVALID,
-        where: source.where("/store/type"),
-        path: "store.type",
-        message: `must be one of ${Object.keys(StoreVariants).join(", ")}${type === undefined ? "" : ` (got ${JSON.stringify(type)})`}`,
-      });
-    } else {
-      const storeChecked = validateAgainst(variant, store);
-      if (!storeChecked.ok) {
-        for (const issue of storeChecked.issues) {
-          if (unsetPaths.has(`/store${issue.path}`)) continue;
-          problems.push({ code: ErrorCodes.CONFIG_INVALID, where: source.where(`/store${issue.path}`, issue.target), path: readablePath(`/store${issue.path}`), message: issue.message });
-        }
-      } else storeValue = storeChecked.value;
     }
   }
 
@@ -121,7 +99,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
     const request = http.requestTimeoutMs ?? HttpLimitDefaults.requestTimeoutMs;
     if (headers > request) {
       // Pointing at the value the file sets: the other may be a default.
-      const at = (rest.http as { headersTimeoutMs?: unknown } | undefined)?.headersTimeoutMs === undefined ? "requestTimeoutMs" : "headersTimeoutMs";
+      const at = (root.http as { headersTimeoutMs?: unknown } | undefined)?.headersTimeoutMs === undefined ? "requestTimeoutMs" : "headersTimeoutMs";
       problems.push({
         code: ErrorCodes.CONFIG_INVALID,
         where: source.where(`/http/${at}`),
@@ -135,8 +113,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
   // The schema checks a URL's scheme only (a full URI pattern is slow to compile): whether it
   // parses is checked here, so that no client library throws its own raw "Invalid URL" at start.
   const urls: Array<{ pointer: string; value: unknown; schemes: string[]; example: string }> = [
-    { pointer: "/slack/apiUrl", value: (rest.slack as { apiUrl?: unknown } | undefined)?.apiUrl, schemes: ["http:", "https:"], example: "https://slack.com/api/" },
-    { pointer: "/store/url", value: (store as { type?: unknown; url?: unknown } | undefined)?.type === "redis" ? (store as { url?: unknown }).url : undefined, schemes: ["redis:", "rediss:"], example: "redis://127.0.0.1:6379" },
+    { pointer: "/slack/apiUrl", value: (root.slack as { apiUrl?: unknown } | undefined)?.apiUrl, schemes: ["http:", "https:"], example: "https://slack.com/api/" },
+    { pointer: "/store/url", value: isRedis(root.store) ? root.store.url : undefined, schemes: ["redis:", "rediss:"], example: "redis://127.0.0.1:6379" },
   ];
   for (const url of urls) {
     if (typeof url.value !== "string" || unsetPaths.has(url.pointer) || problems.some((p) => p.path === readablePath(url.pointer))) continue;
@@ -171,7 +149,13 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
 
   if (problems.length > 0) throw new ConfigError(problems);
   // When every issue came from an unset variable that `allowUnsetEnv` tolerates, the value is usable.
-  const config = { ...(checked.value as HostConfig), ...(storeValue === undefined ? {} : { store: storeValue as HostConfig["store"] }) };
+  const config = checked.value as HostConfig;
   const fromEnv = references.map((r) => ({ variable: r.name, where: source.where(r.path), value: r.value }));
   return { file, dir: dirname(file), config, source, secrets, fromEnv };
+}
+
+/** A `store:` section that names the Redis store, by alias or by package. */
+function isRedis(store: unknown): store is { url?: unknown } {
+  const s = store as { type?: unknown; use?: unknown } | undefined;
+  return s?.type === "redis" || s?.use === STORE_ALIASES.redis;
 }

@@ -1,13 +1,31 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { HostConfigSchema } from "../config/config-schema.js";
+import type { StoreFactory } from "@botyard/core";
+import { HostConfigSchema, STORE_ALIASES } from "../config/config-schema.js";
 import { schemaReference, type JsonSchema } from "./schema-reference.js";
 
 const START = "<!-- generated:reference:start -->";
 const END = "<!-- generated:reference:end -->";
 
 /** The reference section of docs/configuration.md, from the schema `botyard` validates with. */
-export function configurationReference(): string {
-  return schemaReference(JSON.parse(JSON.stringify(HostConfigSchema)) as JsonSchema);
+export function configurationReference(stores: Array<{ type: string; factory: StoreFactory }> = []): string {
+  const schema = JSON.parse(JSON.stringify(HostConfigSchema)) as JsonSchema & { properties: Record<string, JsonSchema> };
+  if (stores.length > 0) {
+    // The built-in stores' own settings, as variants tagged by `type`, so that each row says which store it belongs to.
+    const store = schema.properties.store!;
+    const { type: _type, ...named } = store.properties!;
+    schema.properties.store = {
+      ...store,
+      properties: named,
+      anyOf: stores.map(({ type, factory }) => {
+        const settings = JSON.parse(JSON.stringify(factory.config)) as JsonSchema;
+        return {
+          properties: { type: { const: type, description: `${factory.description ?? factory.name} (${STORE_ALIASES[type as keyof typeof STORE_ALIASES] ?? type})` }, ...settings.properties },
+          required: ["type", ...(settings.required ?? [])],
+        };
+      }),
+    };
+  }
+  return schemaReference(schema);
 }
 
 /** Replaces what lies between the generated markers of a Markdown file; returns the new text. */

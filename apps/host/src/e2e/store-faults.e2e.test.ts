@@ -4,8 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SlackEmulator, type HostProcess, type TempProject } from "@botyard/testing";
-import { SqliteStore } from "../store/sqlite-store.js";
-import { SmallDisk, fingerprints } from "../test-support/small-disk.js";
+import { SqliteStore } from "@botyard/store-sqlite";
+import { SmallDisk, fingerprints } from "@botyard/test-support";
 import { botyard, userProject } from "../test-support/temp-project.js";
 
 // The real `botyard start` on a SQLite store whose disk or file lets it down: refused at start

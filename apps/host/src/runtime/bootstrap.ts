@@ -3,17 +3,21 @@ import type { ConfigProblem } from "../config/config-error.js";
 import { readablePath } from "../config/config-source.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { loadPlugins } from "../loader/load-plugins.js";
+import { loadStore, type ChosenStore } from "../store/load-store.js";
 
 export interface Bootstrapped {
   engine: Engine;
-  /** Problems that refuse a start (bad plugin, bad plugin config, trigger conflicts). */
+  /** Problems that refuse a start (bad plugin, bad plugin config, bad store, trigger conflicts). */
   problems: ConfigProblem[];
+  /** The store bots.yaml chose, its settings checked, not opened; undefined when it has problems. */
+  store: ChosenStore | undefined;
   /** Bots whose setup threw: reported failed; the host runs the others. */
   setupFailures: ConfigProblem[];
 }
 
 /**
- * Loads plugins and sets up every bot in an engine, without starting anything: what `start`,
+ * Loads plugins and the store package and sets up every bot in an engine, without starting
+ * anything (the engine gets `deps.store`; the chosen store is not opened): what `start`,
  * `validate`, `list` and `schema` have in common.
  */
 export async function bootstrap(
@@ -21,6 +25,8 @@ export async function bootstrap(
   deps: { slack: WebClient; store: StoreBackend; log: Logger; observers?: EngineObserver[]; owner?: string; redact?: (text: string) => string },
 ): Promise<Bootstrapped> {
   const { specs, problems } = await loadPlugins(loaded, deps.log);
+  const chosen = await loadStore(loaded.config.store, loaded.dir, loaded.source);
+  problems.push(...chosen.problems);
   const engine = new Engine({
     slack: deps.slack,
     store: deps.store,
@@ -52,7 +58,7 @@ export async function bootstrap(
     };
     (conflict ? problems : setupFailures).push(problem);
   }
-  return { engine, problems, setupFailures };
+  return { engine, problems, setupFailures, store: chosen.store };
 }
 
 /** The JSON pointer (below the bot's `config:`) of the first string equal to `value`, if the file holds one. */

@@ -16,7 +16,7 @@ import type { HostConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { HttpServer } from "../http/http-server.js";
 import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
-import { createStore } from "../store/create-store.js";
+import { openStore } from "../store/create-store.js";
 import { bootstrap } from "./bootstrap.js";
 import { StoreHealth } from "./store-health.js";
 import { SlackIntake } from "./slack-intake.js";
@@ -96,14 +96,14 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
 
   // Plugins are loaded and every bot checked before the store is opened: a refused config leaves
   // no database file behind and does not need Redis to be up to be told what is wrong.
-  const later = new StoreOpenedLater(config.store?.type ?? "sqlite");
+  const later = new StoreOpenedLater(config.store?.type ?? config.store?.use ?? "sqlite");
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  const { engine, problems, setupFailures } = await bootstrap(loaded, { slack, store: later.store, log, observers, owner, redact: (text) => scrubber.scrub(text) });
-  if (problems.length > 0) throw new ConfigError(problems);
+  const { engine, problems, setupFailures, store: chosen } = await bootstrap(loaded, { slack, store: later.store, log, observers, owner, redact: (text) => scrubber.scrub(text) });
+  if (problems.length > 0 || !chosen) throw new ConfigError(problems);
 
   // Every failed store call reaches the store's health at once, once there is one (below, with what it pauses).
   let storeFailed = (_error: unknown) => {};
-  const store = metrics.instrument(await createStore(config.store, loaded.dir, log.child({ component: "store" })), (error) => storeFailed(error));
+  const store = metrics.instrument(await openStore(chosen, loaded.dir, log.child({ component: "store" })), (error) => storeFailed(error));
   later.open(store);
   let closeStore = true;
   let stopping: Promise<{ unfinished: number }> | undefined;
@@ -274,13 +274,16 @@ async function authTest(slack: ReturnType<typeof createSlackClient>, log: Logger
   }
 }
 
-// A store URL's password can surface alone (a client's debug output), not only inside the URL.
+// A store URL's password can surface alone (a client's debug output), not only inside the URL:
+// any store's settings may hold one (Redis's url, a Postgres store's...).
 function urlPasswords(store: HostConfig["store"]): string[] {
-  if (store?.type !== "redis") return [];
-  try {
-    const password = decodeURIComponent(new URL(store.url).password);
-    return password ? [password] : [];
-  } catch {
-    return [];
-  }
+  return Object.values(store ?? {}).flatMap((value) => {
+    if (typeof value !== "string" || !value.includes("://")) return [];
+    try {
+      const password = decodeURIComponent(new URL(value).password);
+      return password ? [password] : [];
+    } catch {
+      return [];
+    }
+  });
 }

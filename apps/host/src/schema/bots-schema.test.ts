@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Type, memoryStore } from "@botyard/core";
 import { ENV_REFERENCE_PATTERN, botsYamlSchema } from "./bots-schema.js";
 
 // The generated schema is checked with a real validator against the demo and the docs' examples in
@@ -19,6 +20,18 @@ describe("botsYamlSchema", () => {
     expect(schema.properties.http.properties.port.anyOf).toBeUndefined();
     // Unconstrained strings accept a reference already: no alternatives to clutter the editor.
     expect(schema.properties.http.properties.host).toMatchObject({ type: "string", default: "127.0.0.1" });
-    expect(JSON.stringify(schema.properties.store)).toContain('"const":"sqlite"');
+    expect(schema.properties.store.properties.type).toMatchObject({ enum: ["sqlite", "redis", "memory"] });
+  });
+
+  it("gives store: the settings of each store it is told about, where use: or the type: shorthand names it", () => {
+    const factory = memoryStore;
+    const withSettings = { ...factory, config: Type.Object({ url: Type.String() }, { additionalProperties: false }) } as typeof factory;
+    const schema = botsYamlSchema([], [{ use: "@acme/store", type: "acme", factory: withSettings }]) as { properties: Record<string, any> };
+    const [condition] = schema.properties.store.allOf;
+    expect(condition.if.anyOf).toEqual([
+      { properties: { use: { const: "@acme/store" } }, required: ["use"] },
+      { properties: { type: { const: "acme" } }, required: ["type"] },
+    ]);
+    expect(condition.then).toMatchObject({ properties: { url: { type: "string" } }, required: ["url"] });
   });
 });

@@ -1,4 +1,4 @@
-import type { Plugin } from "@botyard/core";
+import type { Plugin, StoreFactory } from "@botyard/core";
 import { HostConfigSchema } from "../config/config-schema.js";
 
 export const SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#";
@@ -10,12 +10,23 @@ export const SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#";
 export const ENV_REFERENCE_PATTERN = "(^|[^$])\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}";
 
 /**
- * The JSON Schema of bots.yaml: the host's own fields, and for each plugin the config names, its
- * config schema applied where `use` names that plugin. Editors (yaml-language-server) use it to
- * complete and check the file, plugin configs included.
+ * The JSON Schema of bots.yaml: the host's own fields, for each plugin the config names its config
+ * schema applied where `use` names that plugin, and for each store given its settings where
+ * `store.use` (or the `store.type` shorthand) names it. Editors (yaml-language-server) use it to
+ * complete and check the file, plugin configs and store settings included.
  */
-export function botsYamlSchema(plugins: Array<{ use: string; plugin: Plugin }>): Record<string, unknown> {
+export function botsYamlSchema(plugins: Array<{ use: string; plugin: Plugin }>, stores: Array<{ use: string; type?: string; factory: StoreFactory }> = []): Record<string, unknown> {
   const schema = JSON.parse(JSON.stringify(HostConfigSchema)) as Record<string, any>;
+  const storeConditions = stores.map(({ use, type, factory }) => {
+    const settings = JSON.parse(JSON.stringify(factory.config)) as Record<string, any>;
+    const named = { properties: { use: { const: use } }, required: ["use"] };
+    return {
+      if: type ? { anyOf: [named, { properties: { type: { const: type } }, required: ["type"] }] } : named,
+      // The settings sit beside use/type, which the store's own schema does not list.
+      then: { properties: settings.properties ?? {}, ...(settings.required ? { required: settings.required } : {}) },
+    };
+  });
+  if (storeConditions.length) schema.properties.store.allOf = storeConditions;
   const item = schema.properties.bots.items as Record<string, any>;
   const seen = new Set<string>();
   const conditions: unknown[] = [];

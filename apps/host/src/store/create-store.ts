@@ -1,23 +1,20 @@
-import { resolve } from "node:path";
-import { BotyardError, ErrorCodes, MemoryStore, type Logger, type StoreBackend } from "@botyard/core";
+import { silentLogger, type Logger, type StoreBackend } from "@botyard/core";
+import { ConfigError } from "../config/config-error.js";
 import type { StoreConfigValue } from "../config/config-schema.js";
+import { loadStore, type ChosenStore } from "./load-store.js";
 
-/** The store bots.yaml asks for; relative paths resolve from the config's directory. */
-export async function createStore(config: StoreConfigValue | undefined, configDir: string, logger?: Logger): Promise<StoreBackend> {
-  const chosen = config ?? { type: "sqlite" as const, path: ".botyard/state.db" };
-  switch (chosen.type) {
-    case "memory":
-      return new MemoryStore();
-    case "sqlite": {
-      const { SqliteStore } = await import("./sqlite-store.js");
-      return SqliteStore.open(resolve(configDir, chosen.path ?? ".botyard/state.db"));
-    }
-    case "redis": {
-      // Imported on demand, like SQLite: a host on another store never loads ioredis.
-      const { RedisStore } = await import("./redis-store.js");
-      return RedisStore.connect({ url: chosen.url, prefix: chosen.prefix ?? "botyard:", ...(logger ? { logger } : {}) });
-    }
-    default:
-      throw new BotyardError(ErrorCodes.CONFIG_INVALID, `Unknown store type ${JSON.stringify((chosen as { type: unknown }).type)}.`);
-  }
+/** Opens the store `loadStore` chose: only once the whole config is known good. */
+export function openStore(chosen: ChosenStore, configDir: string, logger: Logger): Promise<StoreBackend> {
+  return Promise.resolve(chosen.factory.open(chosen.config, { configDir, logger }));
+}
+
+/**
+ * The store a bots.yaml `store:` value asks for, opened (for programs and benchmarks that build
+ * a store without a host); relative paths resolve from `configDir`. Throws a ConfigError when the
+ * store cannot be found or its settings do not match its schema.
+ */
+export async function createStore(config: StoreConfigValue | undefined, configDir: string, logger: Logger = silentLogger()): Promise<StoreBackend> {
+  const { store, problems } = await loadStore(config, configDir);
+  if (!store) throw new ConfigError(problems);
+  return openStore(store, configDir, logger);
 }

@@ -61,6 +61,10 @@ function describe(error: TypeboxError): ConfigIssue[] {
       target: "key" as const,
     }));
   }
+  // Naming the values saves a trip to the docs (TypeBox says "one of the allowed values").
+  if (error.keyword === "enum" && Array.isArray(params.allowedValues)) {
+    return [{ path: error.instancePath, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` }];
+  }
   // The per-property "schema is false" duplicates the additionalProperties error above.
   if (error.keyword === "boolean" && error.schemaPath.endsWith("/additionalProperties")) return [];
   return [{ path: error.instancePath, message: error.message }];

@@ -36,6 +36,12 @@ export const ErrorCodes = {
   NO_RESPONSE_URL: "BOTYARD_ERR_NO_RESPONSE_URL",
   /** A DI token was resolved that nothing registered. */
   SERVICE_NOT_FOUND: "BOTYARD_ERR_SERVICE_NOT_FOUND",
+  /** `store.use` names a store package that cannot be found from the config file's directory. */
+  STORE_NOT_FOUND: "BOTYARD_ERR_STORE_NOT_FOUND",
+  /** The module named by `store.use` loaded but does not export a store made with `defineStore`. */
+  STORE_INVALID: "BOTYARD_ERR_STORE_INVALID",
+  /** The `store:` settings do not match the chosen store's schema. */
+  STORE_CONFIG_INVALID: "BOTYARD_ERR_STORE_CONFIG_INVALID",
   /** The store refused an operation (locked database, bad value...). */
   STORE: "BOTYARD_ERR_STORE",
   /**

@@ -77,6 +77,18 @@ export const errorReference: { readonly [C in ErrorCode]: ErrorReferenceEntry } 
     when: "A plugin resolved a dependency-injection token that nothing registered.",
     fix: "Register the service in the plugin's `setup` (or in the test, to replace it) before resolving it.",
   },
+  BOTYARD_ERR_STORE_NOT_FOUND: {
+    when: "`store.use` names a store package or path that cannot be resolved from the directory of `bots.yaml`.",
+    fix: "Install the store package beside `bots.yaml` (`npm install <package>`), fix the path, or use one of the built-in stores: `type: sqlite`, `redis` or `memory`.",
+  },
+  BOTYARD_ERR_STORE_INVALID: {
+    when: "The module named by `store.use` loaded, but its default export is not a store made with `defineStore`.",
+    fix: "Export the store as the module's default: `export default defineStore({ ... })` (see `docs/writing-a-store.md`).",
+  },
+  BOTYARD_ERR_STORE_CONFIG_INVALID: {
+    when: "The `store:` settings do not match the chosen store's schema. The message names the file, the line, the path (`store.url`) and what was expected.",
+    fix: "Correct the value; `docs/configuration.md` lists the built-in stores' settings, a third-party store's README its own.",
+  },
   BOTYARD_ERR_STORE: {
     when: "The store refused an operation: the database is damaged, closed, a directory, or a value is out of its bounds. The message names the file or server.",
     fix: "Follow the message: restore or move the damaged file (the host never overwrites it), or fix the path in `store:`.",

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { Type } from "typebox";
+import { defineStore } from "./define-store.js";
 import {
   DEFAULT_DEDUPE_TTL_MS,
   encodeValue,
@@ -231,3 +233,11 @@ function codePointRank(unit: number): number {
   if (unit >= 0xe000) return unit - 0x800;
   return unit;
 }
+
+/** The memory store as bots.yaml names it (`store: { type: memory }`): for tests, lost on restart. */
+export const memoryStore = defineStore({
+  name: "memory",
+  description: "In process memory: state is lost on restart. For tests.",
+  config: Type.Object({}, { additionalProperties: false }),
+  open: () => new MemoryStore(),
+});

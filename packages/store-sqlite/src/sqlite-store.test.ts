@@ -7,10 +7,10 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { describeStoreContract } from "@botyard/testing/store-contract";
-import { failure } from "../test-support/failure.js";
+import { failure } from "@botyard/test-support";
 import { SqliteStore, prefixUpperBound } from "./sqlite-store.js";
 
-const HOST_DIR = fileURLToPath(new URL("../../", import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL("../", import.meta.url));
 const CHILD = fileURLToPath(new URL("./fixtures/store-child.mjs", import.meta.url));
 
 const dirs: string[] = [];
@@ -31,7 +31,7 @@ describeStoreContract("sqlite", async () => SqliteStore.open(join(tempDir(), "st
 
 /** Runs store-child.mjs (TypeScript source through tsx) in `mode` on `file`. */
 function runChild(mode: "hold" | "try", file: string) {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, mode, file], { cwd: HOST_DIR });
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, mode, file], { cwd: PACKAGE_DIR });
   children.push(child);
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

@@ -7,8 +7,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { failure } from "../test-support/failure.js";
-import { SmallDisk, fingerprints } from "../test-support/small-disk.js";
+import { SmallDisk, failure, fingerprints } from "@botyard/test-support";
 import { SqliteStore } from "./sqlite-store.js";
 
 // What the SQLite store does when its disk or its file lets it down: at open, a coded error that
@@ -16,7 +15,7 @@ import { SqliteStore } from "./sqlite-store.js";
 // running, coded errors on the writes that fail, nothing acknowledged lost, and a ping that says
 // so until the disk has room again. The disks are real (small tmpfs mounts: these tests need root).
 
-const HOST_DIR = fileURLToPath(new URL("../../", import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL("../", import.meta.url));
 const CHILD = fileURLToPath(new URL("./fixtures/store-child.mjs", import.meta.url));
 
 const cleanups: Array<() => void> = [];
@@ -64,7 +63,7 @@ function damagePage(file: string, page: number): void {
 
 /** A child process that opens the store, writes `held-by`, and is then killed: its WAL stays behind. */
 async function killHolder(file: string): Promise<void> {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, "hold", file], { cwd: HOST_DIR });
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, "hold", file], { cwd: PACKAGE_DIR });
   const ready = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once("line", resolve));
   expect(ready).toBe("ready");
   child.kill("SIGKILL");
@@ -166,7 +165,7 @@ describe("SqliteStore refuses a file it cannot use, and leaves it untouched", ()
 
     // store-child's "try" mode, as uid/gid 65534 (nobody): the file and its directory belong to root, mode 0644 and 0755.
     const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, "try", file], {
-      cwd: HOST_DIR,
+      cwd: PACKAGE_DIR,
       uid: 65534,
       gid: 65534,
       env: { PATH: process.env.PATH, HOME: "/tmp" },

@@ -26,284 +26,24 @@ import {
 // crash the process with a deeply nested reply (ioredis#2108, fixed in 6.0.0). The Redis server is
 // trusted by design here (whoever controls its replies already controls every lease and dedupe
 // decision), and across untrusted networks use rediss:// (TLS). Revisit 6.x when it has matured.
-import { Redis, type RedisOptions } from "ioredis";
+import { Redis } from "ioredis";
+import { describeUrl, messageOf, sanitized, type UrlInfo } from "./redis-url.js";
+import { DEFAULT_COMMAND_TIMEOUT_MS, clientSettings, type RedisStoreOptions } from "./client-settings.js";
+import type { ScriptName } from "./scripts.js";
+import { delayArg, msArg, ttlArg } from "./script-arguments.js";
 
-export interface RedisStoreOptions {
-  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
-  url: string;
-  /**
-   * Prepended to every key, so that several deployments can share one Redis (`botyard:`). End it
-   * with a separator, and never give one deployment a prefix that starts with another's (`a:` and
-   * `a:b:`): their keys could meet.
-   */
-  prefix: string;
-  /**
-   * When true (the default), `connect` waits for the first connection and rejects with
-   * BOTYARD_ERR_STORE when Redis cannot be reached or refuses the credentials, so that a wrong URL
-   * fails at start. When false, `connect` resolves at once and the store works as soon as Redis
-   * answers; until then every operation and `ping` fail with BOTYARD_ERR_STORE_UNAVAILABLE.
-   */
-  requireConnection?: boolean;
-  /** How long one TCP connect attempt may take (default 5 s). */
-  connectTimeoutMs?: number;
-  /** How long one operation may wait for Redis's reply before failing (default 2 s). */
-  commandTimeoutMs?: number;
-  /** How often index entries of expired keys are removed (default one minute). Reads ignore them either way. */
-  sweepIntervalMs?: number;
-  /** CLIENT SETNAME of the connection, to find it in CLIENT LIST (default `botyard`). */
-  connectionName?: string;
-  /** Told when the connection is lost (warn) and back (info). Never given the password. */
-  logger?: Logger;
-  /** Called when the connection to Redis goes down (`false`) or is ready again (`true`). */
-  onConnectionChange?: (connected: boolean) => void;
-}
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 /** Expired entries removed from the indexes per script call, so that a sweep never blocks Redis for long. */
 const SWEEP_BATCH = 500;
-/** Job ids are a global counter; in the queue's sorted set they are zero-padded so that equal ready times keep FIFO order. */
+/** Job ids are a global counter; in the queue's sorted set they are zero-padded (by enqueue.lua) so that equal ready times keep FIFO order. */
 const JOB_ID_WIDTH = 15;
 const JOB_ID = /^[1-9][0-9]{0,14}$/;
 
-// ---------------------------------------------------------------------------------------------
-// Lua. Every operation that reads before it writes runs as one script, which Redis executes
-// atomically: no other command runs between its read and its write, on any connection. Time
-// comes from Redis's clock (TIME), never the caller's, so replicas whose clocks drift still agree
-// on when a claim or a delay runs out. Keys with a TTL expire through Redis's own PX.
-// ---------------------------------------------------------------------------------------------
-
-const LUA_HELPERS = `
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local function int(n) return string.format('%.0f', n) end
-`;
-
-/**
- * Writes a value and keeps the two indexes in step with it.
- * KEYS[1] value key, KEYS[2] key index (zset, score 0), KEYS[3] expiry index (zset, score = expiry ms).
- * ARGV[1] the key (index member), ARGV[2] JSON text, ARGV[3] TTL in ms, "0" for none.
- */
-const LUA_WRITE = `
-local function write()
-  local ttl = tonumber(ARGV[3])
-  if ttl > 0 then
-    redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-    redis.call('ZADD', KEYS[3], int(now_ms() + ttl), ARGV[1])
-  else
-    redis.call('SET', KEYS[1], ARGV[2])
-    redis.call('ZREM', KEYS[3], ARGV[1])
-  end
-  redis.call('ZADD', KEYS[2], 0, ARGV[1])
-end
-`;
-
-const SCRIPTS = {
-  botyardSet: {
-    numberOfKeys: 3,
-    lua: `${LUA_HELPERS}${LUA_WRITE}
-write()
-return 1`,
-  },
-  // A key that has expired is absent: EXISTS does not see it.
-  botyardSetIfAbsent: {
-    numberOfKeys: 3,
-    lua: `${LUA_HELPERS}${LUA_WRITE}
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-write()
-return 1`,
-  },
-  // ARGV[4] "1" when the caller expects the key absent, else ARGV[5] is the expected JSON text,
-  // compared byte for byte with the stored text (as SQLite compares it).
-  botyardCompareAndSet: {
-    numberOfKeys: 3,
-    lua: `${LUA_HELPERS}${LUA_WRITE}
-local current = redis.call('GET', KEYS[1])
-if ARGV[4] == '1' then
-  if current then return 0 end
-elseif current ~= ARGV[5] then
-  return 0
-end
-write()
-return 1`,
-  },
-  // KEYS as for write; ARGV[1] the key. Returns 1 when a live key was deleted.
-  botyardDelete: {
-    numberOfKeys: 3,
-    lua: `
-local n = redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-return n`,
-  },
-  // KEYS[1] key index, KEYS[2] expiry index. ARGV[1] value key prefix, ARGV[2] the prefix listed,
-  // ARGV[3] limit (-1: none). Walks the index from the prefix in byte order (which is code point
-  // order for UTF-8) and stops at the first member that does not start with it, so the prefix is
-  // taken literally and needs no upper bound. Members whose value has expired are removed here.
-  // Returns key, value, key, value...
-  botyardList: {
-    numberOfKeys: 2,
-    lua: `
-local prefix = ARGV[2]
-local plen = string.len(prefix)
-local limit = tonumber(ARGV[3])
-local out = {}
-local found = 0
-local min = '[' .. prefix
-local batch = 256
-while true do
-  local members = redis.call('ZRANGEBYLEX', KEYS[1], min, '+', 'LIMIT', 0, batch)
-  for i = 1, #members do
-    local m = members[i]
-    if string.sub(m, 1, plen) ~= prefix then return out end
-    local v = redis.call('GET', ARGV[1] .. m)
-    if v then
-      out[#out + 1] = m
-      out[#out + 1] = v
-      found = found + 1
-      if limit >= 0 and found >= limit then return out end
-    else
-      redis.call('ZREM', KEYS[1], m)
-      redis.call('ZREM', KEYS[2], m)
-    end
-  end
-  if #members < batch then return out end
-  min = '(' .. members[#members]
-end`,
-  },
-  // KEYS[1] key index, KEYS[2] expiry index. ARGV[1] value key prefix, ARGV[2] batch size.
-  // Returns {entries looked at, index entries removed}.
-  botyardSweep: {
-    numberOfKeys: 2,
-    lua: `${LUA_HELPERS}
-local now = now_ms()
-local members = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', int(now), 'LIMIT', 0, tonumber(ARGV[2]))
-local removed = 0
-for i = 1, #members do
-  local m = members[i]
-  local pttl = redis.call('PTTL', ARGV[1] .. m)
-  if pttl == -2 then
-    redis.call('ZREM', KEYS[1], m)
-    redis.call('ZREM', KEYS[2], m)
-    removed = removed + 1
-  elseif pttl == -1 then
-    redis.call('ZREM', KEYS[2], m)
-  else
-    redis.call('ZADD', KEYS[2], int(now + pttl), m)
-  end
-end
-return {#members, removed}`,
-  },
-
-  // KEYS[1] the queue (zset: member padded job id, score = when it may next be claimed),
-  // KEYS[2] the job id counter, KEYS[3] the dedupe marker (ignored unless ARGV[4] is "1").
-  // ARGV[1] job key prefix, ARGV[2] queue name, ARGV[3] payload, ARGV[4] dedupe?, ARGV[5] dedupe TTL
-  // ms, ARGV[6] delay ms, ARGV[7] claim token ('' for none: the job waits), ARGV[8] its lease ms.
-  // Returns {id, 1} for a duplicate (the first job's id), {id, 0, enqueued at, claimed?} otherwise;
-  // with a token, and no job of the queue ready, the job is stored claimed (attempt 1, score at
-  // the end of the lease), as a claim would.
-  botyardEnqueue: {
-    numberOfKeys: 3,
-    lua: `${LUA_HELPERS}
-if ARGV[4] == '1' then
-  local seen = redis.call('GET', KEYS[3])
-  if seen then return {seen, 1} end
-end
-local now = now_ms()
-local n = redis.call('INCR', KEYS[2])
-local id = string.format('%d', n)
-local claimed = ARGV[7] ~= '' and #redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now), 'LIMIT', 0, 1) == 0
-local attempt, token, wait = 0, '', ARGV[6]
-if claimed then attempt, token, wait = 1, ARGV[7], ARGV[8] end
-redis.call('HSET', ARGV[1] .. id, 'q', ARGV[2], 'p', ARGV[3], 't', int(now), 'a', attempt, 'c', token)
-redis.call('ZADD', KEYS[1], int(now + tonumber(wait)), string.format('%0${JOB_ID_WIDTH}d', n))
-if ARGV[4] == '1' then redis.call('SET', KEYS[3], id, 'PX', ARGV[5]) end
-return {id, 0, int(now), claimed and 1 or 0}`,
-  },
-  // KEYS[1] the queue. ARGV[1] job key prefix, ARGV[2] lease ms, ARGV[3] new claim token.
-  // Takes the job that has been ready longest (lowest score, then lowest id), gives it the new
-  // token and pushes its score to the end of the lease: a claimed job is one whose score is in the
-  // future and whose token is set. Returns {id, payload, attempt, enqueuedAt} or nil.
-  botyardClaim: {
-    numberOfKeys: 1,
-    lua: `${LUA_HELPERS}
-local now = now_ms()
-for _ = 1, 100 do
-  local ready = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now), 'LIMIT', 0, 1)
-  if #ready == 0 then return false end
-  local member = ready[1]
-  local id = string.gsub(member, '^0+', '')
-  local job = ARGV[1] .. id
-  if redis.call('EXISTS', job) == 1 then
-    redis.call('HSET', job, 'c', ARGV[3])
-    local attempt = redis.call('HINCRBY', job, 'a', 1)
-    redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[2])), member)
-    local fields = redis.call('HMGET', job, 'p', 't')
-    return {id, fields[1], attempt, fields[2]}
-  end
-  -- A queue entry without its job (cannot happen through this store): drop it and look again.
-  redis.call('ZREM', KEYS[1], member)
-end
-return false`,
-  },
-  // KEYS[1] the queue. ARGV[1] job key, ARGV[2] queue member, ARGV[3] queue name, ARGV[4] claim
-  // token, ARGV[5] "ack" | "release" | "extend", ARGV[6] delay or lease ms. The claim must carry the
-  // current token and its lease must still run: a claim whose lease ran out is lost even if nobody
-  // has claimed the job again. Returns 1 when done, 0 when the claim was lost.
-  botyardSettle: {
-    numberOfKeys: 1,
-    lua: `${LUA_HELPERS}
-if ARGV[4] == '' then return 0 end
-local fields = redis.call('HMGET', ARGV[1], 'q', 'c')
-if fields[1] ~= ARGV[3] or fields[2] ~= ARGV[4] then return 0 end
-local now = now_ms()
-local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
-if not score or tonumber(score) <= now then return 0 end
-local op = ARGV[5]
-if op == 'ack' then
-  redis.call('DEL', ARGV[1])
-  redis.call('ZREM', KEYS[1], ARGV[2])
-elseif op == 'release' then
-  redis.call('HSET', ARGV[1], 'c', '')
-  redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[6])), ARGV[2])
-else
-  redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[6])), ARGV[2])
-end
-return 1`,
-  },
-
-  // KEYS[1] the lease. ARGV[1] owner, ARGV[2] TTL ms. Free, expired (Redis has dropped it) or
-  // already ours: take it (re-acquiring renews). Returns 1 when the owner holds it now.
-  botyardAcquireLease: {
-    numberOfKeys: 1,
-    lua: `
-local current = redis.call('GET', KEYS[1])
-if current and current ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`,
-  },
-  botyardRenewLease: {
-    numberOfKeys: 1,
-    lua: `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1`,
-  },
-  botyardReleaseLease: {
-    numberOfKeys: 1,
-    lua: `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1`,
-  },
-} as const;
 
 type Arg = string | number;
 /** The commands `defineCommand` adds, each sent as EVALSHA (ioredis falls back to EVAL after a NOSCRIPT, e.g. a Redis restart). */
-type ScriptCommands = { [K in keyof typeof SCRIPTS]: (...args: Arg[]) => Promise<unknown> };
+type ScriptCommands = { [K in ScriptName]: (...args: Arg[]) => Promise<unknown> };
 type Client = Redis & ScriptCommands;
 
 /**
@@ -328,7 +68,7 @@ type Client = Redis & ScriptCommands;
  * Leases, dedupe markers and jobs live outside `kv:`, so `list` never sees them.
  *
  * **Atomicity**: single commands (GET) where one suffices; every read-then-write is one Lua script
- * (see SCRIPTS), run with EVALSHA. Time for queues comes from Redis's clock.
+ * (scripts/*.lua, see scripts.ts), run with EVALSHA. Time for queues comes from Redis's clock.
  *
  * **Failure behaviour**: the client does not queue commands while disconnected and never retries a
  * command on its own, so while Redis is unreachable every operation fails at once (or after
@@ -349,30 +89,7 @@ export class RedisStore implements StoreBackend {
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
     const target = describeUrl(options.url);
     const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    const settings: RedisOptions = {
-      lazyConnect: true,
-      // Fail fast, never queue: a command issued while the connection is down is rejected at once
-      // instead of waiting (without limit, by default) for Redis to come back.
-      enableOfflineQueue: false,
-      // Never resend a command on a new connection: it may already have run (see above).
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      // A reply that does not come within this long fails the operation...
-      commandTimeout,
-      // ...and a connection that stays silent this long after a command is treated as dead and
-      // replaced (a half-open TCP connection after a network partition would otherwise look alive).
-      socketTimeout: Math.max(1_000, commandTimeout * 2),
-      connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      // TCP keepalive probes after 10 s idle, so a dead peer is noticed between operations too.
-      keepAlive: 10_000,
-      // Reconnect forever, backing off to one attempt every 2 s: the store comes back by itself.
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-      // After a failover the old primary answers READONLY: drop the connection so that DNS or
-      // Sentinel leads to the new one. (The failed command is not resent.)
-      reconnectOnError: (error) => error.message.startsWith("READONLY"),
-      connectionName: options.connectionName ?? "botyard",
-      scripts: SCRIPTS,
-    };
+    const settings = clientSettings(options, commandTimeout);
     let client: Client;
     try {
       client = new Redis(options.url, settings) as Client;
@@ -678,74 +395,4 @@ export class RedisStore implements StoreBackend {
   }
 }
 
-interface UrlInfo {
-  /** The URL without its password, for messages and logs. */
-  display: string;
-  /** Removes the password (in every spelling it could appear in) from a text. */
-  redact(text: string): string;
-}
-
-function describeUrl(url: string): UrlInfo {
-  let display = "(unparseable Redis URL)";
-  const secrets: string[] = [];
-  try {
-    // ioredis reads "host:port" as redis://host:port.
-    const parsed = new URL(url.includes("://") ? url : `redis://${url}`);
-    if (parsed.password) {
-      secrets.push(parsed.password, decodeURIComponentSafe(parsed.password));
-      parsed.password = "***";
-    }
-    display = parsed.toString();
-  } catch {
-    // Not a URL we can read: ioredis will say so; show none of it, it may hold the password.
-    const at = url.lastIndexOf("@");
-    const colon = url.indexOf(":", url.indexOf("//") + 2);
-    if (at > 0 && colon > 0 && colon < at) secrets.push(url.slice(colon + 1, at));
-  }
-  const needles = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  return {
-    display,
-    redact: (text) => needles.reduce((out, needle) => out.split(needle).join("***"), text),
-  };
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/** A copy of an ioredis error safe to attach as `cause`: its `command.args` may hold the password (AUTH). */
-function sanitized(cause: unknown, redact: (text: string) => string): Error {
-  const error = new Error(redact(messageOf(cause)));
-  error.name = cause instanceof Error ? cause.name : "Error";
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === "string") (error as Error & { code: string }).code = code;
-  return error;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The TTL argument of a write: "0" for none (no ttlMs, 0 or Infinity, as in the other backends), else at least 1 ms. */
-function ttlArg(options: SetOptions | undefined): string {
-  const ttl = options?.ttlMs;
-  return ttl && ttl !== Number.POSITIVE_INFINITY ? String(msArg(ttl)) : "0";
-}
-
-/** A delay: whole milliseconds, 0 for none (a negative delay is none, not a jump ahead of the queue). */
-function delayArg(ms: number | undefined): number {
-  return ms === undefined || Number.isNaN(ms) || ms <= 0 ? 0 : msArg(ms);
-}
-
-/** About a century: what an infinite lease or delay becomes (PX needs a finite number). */
-const MAX_MS = 100 * 365 * 24 * 60 * 60 * 1000;
-
-/** A duration for PX/PEXPIRE/scores: a whole number of milliseconds, at least 1. */
-function msArg(ms: number): number {
-  if (Number.isNaN(ms)) return 1;
-  return Math.min(MAX_MS, Math.max(1, Math.ceil(ms)));
-}
+export type { RedisStoreOptions };

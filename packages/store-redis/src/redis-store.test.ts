@@ -5,9 +5,10 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "@botyard/core";
 import { describeStoreContract } from "@botyard/testing/store-contract";
-import { failure } from "../test-support/failure.js";
+import { failure } from "@botyard/test-support";
 import { TcpProxy } from "@botyard/testing";
-import { createStore } from "./create-store.js";
+import { silentLogger, validateStoreConfig } from "@botyard/core";
+import redisStore from "./index.js";
 import { RedisStore, type RedisStoreOptions } from "./redis-store.js";
 
 const HOST = "127.0.0.1";
@@ -441,8 +442,10 @@ describe("RedisStore", () => {
     await expect(store.ping()).rejects.toMatchObject({ code: "BOTYARD_ERR_STORE", message: expect.stringContaining("closed") });
   });
 
-  it("is what createStore builds for store: { type: redis }", async () => {
-    const store = await createStore({ type: "redis", url: REDIS_URL, prefix: RUN_PREFIX }, "/nowhere");
+  it("is what the package's store factory opens for bots.yaml's store: settings", async () => {
+    const checked = validateStoreConfig(redisStore, { url: REDIS_URL, prefix: RUN_PREFIX });
+    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
+    const store = await redisStore.open(checked.value, { configDir: "/nowhere", logger: silentLogger() });
     try {
       expect(store.kind).toBe("redis");
       expect(store).toBeInstanceOf(RedisStore);

@@ -13,7 +13,7 @@ import { SqliteStore } from "./sqlite-store.js";
 // every acknowledged write is there. The child runs the TypeScript source through tsx (see
 // fixtures/store-child.mjs), so this needs no build.
 
-const HOST_DIR = fileURLToPath(new URL("../../", import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL("../", import.meta.url));
 const CHILD = fileURLToPath(new URL("./fixtures/store-child.mjs", import.meta.url));
 const ROUNDS = 20;
 const QUEUE = "jobs";
@@ -38,7 +38,7 @@ interface Writer {
 }
 
 function spawnWriter(): Writer {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, "write", file], { cwd: HOST_DIR });
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", CHILD, "write", file], { cwd: PACKAGE_DIR });
   spawned.push(child);
   const lines: string[] = [];
   let stderr = "";

@@ -1,6 +1,7 @@
 import { existsSync, rmSync, statSync } from "node:fs";
 import { BotyardError, ErrorCodes } from "@botyard/core";
 import Database from "better-sqlite3";
+import { SCHEMA_VERSION, newerSchemaError } from "./schema.js";
 import { sqliteFailure } from "./sqlite-errors.js";
 
 /** The tables of every schema version so far: a version 0 file with others is someone else's database. */
@@ -21,7 +22,7 @@ const BOTYARD_TABLES = new Set(["kv", "jobs", "dedupe", "leases"]);
  * SQLite errors (SQLITE_BUSY while another host holds the file, SQLITE_NOTADB...) are thrown
  * as they are, for the caller to explain.
  */
-export function checkBeforeOpen(file: string, schemaVersion: number): void {
+export function checkBeforeOpen(file: string): void {
   if (!existsSync(file) || statSync(file).size === 0) return;
   const hadWal = existsSync(`${file}-wal`);
   const hadShm = existsSync(`${file}-shm`);
@@ -31,13 +32,7 @@ export function checkBeforeOpen(file: string, schemaVersion: number): void {
     const problems = db.pragma("quick_check", { simple: true }) as string;
     if (problems !== "ok") throw sqliteFailure(file, Object.assign(new Error(problems), { code: "SQLITE_CORRUPT" }), true);
     const version = db.pragma("user_version", { simple: true }) as number;
-    if (version > schemaVersion) {
-      throw new BotyardError(
-        ErrorCodes.STORE,
-        `The store database ${file} has schema version ${version}, written by a newer Botyard; this host understands up to version ${schemaVersion}.`,
-        { details: { file, version }, hint: "Upgrade @botyard/host, or point store.path at another file." },
-      );
-    }
+    if (version > SCHEMA_VERSION) throw newerSchemaError(file, version);
     if (version === 0) {
       const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all();
       const foreign = tables.map((t) => t.name).filter((name) => !BOTYARD_TABLES.has(name));

@@ -1,0 +1,4 @@
+-- botyardReleaseLease (1 key).
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1

@@ -1,0 +1,3 @@
+-- botyardSet (3 keys), after helpers.lua and write.lua.
+write()
+return 1

@@ -29,7 +29,8 @@ function twoGroups(extra: Record<string, unknown> = {}) {
 /** The error a bot with this config fails to load with. */
 async function loadError(config: unknown): Promise<Error & { code: string }> {
   try {
-    await (await createTestBot(oncall, config)).close();
+    // Deliberately wrong configs: what the schema, not the compiler, must refuse.
+    await (await createTestBot(oncall, config as never)).close();
   } catch (error) {
     return error as Error & { code: string };
   }

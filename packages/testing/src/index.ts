@@ -1,6 +1,6 @@
 // @botyard/testing: the kit every Botyard test uses, and the one plugin authors get.
 export { createTestBot, TestBot } from "./test-bot/create-test-bot.js";
-export type { TestBotOptions, SendOptions, WebhookOptions } from "./test-bot/create-test-bot.js";
+export type { TestBotOptions, SendOptions, WebhookOptions, TestConfig } from "./test-bot/create-test-bot.js";
 
 export * from "./slack/slack-emulator.js";
 export * from "./github/index.js";

@@ -10,7 +10,7 @@ import type { Actor } from "../slack/slack-types.js";
 export interface BotInfo {
   readonly id: string;
   readonly plugin: string;
-  /** A dry-run bot logs the actions it would run and runs none. */
+  /** This bot is configured dry (`dryRun: true` in bots.yaml); see `ctx.dryRun` for whether a run is. */
   readonly dryRun: boolean;
 }
 
@@ -20,6 +20,13 @@ export interface BaseContext<E = unknown> {
   readonly trigger: { readonly kind: string; readonly name: string };
   /** Unique per run; on every log line of the run. */
   readonly runId: string;
+  /**
+   * This run is dry: its bot, or the whole host (`botyard start --dry-run`), runs dry. Actions
+   * (Slack writes, `defineAction`s) are logged and skipped, and answer a stand-in result. Read
+   * this, never Slack's answers, to skip what only makes sense after a real write (remembering a
+   * message's ts, say).
+   */
+  readonly dryRun: boolean;
   /** What fired the trigger: the Slack event, the webhook request, the tick... */
   readonly event: E;
   /** The real Slack WebClient. Its write methods run as actions (logged, counted, skipped under dry-run). */

@@ -51,6 +51,7 @@ class RunContext<E> implements BaseContext<E>, RunControl {
   readonly bot: BotInfo;
   readonly trigger: { readonly kind: string; readonly name: string };
   readonly runId: string;
+  readonly dryRun: boolean;
   readonly event: E;
   readonly store: Store;
   readonly actor: Actor | undefined;
@@ -71,6 +72,7 @@ class RunContext<E> implements BaseContext<E>, RunControl {
     this.bot = p.bot;
     this.trigger = p.trigger;
     this.runId = p.runId;
+    this.dryRun = p.bot.dryRun || p.hostDryRun;
     this.event = p.event;
     this.store = p.store;
     this.actor = p.extras.actor;
@@ -121,7 +123,7 @@ class RunContext<E> implements BaseContext<E>, RunControl {
     const p = this.p;
     const started = performance.now();
     const base = { bot: p.bot.id, trigger: p.trigger.name, runId: p.runId, name, args };
-    if (p.bot.dryRun || p.hostDryRun) {
+    if (this.dryRun) {
       this.log.info({ action: name, args }, "dry run: action skipped");
       p.onAction({ ...base, dryRun: true, ok: true, durationMs: 0 });
       return options?.dryRunResult as T;

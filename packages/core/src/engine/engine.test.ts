@@ -168,6 +168,37 @@ describe("Engine", () => {
     expect(bad.triggers[0]).toMatchObject({ runs: 2, errors: 2, lastError: "boom" });
   });
 
+  it("keeps a run's outcome when an observer throws: a success stays a success, and runFinished fires once", async () => {
+    const plugin = definePlugin({
+      name: "fine",
+      core: "^1.0.0",
+      config: Type.Object({}),
+      setup(bot) {
+        bot.webhook("/", async () => ({ status: 200, body: { ok: true } }));
+      },
+    });
+    const { engine, logs } = engineWith();
+    const finished: boolean[] = [];
+    engine.observe({
+      runStarted: () => {
+        throw new Error("metrics backend down (start)");
+      },
+      runFinished: (run) => {
+        finished.push(run.ok);
+        throw new Error("metrics backend down (finish)");
+      },
+    });
+    engine.load([{ id: "f", plugin, config: {} }]);
+    await engine.start();
+    const res = await engine.handleWebhook("f", "/", { method: "POST", headers: {}, query: {}, rawBody: "{}", body: {} });
+    await engine.idle();
+    expect(res.status).toBe(200);
+    expect(finished).toEqual([true]);
+    expect(logs.filter((l) => l.msg === "an engine observer threw")).toHaveLength(2);
+    expect(logs.filter((l) => String(l.msg).startsWith("handler failed"))).toEqual([]);
+    expect(engine.status().find((b) => b.id === "f")?.triggers.every((t) => t.errors === 0)).toBe(true);
+  });
+
   it("reports a bot whose setup throws as failed and runs the others", async () => {
     const ok = definePlugin({ name: "ok", core: "^1.0.0", config: Type.Object({}), setup: (bot) => bot.webhook("/", async () => ({ status: 204 })) });
     const broken = definePlugin({
@@ -248,6 +279,32 @@ describe("Engine", () => {
       ["slack.chat.postMessage", true],
     ]);
     expect(logs.filter((l) => l.msg === "dry run: action skipped").map((l) => l.action)).toEqual(["tracker.open", "slack.chat.postMessage"]);
+  });
+
+  it("tells a run it is dry when its bot or the whole host runs dry (ctx.dryRun), and not otherwise", async () => {
+    const seen: Record<string, boolean> = {};
+    const plugin = definePlugin({
+      name: "which",
+      core: "^1.0.0",
+      config: Type.Object({}),
+      setup(bot) {
+        bot.webhook("/", async (ctx) => void (seen[`${ctx.bot.id}${ctx.bot.dryRun ? " (bot dry)" : ""}`] = ctx.dryRun));
+      },
+    });
+    const request = { method: "POST", headers: {}, query: {}, rawBody: "{}", body: {} };
+    const live = engineWith();
+    live.engine.load([
+      { id: "live", plugin, config: {} },
+      { id: "dry", plugin, config: {}, dryRun: true },
+    ]);
+    await live.engine.start();
+    const wholeHost = engineWith({ dryRun: true });
+    wholeHost.engine.load([{ id: "host-dry", plugin, config: {} }]);
+    await wholeHost.engine.start();
+    await live.engine.handleWebhook("live", "/", request);
+    await live.engine.handleWebhook("dry", "/", request);
+    await wholeHost.engine.handleWebhook("host-dry", "/", request);
+    expect(seen).toEqual({ live: false, "dry (bot dry)": true, "host-dry": true });
   });
 
   it("runs an action for real outside dry-run, recording it once even when it uses the Slack client inside", async () => {

@@ -439,7 +439,7 @@ export class Engine {
     let stats = entry.stats.get(trigger.name);
     if (!stats) entry.stats.set(trigger.name, (stats = { runs: 0, errors: 0 }));
     const info: RunInfo = { bot: entry.id, plugin: prepared.info.plugin, trigger: trigger.name, kind: trigger.kind, runId };
-    for (const o of this.observers) o.runStarted?.(info);
+    if (this.observers.length > 0) this.emit((o) => o.runStarted?.(info));
     this.live.add(ctx);
     const promise = this.execute(entry, stats, info, ctx, handler);
     this.inflight.add(promise);
@@ -459,28 +459,28 @@ export class Engine {
     handler: (ctx: BaseContext<E>) => R | Promise<R>,
   ): Promise<RunOutcome<R>> {
     const started = performance.now();
+    let outcome: RunOutcome<R>;
     try {
-      const value = await handler(ctx);
-      const durationMs = performance.now() - started;
+      outcome = { ok: true, value: await handler(ctx), runId: info.runId };
       stats.runs++;
       stats.lastRun = entry.lastRun = Date.now();
-      if (this.observers.length > 0) {
-        const finished = { bot: info.bot, plugin: info.plugin, trigger: info.trigger, kind: info.kind, runId: info.runId, ok: true, durationMs };
-        for (const o of this.observers) o.runFinished?.(finished);
-      }
-      return { ok: true, value, runId: info.runId };
     } catch (error) {
-      const durationMs = performance.now() - started;
       const message = (error as Error)?.message ?? String(error);
       stats.runs++;
       stats.errors++;
       stats.lastRun = entry.lastRun = Date.now();
       stats.lastError = entry.lastError = message;
       ctx.log.error({ err: error }, `handler failed: ${message}`);
-      const finished = { bot: info.bot, plugin: info.plugin, trigger: info.trigger, kind: info.kind, runId: info.runId, ok: false, durationMs, error };
-      for (const o of this.observers) o.runFinished?.(finished);
-      return { ok: false, error, runId: info.runId };
+      outcome = { ok: false, error, runId: info.runId };
     }
+    // Outside the try: an observer (metrics, logs) that throws neither turns a successful run into
+    // a failure nor hears of the run twice.
+    if (this.observers.length > 0) {
+      const durationMs = performance.now() - started;
+      const finished = { bot: info.bot, plugin: info.plugin, trigger: info.trigger, kind: info.kind, runId: info.runId, ok: outcome.ok, durationMs, ...(outcome.ok ? {} : { error: outcome.error }) };
+      this.emit((o) => o.runFinished?.(finished));
+    }
+    return outcome;
   }
 
   private async deactivate(entry: BotEntry): Promise<void> {

@@ -31,24 +31,27 @@ export async function currentGroup(ctx: BaseContext<unknown>, usergroup: string,
  */
 export async function reconcile(ctx: BaseContext<unknown>, group: GroupRef, applied: Applied, target: Applied): Promise<boolean> {
   let state = applied;
-  const record = async (next: Applied, result: unknown) => {
+  const record = async (next: Applied) => {
     state = next;
     // Under dry-run nothing was written: remember nothing, so going live applies it for real.
-    if (!(result as { dry_run?: boolean }).dry_run) await ctx.store.set(Keys.applied(group.id), next);
+    if (!ctx.dryRun) await ctx.store.set(Keys.applied(group.id), next);
   };
   let changed = false;
   if (target.enabled) {
     // Slack keeps a disabled group's members: enable first, then update only if they differ.
     if (!state.enabled) {
-      await record({ ...state, enabled: true }, await ctx.slack.usergroups.enable({ usergroup: group.id }));
+      await ctx.slack.usergroups.enable({ usergroup: group.id });
+      await record({ ...state, enabled: true });
       changed = true;
     }
     if (!sameMembers(state.users, target.users)) {
-      await record({ users: target.users, enabled: true }, await ctx.slack.usergroups.users.update({ usergroup: group.id, users: target.users.join(",") }));
+      await ctx.slack.usergroups.users.update({ usergroup: group.id, users: target.users.join(",") });
+      await record({ users: target.users, enabled: true });
       changed = true;
     }
   } else if (state.enabled) {
-    await record({ ...state, enabled: false }, await ctx.slack.usergroups.disable({ usergroup: group.id }));
+    await ctx.slack.usergroups.disable({ usergroup: group.id });
+    await record({ ...state, enabled: false });
     changed = true;
   }
   return changed;

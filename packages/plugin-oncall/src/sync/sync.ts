@@ -121,8 +121,8 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig): 
       if (sync.topicChannel) {
         const topic = topicText(holders.users.length > 0 ? renderHandoff(s.config.topicTemplate, { name, handle: group.handle, holders }) : nobodySaid);
         if ((await ctx.store.get<string>(Keys.topic(key))) !== topic) {
-          const result = await ctx.slack.conversations.setTopic({ channel: sync.topicChannel, topic });
-          if (!(result as { dry_run?: boolean }).dry_run) await ctx.store.set(Keys.topic(key), topic);
+          await ctx.slack.conversations.setTopic({ channel: sync.topicChannel, topic });
+          if (!ctx.dryRun) await ctx.store.set(Keys.topic(key), topic);
         }
       }
     } catch (error) {

@@ -126,7 +126,8 @@ describe("createTestBot runs every trigger kind against the emulator", () => {
     await expect(refused).rejects.toThrow('Invalid timezone "Europe/Pariss" for schedule "0 10 * * 1-5": not an IANA timezone (did you mean "Europe/Paris"?)');
   });
 
-  it("refuses a bot whose config does not match its plugin's schema", async () => {
+  it("refuses a bot whose config does not match its plugin's schema: at compile time, and at run time for what the compiler cannot see", async () => {
+    // @ts-expect-error -- a misspelt field does not compile (TestConfig follows the plugin's schema)
     await expect(createTestBot(everything, { chanel: CHANNEL })).rejects.toMatchObject({ code: ErrorCodes.PLUGIN_CONFIG_INVALID });
   });
 });

@@ -13,8 +13,10 @@ import {
   type ErrorCode,
   type MetricSample,
   type Plugin,
+  type Static,
   type Store,
   type StoreBackend,
+  type TSchema,
   type WebhookResponse,
 } from "@botyard/core";
 import { SlackEmulator, type PostedMessage } from "../slack/slack-emulator.js";
@@ -192,6 +194,13 @@ export class TestBot {
 const CHANNEL_ID = /^[CG](?=[A-Z0-9]*\d)[A-Z0-9]+$/;
 
 /**
+ * A bot's `config:` as a test writes it: checked against the plugin's config type at compile time
+ * (a misspelt field or a wrong type does not compile), every field optional, since the schema's
+ * defaults fill in what is left out; a missing required field is the coded error `validate` gives.
+ */
+export type TestConfig<T> = T extends (infer I)[] ? TestConfig<I>[] : T extends object ? { [K in keyof T]?: TestConfig<T[K]> } : T;
+
+/**
  * Starts one bot of `plugin` with `config` against the Slack emulator.
  *
  * ```ts
@@ -201,7 +210,7 @@ const CHANNEL_ID = /^[CG](?=[A-Z0-9]*\d)[A-Z0-9]+$/;
  * await t.close();
  * ```
  */
-export async function createTestBot(plugin: Plugin, config: unknown, options: TestBotOptions = {}): Promise<TestBot> {
+export async function createTestBot<S extends TSchema>(plugin: Plugin<S>, config: TestConfig<Static<S>>, options: TestBotOptions = {}): Promise<TestBot> {
   const id = options.id ?? "test-bot";
   const slack = options.slack ?? (await SlackEmulator.start({ ackTimeoutMs: 1_000 }));
   const channels = [...(options.channels ?? []), ...channelIdsIn(config)];

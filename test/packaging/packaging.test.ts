@@ -61,7 +61,8 @@ const tarballOf = (name: string, dir = tarballs) => join(dir, readdirSync(dir).f
 async function runHost(dir: string, env: NodeJS.ProcessEnv, until: () => Promise<void>): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [join(dir, "node_modules/@botyard/host/dist/cli.js"), "start"], {
     cwd: dir,
-    env: { PATH: process.env.PATH, ...env, BOTYARD_SOCKET_PING_TIMEOUT_MS: "200" },
+    // A generous pong timeout: on a loaded machine a short one drops the connection now and then.
+    env: { PATH: process.env.PATH, ...env, BOTYARD_SOCKET_PING_TIMEOUT_MS: "5000" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -134,6 +135,8 @@ describe("packages installed from their tarballs, outside the workspace", () => 
     expect(sh(process.execPath, ["node_modules/@botyard/host/dist/cli.js", "validate"], app, env())).toContain("is valid: 1 bot (oncall-sre: oncall)");
     const run = await runHost(app, env(), async () => {
       await slack.waitFor(() => slack.usergroup("oncall-sre")?.users.includes("U0ALICE"), 15_000);
+      // Slack answers dispatch_failed to a command sent while no Socket Mode connection is open.
+      await slack.waitForConnection(1, 20_000);
       const answer = await slack.slashCommand({ command: "/oncall", user: "U0ALICE", channel: "C0SRE" });
       await slack.waitFor(() => slack.responses(answer.responseUrlId).some((r) => String(r.body.text).includes("Alice Archer")), 10_000);
     });
@@ -167,6 +170,8 @@ describe("packages installed from their tarballs, outside the workspace", () => 
     writeFileSync(join(app, "bots.yaml"), `${slackSection()}bots:\n${oncallBot()}  - id: standup\n    use: botyard-plugin-standup\n    config: { channel: C0SRE }\n`);
     expect(sh(process.execPath, ["node_modules/@botyard/host/dist/cli.js", "validate"], app, env())).toContain("2 bots");
     const run = await runHost(app, env(), async () => {
+      // Slack answers dispatch_failed to a command sent while no Socket Mode connection is open.
+      await slack.waitForConnection(1, 20_000);
       const answer = await slack.slashCommand({ command: "/standup", user: "U0ALICE", channel: "C0SRE" });
       await slack.waitFor(() => slack.responses(answer.responseUrlId).some((r) => r.body.text === "I have posted 0 reminders in <#C0SRE>."), 10_000);
     });

@@ -7,13 +7,17 @@ import { HostProcess } from "./host-process.js";
 const dir = mkdtempSync(join(tmpdir(), "botyard-host-process-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A Node script that logs one JSON line, then busies itself for `busyMs` (or sleeps), then waits to be stopped. */
+/**
+ * A Node script that uses `busyMs` of CPU time (counted by the process itself, so a loaded machine
+ * only makes it take longer), logs one JSON line, then waits to be stopped.
+ */
 function script(name: string, busyMs: number): string {
   const file = join(dir, `${name}.mjs`);
   writeFileSync(
     file,
-    `const until = Date.now() + ${busyMs};
-     while (Date.now() < until) Math.sqrt(Math.random());
+    `const start = process.cpuUsage();
+     const used = () => { const u = process.cpuUsage(start); return (u.user + u.system) / 1000; };
+     while (used() < ${busyMs}) for (let i = 0; i < 1e5; i++) Math.sqrt(Math.random());
      console.log(JSON.stringify({ msg: "done", busyMs: ${busyMs} }));
      setInterval(() => {}, 1000);`,
   );

@@ -47,12 +47,12 @@ const TIMETABLE: Entry[] = [
     fault: `Redis stops answering for ${REDIS_PAUSE_MS / 1000} s (held at a TCP proxy, as CLIENT PAUSE)`,
     only: "redis",
     inject: async (world) => {
-      world.proxy!.hold(true);
+      world.proxy?.hold(true);
       await new Promise((r) => setTimeout(r, REDIS_PAUSE_MS));
-      world.proxy!.hold(false);
+      world.proxy?.hold(false);
       const resumed = Date.now();
-      await Promise.all(world.replicas.map((r) => r.process.waitForLine((l) => l.msg === "store reachable again: intake resumed" && (l.time as number) >= resumed - REDIS_PAUSE_MS, 60_000).catch(() => undefined)));
-      return `intake resumed ${((Date.now() - resumed) / 1000).toFixed(1)} s after Redis answered again`;
+      await Promise.all(world.replicas.map((r) => readyAgain(r.url)));
+      return `every replica ready again ${((Date.now() - resumed) / 1000).toFixed(1)} s after Redis answered`;
     },
   },
   { at: 0.65, fault: "Slack disconnect (refresh_requested)", inject: async (world) => reconnected(world, () => world.slack.disconnectAll("refresh_requested")) },
@@ -74,6 +74,7 @@ export async function runFaults(world: SoakWorld, startedAt: number, durationMs:
     const atS = Math.round((Date.now() - startedAt) / 1000);
     process.stderr.write(`soak: ${atS} s: ${entry.fault}\n`);
     const recovery = await entry.inject(world, kills);
+    if (recovery) process.stderr.write(`soak: ${Math.round((Date.now() - startedAt) / 1000)} s: ${recovery}\n`);
     injected.push({ atS, fault: entry.fault, ...(recovery ? { recovery } : {}) });
   }
   return injected;
@@ -85,4 +86,19 @@ async function reconnected(world: SoakWorld, fault: () => void): Promise<string>
   fault();
   await world.slack.waitForConnection(world.replicas.length, 60_000);
   return `every replica reconnected within ${((Date.now() - before) / 1000).toFixed(1)} s`;
+}
+
+/** Polls a replica's /readyz until it answers 200 (or a minute has passed). */
+async function readyAgain(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not answering yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -43,7 +43,7 @@ export function phaseRows(phase: PhaseResult): BenchResult[] {
   for (const f of phase.finals) processRows(phase, f.replica, f.pid, row);
   row({ metric: "graceful stop (SIGTERM)", value: phase.finals.filter((f) => f.exit.code === 0).length, unit: `of ${phase.finals.length} exited 0`, target: "all", met: phase.finals.every((f) => f.exit.code === 0) });
   row({ metric: "Node warnings (MaxListenersExceededWarning and others)", value: phase.nodeWarnings.length, unit: "warnings", target: "0", met: phase.nodeWarnings.length === 0, ...(phase.nodeWarnings[0] ? { note: phase.nodeWarnings[0].slice(0, 200) } : {}) });
-  row({ metric: "error-level log lines", value: phase.errorLines.length, unit: "lines", ...(phase.errorLines.length ? { note: [...new Set(phase.errorLines)].slice(0, 3).join("; ").slice(0, 300) } : {}) });
+  row({ metric: "error-level log lines", value: phase.errorLines.length, unit: "lines", ...(phase.errorLines.length ? { note: byMessage(phase.errorLines) } : {}) });
   row({ metric: "open release PRs for acme/web at the end", value: phase.openReleasePrs, unit: "PRs", target: "1", met: phase.openReleasePrs === 1, note: "release's schedule ran every second throughout: a PR is never opened twice" });
   row({ metric: "@oncall-sre holds PagerDuty's on-call at the end", value: phase.oncallHoldsAlice ? 1 : 0, unit: "yes=1", target: "1", met: phase.oncallHoldsAlice, note: "oncall's sync ran every second throughout" });
   if (phase.sqliteIntegrity !== undefined) row({ metric: "SQLite PRAGMA integrity_check", value: phase.sqliteIntegrity === "ok" ? 1 : 0, unit: phase.sqliteIntegrity, target: "ok", met: phase.sqliteIntegrity === "ok" });
@@ -76,6 +76,31 @@ function processRows(phase: PhaseResult, replica: number, pid: number, row: (r: 
   const proc = samples.map((s) => s.processListeners).filter((v): v is number => v !== undefined);
   if (signal.length >= 3) countRow(row, who, "listeners on the host's shutdown signal", signal);
   if (proc.length >= 3) countRow(row, who, "listeners on process", proc);
+}
+
+/** `3× store unreachable…; 1× handler failed…`: the distinct messages, most frequent first. */
+function byMessage(lines: string[]): string {
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    const key = line.replace(/^\d+ /, "").split("\n")[0]!.slice(0, 90);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${n}× ${m}`).join("; ");
+}
+
+/** The rows as a plain report: each figure with its target and note, then what was missed. */
+export function summary(rows: BenchResult[]): string {
+  const out: string[] = [];
+  let workload = "";
+  for (const r of rows) {
+    if (r.workload !== workload) out.push("", `== soak: ${(workload = r.workload)}`);
+    const value = r.metric.includes("sent / handled") ? r.unit : `${Number.isInteger(r.value) ? r.value : r.value.toFixed(2)} ${r.unit}`;
+    const verdict = r.target ? ` [target ${r.target}: ${r.met ? "met" : "MISSED"}]` : "";
+    out.push(`  ${r.metric}: ${value}${verdict}${r.note ? `\n      ${r.note}` : ""}`);
+  }
+  const missed = rows.filter((r) => r.gate && r.met === false);
+  out.push("", missed.length ? `soak: ${missed.length} target(s) MISSED: ${missed.map((r) => `${r.workload}: ${r.metric}`).join("; ")}` : "soak: every target met", "");
+  return out.join("\n");
 }
 
 /** Start and end of a count (the median of the first and of the last three samples): it must not grow. */

@@ -1,7 +1,7 @@
 import type { BenchOptions, BenchResult } from "../bench-result.js";
 import { soakOptions } from "../soak/soak-options.js";
 import { runPhase } from "../soak/soak-phase.js";
-import { phaseRows } from "../soak/soak-report.js";
+import { phaseRows, summary } from "../soak/soak-report.js";
 
 /**
  * `pnpm soak` (issue 16, "A long run"): real `botyard start` processes with the three plugins and
@@ -14,6 +14,11 @@ import { phaseRows } from "../soak/soak-report.js";
 export default async function soakSuite(options: BenchOptions): Promise<BenchResult[]> {
   const { durationMs, variants } = soakOptions(options.args);
   const rows: BenchResult[] = [];
-  for (const variant of variants) rows.push(...phaseRows(await runPhase(variant, durationMs)));
+  for (const variant of variants) {
+    const phase = phaseRows(await runPhase(variant, durationMs));
+    // Printed as each variant ends: the figures a long run took are not held back until the next one.
+    process.stdout.write(summary(phase));
+    rows.push(...phase);
+  }
   return rows;
 }

@@ -60,7 +60,8 @@ export function tally(slack: SlackEmulator, sent: SentLedger, kills: Kill[], jou
   for (const alert of sent.alerts.filter((a) => a.recoveryAcked)) {
     recoveries.sent++;
     const replies = slack.replies(CHANNELS.alerts, alert.ts).filter((m) => m.user === slack.botUserId);
-    const standalone = slack.messages(CHANNELS.alerts).filter((m) => m.user === slack.botUserId && !m.thread_ts && m.text?.includes(alert.name));
+    // A recovery whose alert message was never found is posted on its own, naming its group (`on {host:soak-7}`).
+    const standalone = slack.messages(CHANNELS.alerts).filter((m) => m.user === slack.botUserId && !m.thread_ts && m.text?.includes(`${alert.scope}}`));
     const answers = [...replies, ...standalone].map((m) => Number(m.ts) * 1000).sort((a, b) => a - b);
     if (answers.length === 0) (recoveries.lost++, recoveries.examples.length < 5 && recoveries.examples.push(`${alert.name} lost`));
     else recoveries.handled++;

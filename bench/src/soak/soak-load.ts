@@ -4,6 +4,8 @@ import { CHANNELS, DOGDATA_SECRET, type SoakWorld } from "./soak-world.js";
 /** A Datadog alert the load posted in Slack, and whether its recovery webhook got a 2xx. */
 export interface SentAlert {
   name: string;
+  /** Its monitor group (`host:soak-7`), which a standalone recovery names. */
+  scope: string;
   ts: string;
   recoveryAcked: boolean;
 }
@@ -82,7 +84,7 @@ export class SoakLoad {
   private async alert(n: number): Promise<void> {
     const alert = { monitorId: String(10_000 + n), scope: `host:soak-${n}`, name: `Soak alert ${n}` };
     const posted = await this.world.slack.postAs(this.world.datadog, { channel: CHANNELS.alerts, text: "", attachments: datadogAttachments(alert) });
-    const sent: SentAlert = { name: alert.name, ts: posted.ts, recoveryAcked: false };
+    const sent: SentAlert = { name: alert.name, scope: alert.scope, ts: posted.ts, recoveryAcked: false };
     this.sent.alerts.push(sent);
     await new Promise((r) => setTimeout(r, RECOVERY_AFTER_MS));
     await this.post("/hooks/dogdata", webhookPayload({ ...alert, transition: "Recovered" }), { "x-botyard-secret": DOGDATA_SECRET });

@@ -18,7 +18,7 @@ export interface PhaseResult {
   faults: InjectedFault[];
   kills: Kill[];
   samples: HostSample[];
-  /** Heap left by each full GC, by process. */
+  /** Heap left by each full GC (forced at a steady pace), by process. */
   gc: Array<{ at: number; pid: number; heapUsed: number }>;
   /** The processes alive at the end, by replica: their pid and how each stopped on SIGTERM. */
   finals: Array<{ replica: number; pid: number; exit: { code: number | null; signal: NodeJS.Signals | null } }>;
@@ -38,7 +38,8 @@ const DRAIN_TIMEOUT_MS = 120_000;
 
 /** One variant: its world, the load and the fault timetable for `durationMs`, then the drain and the count. */
 export async function runPhase(variant: "sqlite" | "redis", durationMs: number): Promise<PhaseResult> {
-  const world = await SoakWorld.start(variant);
+  // About 14 heap readings after full GCs over a 10-minute run's measured window; 8 over a minute's.
+  const world = await SoakWorld.start(variant, durationMs >= 5 * 60_000 ? 30_000 : 5_000);
   try {
     await world.startReplicas(variant === "redis" ? 2 : 1);
     const samples: HostSample[] = [];

@@ -47,7 +47,7 @@ export function phaseRows(phase: PhaseResult): BenchResult[] {
   row({ metric: "open release PRs for acme/web at the end", value: phase.openReleasePrs, unit: "PRs", target: "1", met: phase.openReleasePrs === 1, note: "release's schedule ran every second throughout: a PR is never opened twice" });
   row({ metric: "@oncall-sre holds PagerDuty's on-call at the end", value: phase.oncallHoldsAlice ? 1 : 0, unit: "yes=1", target: "1", met: phase.oncallHoldsAlice, note: "oncall's sync ran every second throughout" });
   if (phase.sqliteIntegrity !== undefined) row({ metric: "SQLite PRAGMA integrity_check", value: phase.sqliteIntegrity === "ok" ? 1 : 0, unit: phase.sqliteIntegrity, target: "ok", met: phase.sqliteIntegrity === "ok" });
-  for (const f of phase.faults) row({ metric: `fault at ${f.atS} s`, value: f.atS, unit: "s", note: `${f.fault}${f.recovery ? `: ${f.recovery}` : ""}` });
+  for (const f of phase.faults) row({ metric: `fault at ${f.atS} s: ${f.fault}`, value: f.atS, unit: "s into the run", ...(f.recovery ? { note: f.recovery } : {}) });
   return rows;
 }
 
@@ -65,7 +65,7 @@ function processRows(phase: PhaseResult, replica: number, pid: number, row: (r: 
   const gc = phase.gc.filter((g) => g.pid === pid && inWindow(g.at));
   const fromGc = gc.length >= MIN_GC_POINTS;
   const heapSlope = fromGc ? slopePerHour(gc.map((g) => ({ at: g.at, value: g.heapUsed / 1024 / 1024 }))) : slopePerHour(samples.map((s) => ({ at: s.at, value: s.heapUsedMb })));
-  const heapNote = `${fromGc ? `heap left by each of ${gc.length} full GCs` : `heap sampled every few seconds (${gc.length} full GCs, too few)`}, linear regression over ${Math.round(spanMs / 1000)} s after warm-up; ${(heapSlope / 6).toFixed(2)} MB per 10 min`;
+  const heapNote = `${fromGc ? `heap left by each of ${gc.length} full GCs (forced at a steady pace)` : `heap sampled every few seconds (${gc.length} full GCs, too few)`}, linear regression over ${Math.round(spanMs / 1000)} s after warm-up; ${(heapSlope / 6).toFixed(2)} MB per 10 min`;
   if (judged) row({ metric: `${who}: heap slope`, value: heapSlope, unit: "MB/h", target: `< ${HEAP_SLOPE_TARGET_MB_PER_H} MB/h (1 MB per 10 min)`, met: heapSlope < HEAP_SLOPE_TARGET_MB_PER_H, note: heapNote });
   else row({ metric: `${who}: heap slope`, value: heapSlope, unit: "MB/h", note: `${heapNote}; not judged: under ${JUDGED_WINDOW_MS / 60_000} min after warm-up` });
   row({ metric: `${who}: RSS slope`, value: slopePerHour(samples.map((s) => ({ at: s.at, value: s.rssMb }))), unit: "MB/h", note: `RSS ${samples[0]!.rssMb.toFixed(0)} MB after warm-up, ${samples.at(-1)!.rssMb.toFixed(0)} MB at the end` });
@@ -94,6 +94,10 @@ export function summary(rows: BenchResult[]): string {
   let workload = "";
   for (const r of rows) {
     if (r.workload !== workload) out.push("", `== soak: ${(workload = r.workload)}`);
+    if (r.metric.startsWith("fault at ")) {
+      out.push(`  ${r.metric}${r.note ? `: ${r.note}` : ""}`);
+      continue;
+    }
     const value = r.metric.includes("sent / handled") ? r.unit : `${Number.isInteger(r.value) ? r.value : r.value.toFixed(2)} ${r.unit}`;
     const verdict = r.target ? ` [target ${r.target}: ${r.met ? "met" : "MISSED"}]` : "";
     out.push(`  ${r.metric}: ${value}${verdict}${r.note ? `\n      ${r.note}` : ""}`);

@@ -38,14 +38,16 @@ export class SoakWorld {
 
   private constructor(
     readonly store: "sqlite" | "redis",
+    /** How often each host runs a full GC and logs the heap it leaves (see fixtures/gc-probed-host.ts). */
+    readonly fullGcEveryMs: number,
     readonly slack: SlackEmulator,
     readonly github: GitHubEmulator,
     readonly pagerduty: PagerDutyEmulator,
   ) {}
 
-  static async start(store: "sqlite" | "redis"): Promise<SoakWorld> {
+  static async start(store: "sqlite" | "redis", fullGcEveryMs: number): Promise<SoakWorld> {
     const [slack, github, pagerduty] = await Promise.all([SlackEmulator.start(), GitHubEmulator.start(), PagerDutyEmulator.start()]);
-    const world = new SoakWorld(store, slack, github, pagerduty);
+    const world = new SoakWorld(store, fullGcEveryMs, slack, github, pagerduty);
     await world.seed();
     return world;
   }
@@ -148,7 +150,7 @@ bots:
       args: ["start", "--config", `bots-${index}.yaml`],
       cwd: this.project.dir,
       // A late pong on a loaded machine is a reconnect, not a busy loop; quick enough to come back.
-      env: { SOAK_GC_LOG: this.gcLog, BOTYARD_SOCKET_PING_TIMEOUT_MS: "2000" },
+      env: { SOAK_GC_LOG: this.gcLog, SOAK_FULL_GC_MS: String(this.fullGcEveryMs), BOTYARD_SOCKET_PING_TIMEOUT_MS: "2000" },
     });
   }
 

@@ -18,8 +18,8 @@ export interface PhaseResult {
   faults: InjectedFault[];
   kills: Kill[];
   samples: HostSample[];
-  /** Heap left by each full GC (forced at a steady pace), by process. */
-  gc: Array<{ at: number; pid: number; heapUsed: number }>;
+  /** Heap left by each full GC (forced at a steady pace), and how much of it is compiled code, by process. */
+  gc: Array<{ at: number; pid: number; heapUsed: number; code: number }>;
   /** The processes alive at the end, by replica: their pid and how each stopped on SIGTERM. */
   finals: Array<{ replica: number; pid: number; exit: { code: number | null; signal: NodeJS.Signals | null } }>;
   nodeWarnings: string[];

@@ -150,7 +150,13 @@ bots:
       args: ["start", "--config", `bots-${index}.yaml`],
       cwd: this.project.dir,
       // A late pong on a loaded machine is a reconnect, not a busy loop; quick enough to come back.
-      env: { SOAK_GC_LOG: this.gcLog, SOAK_FULL_GC_MS: String(this.fullGcEveryMs), BOTYARD_SOCKET_PING_TIMEOUT_MS: "2000" },
+      env: {
+        SOAK_GC_LOG: this.gcLog,
+        SOAK_FULL_GC_MS: String(this.fullGcEveryMs),
+        BOTYARD_SOCKET_PING_TIMEOUT_MS: "2000",
+        // To look into a slope: SOAK_HOST_NODE_OPTIONS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/heap", then kill -USR2 <pid>.
+        ...(process.env.SOAK_HOST_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SOAK_HOST_NODE_OPTIONS } : {}),
+      },
     });
   }
 

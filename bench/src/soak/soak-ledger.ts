@@ -56,12 +56,16 @@ export function tally(slack: SlackEmulator, sent: SentLedger, kills: Kill[], jou
     return t;
   };
 
+  // The emulator hands out copies: take the channel once, not once per alert. (Copying it for each
+  // of 600 alerts kept the emulator busy for seconds, long enough for the host's Slack calls to time
+  // out and be retried: duplicates the soak itself caused.)
+  const botMessages = slack.messages(CHANNELS.alerts).filter((m) => m.user === slack.botUserId);
   const recoveries = empty("dogdata recovery", 0);
   for (const alert of sent.alerts.filter((a) => a.recoveryAcked)) {
     recoveries.sent++;
     const replies = slack.replies(CHANNELS.alerts, alert.ts).filter((m) => m.user === slack.botUserId);
     // A recovery whose alert message was never found is posted on its own, naming its group (`on {host:soak-7}`).
-    const standalone = slack.messages(CHANNELS.alerts).filter((m) => m.user === slack.botUserId && !m.thread_ts && m.text?.includes(`${alert.scope}}`));
+    const standalone = botMessages.filter((m) => !m.thread_ts && m.text?.includes(`${alert.scope}}`));
     const answers = [...replies, ...standalone].map((m) => Number(m.ts) * 1000).sort((a, b) => a - b);
     if (answers.length === 0) (recoveries.lost++, recoveries.examples.length < 5 && recoveries.examples.push(`${alert.name} lost`));
     else recoveries.handled++;

@@ -34,7 +34,7 @@ export function phaseRows(phase: PhaseResult): BenchResult[] {
     row({ metric: `${t.kind}: sent / handled / duplicated / lost`, value: t.duplicated + t.lost, unit: `${t.sent} / ${t.handled} / ${t.duplicated} / ${t.lost}`, target: "0 duplicated, 0 lost", met: t.duplicated === 0 && t.lost === 0, ...(note ? { note } : {}) });
   }
   row({ metric: "events sent", value: sent, unit: "events", note: "Slack messages and mentions delivered, webhooks acknowledged with a 2xx (retries not counted), Datadog recoveries acknowledged" });
-  row({ metric: "events handled", value: handled, unit: "events", note: `drained ${(phase.drainMs / 1000).toFixed(1)} s after the load stopped` });
+  row({ metric: "events handled", value: handled, unit: "events", note: `drained ${(phase.drainMs / 1000).toFixed(1)} s after the load stopped; each count of the emulators' posts took at most ${Math.round(phase.countMs)} ms` });
   row({ metric: "events duplicated", value: duplicated, unit: "events", target: "0", met: duplicated === 0, note: `outside the documented crash window; ${crashWindow} within it` });
   row({ metric: "events lost", value: lost, unit: "events", target: "0", met: lost === 0 });
   const refused = Object.entries(phase.webhookStatuses).filter(([s]) => Number(s) >= 300).map(([s, n]) => `${n}×${s}`).join(", ");

@@ -11,6 +11,8 @@ export interface BenchResult {
   /** The target, stated as it reads (`< 10 ms`, `>= 0.6`), and whether it was met. */
   target?: string;
   met?: boolean;
+  /** A missed target fails the command (the soak's targets: CI must catch a leak or a lost event). */
+  gate?: boolean;
   /** Notes: what dominates, how the ratio was taken. */
   note?: string;
 }
@@ -18,6 +20,8 @@ export interface BenchResult {
 export interface BenchOptions {
   /** A short run that only proves the benchmark still works (CI). */
   quick: boolean;
+  /** The command line after the suite names, for suites that take flags of their own (`soak --duration 60s`). */
+  args: readonly string[];
 }
 
 export type BenchSuite = (options: BenchOptions) => Promise<BenchResult[]>;

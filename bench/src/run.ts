@@ -14,25 +14,49 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   release: () => import("./suites/release.js"),
   types: () => import("./suites/types.js"),
 };
+// Suites run only when named (`pnpm soak` is `bench soak`): too long for `pnpm bench`. Their
+// figures go to results/<suite>-latest.json, and a missed gated target fails the command.
+const ON_DEMAND: Record<string, () => Promise<{ default: BenchSuite }>> = {
+  soak: () => import("./suites/soak.js"),
+};
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes("--quick");
-  const only = args.filter((a) => !a.startsWith("--"));
-  const results: BenchResult[] = [];
-  for (const [name, load] of Object.entries(SUITES)) {
-    if (only.length && !only.includes(name)) continue;
+  // Suite names come first; flags (and their values) after them belong to the suites.
+  const firstFlag = args.findIndex((a) => a.startsWith("--"));
+  const only = (firstFlag < 0 ? args : args.slice(0, firstFlag)).filter((a) => a in SUITES || a in ON_DEMAND);
+  const unknown = (firstFlag < 0 ? args : args.slice(0, firstFlag)).filter((a) => !(a in SUITES || a in ON_DEMAND));
+  if (unknown.length) throw new Error(`bench: no suite named ${unknown.join(", ")}; the suites are ${[...Object.keys(SUITES), ...Object.keys(ON_DEMAND)].join(", ")}.`);
+  const options = { quick, args: firstFlag < 0 ? [] : args.slice(firstFlag) };
+  const here = dirname(fileURLToPath(import.meta.url));
+  const run = async (name: string, load: () => Promise<{ default: BenchSuite }>) => {
     process.stderr.write(`bench: ${name}${quick ? " (quick)" : ""}...\n`);
-    const suite = (await load()).default;
-    results.push(...(await suite({ quick })));
+    return (await load()).default(options);
+  };
+
+  const results: BenchResult[] = [];
+  for (const [name, load] of Object.entries(SUITES)) if (!only.length || only.includes(name)) results.push(...(await run(name, load)));
+  const all = [...results];
+  if (results.length) write(join(here, "..", "results.json"), quick, results);
+  for (const [name, load] of Object.entries(ON_DEMAND)) {
+    if (!only.includes(name)) continue;
+    const own = await run(name, load);
+    write(join(here, "..", "results", `${name}-latest.json`), quick, own, options.args);
+    all.push(...own);
   }
-  printTable(results);
-  const out = join(dirname(fileURLToPath(import.meta.url)), "..", "results.json");
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), quick, node: process.version, cores: cpus().length, cpu: cpus()[0]?.model, results }, null, 2)}\n`);
-  process.stderr.write(`bench: wrote ${out}\n`);
-  const missed = results.filter((r) => r.met === false);
+  printTable(all);
+  const missed = all.filter((r) => r.met === false);
   if (missed.length) process.stderr.write(`bench: ${missed.length} target(s) not met on this machine (see table).\n`);
+  const gated = missed.filter((r) => r.gate);
+  for (const r of gated) process.stderr.write(`bench: TARGET MISSED: ${r.suite}, ${r.workload}: ${r.metric} is ${format(r.value)} ${r.unit}, target ${r.target}${r.note ? ` (${r.note})` : ""}\n`);
+  if (gated.length) process.exitCode = 1;
+}
+
+function write(out: string, quick: boolean, results: BenchResult[], args: readonly string[] = []): void {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), quick, args, node: process.version, cores: cpus().length, cpu: cpus()[0]?.model, results }, null, 2)}\n`);
+  process.stderr.write(`bench: wrote ${out}\n`);
 }
 
 function printTable(results: BenchResult[]): void {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "@botyard/core";
 import { describeStoreContract } from "@botyard/testing/store-contract";
 import { failure } from "@botyard/test-support";
-import { TcpProxy } from "@botyard/testing";
+import { TcpProxy, freePort } from "@botyard/testing";
 import { silentLogger, validateStoreConfig } from "@botyard/core";
 import redisStore from "./index.js";
 import { RedisStore, type RedisStoreOptions } from "./redis-store.js";
@@ -83,14 +83,6 @@ async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function timed<T>(promise: Promise<T>): Promise<number> {

@@ -19,6 +19,7 @@ export type { DemoKit, DemoScenario } from "./demo/demo-scenario.js";
 export { HostProcess } from "./process/host-process.js";
 export type { HostProcessOptions } from "./process/host-process.js";
 export { TempProject } from "./process/temp-project.js";
+export { freePort } from "./process/free-port.js";
 
 export { datadogAttachments, datadogEventId, defaultPayload, legacyDatadogText, monitorLink, webhookPayload } from "./datadog/datadog-fixtures.js";
 export type { FixtureAlert, FixturePayload } from "./datadog/datadog-fixtures.js";

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SlackEmulator, type HostProcess, type TempProject } from "@botyard/testing";
+import { SlackEmulator, freePort, type HostProcess, type TempProject } from "@botyard/testing";
 import { HELLO_PLUGIN_DIR, botyard, userProject } from "../test-support/temp-project.js";
 
 // One bot's plugin failing at start must not take the host or the other bots with it: the real
@@ -32,14 +31,6 @@ export default definePlugin({
   },
 });
 `;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("a bot whose plugin fails at start (real host process)", () => {
   let slack: SlackEmulator;

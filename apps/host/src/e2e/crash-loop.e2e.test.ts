@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SlackEmulator, type HostProcess, type TempProject } from "@botyard/testing";
+import { SlackEmulator, freePort, type HostProcess, type TempProject } from "@botyard/testing";
 import { botyard, userProject } from "../test-support/temp-project.js";
 
 // A third-party plugin written as the docs advise: a durable webhook whose handler posts through
@@ -151,14 +150,3 @@ bots:
     console.info(`crash loop: ${KILLS} SIGKILLs in ${Math.round((Date.now() - began) / 1000)} s, ${acked.size} deliveries acknowledged, ${lost.length} lost, ${repeated.length} posted twice (all within the crash window)`);
   }, 180_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import {
   PagerDutyEmulator,
   SlackEmulator,
   datadogAttachments,
+  freePort,
   datadogEventId,
   webhookPayload,
   type HostProcess,
@@ -131,16 +131,6 @@ export default definePlugin({
 });
 `,
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 /** What a command said, and how it exited. */
 type Said = { code: number | null; stdout: string; stderr: string };

@@ -114,6 +114,21 @@ describe("GET /metrics", () => {
     expect([...m.keys()].filter((k) => k.startsWith("botyard_dead_letters_total"))).toHaveLength(1);
   });
 
+  it("exports the listeners on the engine's shutdown signal and on process, and 200 runs leave none behind", async () => {
+    h = await start(["ticker"]);
+    const listeners = (emitter: string) => `botyard_process_listeners{emitter="${emitter}"}`;
+    const before = await until(h, (m) => m.has(listeners("shutdown_signal")));
+    for (let i = 0; i < 200; i++) {
+      const res = await fetch(`${h.url}/hooks/ticker/report`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ kind: "gauge", name: "depth", value: i, labels: {} }) });
+      expect(res.status).toBe(200);
+    }
+    const after = await scrape(h);
+    // The host's own signal handlers, at least, are on process.
+    expect(after.get(listeners("process"))).toBeGreaterThan(0);
+    // What is left is what the schedules have in flight at this moment, not one per run.
+    expect(after.get(listeners("shutdown_signal"))).toBeLessThanOrEqual(before.get(listeners("shutdown_signal"))! + 3);
+  });
+
   it("shows what plugins report through ctx.metrics, labelled by bot, and refuses what would break the exposition", async () => {
     h = await start(["ticker"]);
     const report = (body: unknown) => fetch(`${h!.url}/hooks/ticker/report`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -94,6 +94,24 @@ export class PrometheusMetrics {
     for (const reason of REFUSAL_REASONS) this.httpRefusals.inc({ reason }, 0);
   }
 
+  /**
+   * `botyard_process_listeners`: listeners on the engine's shutdown signal and on `process`, read
+   * at each scrape. Both follow what is in flight and come back down; a count that only grows is
+   * a leak (every request a handler made with a host-wide signal once added one for good).
+   */
+  watchListeners(shutdownListeners: () => number): void {
+    new Gauge({
+      name: "botyard_process_listeners",
+      help: "Event listeners on the engine's shutdown signal (emitter=shutdown_signal) and on process (emitter=process); a count that only grows is a leak.",
+      labelNames: ["emitter"],
+      registers: [this.registry],
+      collect() {
+        this.set({ emitter: "shutdown_signal" }, shutdownListeners());
+        this.set({ emitter: "process" }, process.eventNames().reduce((n, name) => n + process.listenerCount(name), 0));
+      },
+    });
+  }
+
   /** Counts a request the HTTP server refused before any handler ran. */
   httpRefused(reason: RefusalReason): void {
     this.httpRefusals.inc({ reason });

@@ -100,6 +100,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const { engine, problems, setupFailures, store: chosen } = await bootstrap(loaded, { slack, store: later.store, log, observers, owner, redact: (text) => scrubber.scrub(text) });
   if (problems.length > 0 || !chosen) throw new ConfigError(problems);
+  metrics.watchListeners(() => engine.shutdownListeners);
 
   // Every failed store call reaches the store's health at once, once there is one (below, with what it pauses).
   let storeFailed = (_error: unknown) => {};

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { getEventListeners } from "node:events";
 import type { WebClient } from "@slack/web-api";
 import type { ActionRecord } from "../actions/action.js";
 import type { BaseContext, ContextExtras } from "../context/context.js";
@@ -128,6 +129,15 @@ export class Engine {
 
   get slack(): WebClient {
     return this.options.slack;
+  }
+
+  /**
+   * Listeners on the engine's shutdown signal. Runs and triggers add theirs and remove them when
+   * they end, so the count follows what is in flight: one that keeps growing is a leak (the
+   * `/metrics` gauge `botyard_process_listeners`, which `pnpm soak` watches).
+   */
+  get shutdownListeners(): number {
+    return getEventListeners(this.abort.signal, "abort").length;
   }
 
   observe(observer: EngineObserver): () => void {

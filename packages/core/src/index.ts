@@ -90,7 +90,7 @@ export { BlockActionTrigger } from "./triggers/block-action.js";
 export { Engine } from "./engine/engine.js";
 export type { EngineOptions, BotStatus, TriggerStatus } from "./engine/engine.js";
 export type { EngineObserver, RunInfo, BotState } from "./engine/observer.js";
-export { prepareBot, validatePluginConfig, findTriggerConflicts } from "./engine/prepare-bot.js";
+export { prepareBot, validatePluginConfig, findTriggerConflicts, triggerConflictErrors } from "./engine/prepare-bot.js";
 export type { BotSpec, PreparedBot } from "./engine/prepare-bot.js";
 export { QueueWorker } from "./engine/queue-worker.js";
 export type { QueueWorkerOptions, DeadLetter } from "./engine/queue-worker.js";

@@ -3,6 +3,7 @@ import {
   BotyardError,
   ErrorCodes,
   SecretScrubber,
+  passwordsInUrls,
   createLogger,
   createSlackClient,
   type Engine,
@@ -11,7 +12,6 @@ import {
   type StoreBackend,
 } from "@botyard/core";
 import { ConfigError } from "../config/config-error.js";
-import type { HostConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { HttpIntake } from "../intake/http-intake.js";
 import { SocketModeIntake } from "../intake/socket-mode-intake.js";
@@ -56,7 +56,8 @@ export interface RunningHost {
  */
 function hostLog(loaded: LoadedConfig, options: HostOptions): { scrubber: SecretScrubber; log: Logger } {
   const scrubber = new SecretScrubber();
-  for (const secret of [...(options.secrets ?? []), ...urlPasswords(loaded.config.store)]) scrubber.add(secret);
+  // A store URL's password can surface alone (a client's debug output), not only inside the URL.
+  for (const secret of [...(options.secrets ?? []), ...passwordsInUrls(loaded.config.store)]) scrubber.add(secret);
   const tooShort = new Map<string, string>();
   for (const ref of loaded.fromEnv) {
     if (!scrubber.add(ref.value) && ref.value !== "" && !tooShort.has(ref.variable)) tooShort.set(ref.variable, ref.where);
@@ -234,18 +235,4 @@ async function authTest(slack: ReturnType<typeof createSlackClient>, log: Logger
       cause,
     });
   }
-}
-
-// A store URL's password can surface alone (a client's debug output), not only inside the URL:
-// any store's settings may hold one (Redis's url, a Postgres store's...).
-function urlPasswords(store: HostConfig["store"]): string[] {
-  return Object.values(store ?? {}).flatMap((value) => {
-    if (typeof value !== "string" || !value.includes("://")) return [];
-    try {
-      const password = decodeURIComponent(new URL(value).password);
-      return password ? [password] : [];
-    } catch {
-      return [];
-    }
-  });
 }

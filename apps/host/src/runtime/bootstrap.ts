@@ -16,6 +16,7 @@ import {
 import type { ConfigProblem } from "../config/config-error.js";
 import { readablePath } from "../config/config-source.js";
 import type { LoadedConfig } from "../config/load-config.js";
+import { queueOptions } from "../config/queue-options.js";
 import { loadPlugins, type SpecOrigin } from "../loader/load-plugins.js";
 import { describeLoad } from "../loader/stale-build.js";
 import { loadStore, type ChosenStore } from "../store/load-store.js";
@@ -82,7 +83,7 @@ export function buildEngine(
     container: checked.container,
     dryRun: loaded.config.dryRun ?? false,
     ...(loaded.config.startTimeoutMs !== undefined ? { startTimeoutMs: loaded.config.startTimeoutMs } : {}),
-    ...(loaded.config.queue ? { queue: loaded.config.queue } : {}),
+    ...(loaded.config.queue ? { queue: queueOptions(loaded.config.queue) } : {}),
     ...(deps.observers ? { observers: deps.observers } : {}),
     ...(deps.owner ? { owner: deps.owner } : {}),
     ...(deps.redact ? { redact: deps.redact } : {}),

@@ -1,16 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  BotyardError,
-  ErrorCodes,
-  SecretScrubber,
-  passwordsInUrls,
-  createLogger,
-  createSlackClient,
-  type Engine,
-  type EngineObserver,
-  type Logger,
-  type StoreBackend,
-} from "@botyard/core";
+import { createSlackClient, type Engine, type EngineObserver, type Logger, type StoreBackend } from "@botyard/core";
 import { ConfigError } from "../config/config-error.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { HttpIntake } from "../intake/http-intake.js";
@@ -18,6 +7,8 @@ import { SocketModeIntake } from "../intake/socket-mode-intake.js";
 import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import { openStore } from "../store/create-store.js";
 import { buildEngine, checkBots } from "./bootstrap.js";
+import { hostLog } from "./host-log.js";
+import { authTest, checkTokens } from "./slack-identity.js";
 import { StoreHealth } from "./store-health.js";
 
 /**
@@ -48,33 +39,6 @@ export interface RunningHost {
   readiness(): Promise<{ ready: boolean; [k: string]: unknown }>;
   /** Graceful stop: intake off, in-flight handlers finish within the configured bound, socket and store closed. */
   stop(): Promise<{ unfinished: number }>;
-}
-
-/**
- * The host's logger, scrubbing every secret the config interpolated (and the store URL's password);
- * a value too short to scrub is named in a warning, never shown.
- */
-function hostLog(loaded: LoadedConfig, options: HostOptions): { scrubber: SecretScrubber; log: Logger } {
-  const scrubber = new SecretScrubber();
-  // A store URL's password can surface alone (a client's debug output), not only inside the URL.
-  for (const secret of [...(options.secrets ?? []), ...passwordsInUrls(loaded.config.store)]) scrubber.add(secret);
-  const tooShort = new Map<string, string>();
-  for (const ref of loaded.fromEnv) {
-    if (!scrubber.add(ref.value) && ref.value !== "" && !tooShort.has(ref.variable)) tooShort.set(ref.variable, ref.where);
-  }
-  const log = createLogger({
-    level: loaded.config.log?.level ?? "info",
-    scrubber,
-    ...(options.logDestination ? { destination: options.logDestination } : {}),
-  });
-  for (const [variable, where] of tooShort) {
-    // Named, never shown: the value is the very thing that cannot be scrubbed.
-    log.warn(
-      { variable, where, minLength: SecretScrubber.MIN_LENGTH },
-      `the value of \${${variable}} is shorter than ${SecretScrubber.MIN_LENGTH} characters, too short to be scrubbed from logs; if it is a secret, use a longer one`,
-    );
-  }
-  return { scrubber, log };
 }
 
 /**
@@ -208,31 +172,4 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
         return result;
       })()),
   };
-}
-
-function checkTokens(slack: { appToken: string; botToken: string }): void {
-  if (!slack.appToken.startsWith("xapp-")) {
-    throw new BotyardError(ErrorCodes.HOST_START, "slack.appToken is not an app-level token (it must start with xapp-).", {
-      hint: "Create one under Basic Information > App-Level Tokens with the connections:write scope.",
-    });
-  }
-  if (!slack.botToken.startsWith("xoxb-")) {
-    throw new BotyardError(ErrorCodes.HOST_START, "slack.botToken is not a bot token (it must start with xoxb-).", {
-      hint: "Install the app to the workspace and copy the Bot User OAuth Token.",
-    });
-  }
-}
-
-async function authTest(slack: ReturnType<typeof createSlackClient>, log: Logger): Promise<{ userId?: string; botId?: string }> {
-  try {
-    const auth = await slack.auth.test();
-    log.info({ team: auth.team, user: auth.user }, "Slack bot token accepted");
-    return { ...(auth.user_id ? { userId: auth.user_id } : {}), ...(auth.bot_id ? { botId: auth.bot_id as string } : {}) };
-  } catch (cause) {
-    const code = (cause as { data?: { error?: string } }).data?.error;
-    throw new BotyardError(ErrorCodes.HOST_START, `Slack refused the bot token${code ? ` (${code})` : ""}: ${(cause as Error).message}`, {
-      hint: "Check slack.botToken (xoxb-...) and, for GovSlack or an emulator, slack.apiUrl.",
-      cause,
-    });
-  }
 }

@@ -46,7 +46,7 @@ export async function measureStore(backend: Backend, options: BenchOptions, suit
       metric: "enqueue + claim + ack",
       value: await rate(Math.floor(ops / 2), async (i) => {
         await store.enqueue("bench", { i });
-        const job = await store.claim("bench", { leaseMs: 30_000 });
+        const job = await store.claim("bench", { claimMs: 30_000 });
         await store.ack(job!);
       }),
       unit: "cycles/s",

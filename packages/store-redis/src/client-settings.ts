@@ -1,8 +1,10 @@
-import type { Logger } from "@botyard/core";
+import { backoffDelay, type Logger } from "@botyard/core";
 import type { RedisOptions } from "ioredis";
 import { loadScripts } from "./scripts.js";
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
+const RECONNECT_MIN_DELAY_MS = 100;
+const RECONNECT_MAX_DELAY_MS = 2_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 export interface RedisStoreOptions {
@@ -53,8 +55,9 @@ export function clientSettings(options: RedisStoreOptions, commandTimeout: numbe
     connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     // TCP keepalive probes after 10 s idle, so a dead peer is noticed between operations too.
     keepAlive: 10_000,
-    // Reconnect forever, backing off to one attempt every 2 s: the store comes back by itself.
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    // Reconnect forever, backing off (doubling from 100 ms, jittered so that replicas do not
+    // reconnect in step) to about one attempt every 2 s: the store comes back by itself.
+    retryStrategy: (attempt) => backoffDelay(attempt, RECONNECT_MIN_DELAY_MS, RECONNECT_MAX_DELAY_MS),
     // After a failover the old primary answers READONLY: drop the connection so that DNS or
     // Sentinel leads to the new one. (The failed command is not resent.)
     reconnectOnError: (error) => error.message.startsWith("READONLY"),

@@ -133,8 +133,8 @@ describe("RedisStore", () => {
       const b = await open();
       const q = `${randomUUID().slice(0, 8)}/jobs`;
       for (let i = 0; i < 60; i++) await (i % 2 ? a : b).enqueue(q, i);
-      const claims = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).claim<number>(q, { leaseMs: 60_000 })).concat(
-        Array.from({ length: 50 }, (_, i) => (i % 2 ? b : a).claim<number>(q, { leaseMs: 60_000 })),
+      const claims = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).claim<number>(q, { claimMs: 60_000 })).concat(
+        Array.from({ length: 50 }, (_, i) => (i % 2 ? b : a).claim<number>(q, { claimMs: 60_000 })),
       ));
       const jobs = claims.filter((j) => j !== undefined);
       expect(jobs).toHaveLength(60);
@@ -197,7 +197,7 @@ describe("RedisStore", () => {
       // Same ready time for all: the order must come from the ids, numerically.
       for (const member of await admin.zrange(`${prefix}q:q`, 0, -1)) await admin.zadd(`${prefix}q:q`, 1, member);
       const order = [];
-      for (let i = 0; i < 4; i++) order.push((await store.claim("q", { leaseMs: 60_000 }))!.id);
+      for (let i = 0; i < 4; i++) order.push((await store.claim("q", { claimMs: 60_000 }))!.id);
       expect(order).toEqual(ids);
     });
 
@@ -281,7 +281,7 @@ describe("RedisStore", () => {
         ["compareAndSet", () => store.compareAndSet("k", 1, 2)],
         ["list", () => store.list("")],
         ["enqueue", () => store.enqueue("q", 1, { dedupeKey: "d" })],
-        ["claim", () => store.claim("q", { leaseMs: 1000 })],
+        ["claim", () => store.claim("q", { claimMs: 1000 })],
         ["ack", () => store.ack({ queue: "q", id: "1", claim: "c" })],
         ["acquireLease", () => store.acquireLease("l", "me", 1000)],
         ["queueSize", () => store.queueSize("q")],

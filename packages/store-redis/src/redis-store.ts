@@ -58,7 +58,7 @@ type Client = Redis & ScriptCommands;
  *   when it meets them and by a sweep.
  * - `P kv-expiry`: sorted set of the keys that have a TTL, scored by expiry time: what the sweep reads.
  * - `P q:<queue>`: sorted set of the queue's jobs (member: zero-padded job id), scored by the time
- *   the job may next be claimed: enqueue time (+ delay) while waiting, end of lease while claimed.
+ *   the job may next be claimed: enqueue time (+ delay) while waiting, end of the claim while claimed.
  * - `P job:<id>`: hash of one job: `q` queue, `p` payload (JSON), `t` enqueued at, `a` attempts,
  *   `c` token of the current claim ("" while waiting).
  * - `P job-seq`: the job id counter (ids are never reused, so a dedupe marker never names another job).
@@ -226,7 +226,7 @@ export class RedisStore implements StoreBackend {
         msArg(options?.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS),
         delayArg(options?.delayMs),
         token,
-        token ? msArg(options!.claim!.leaseMs) : "0",
+        token ? msArg(options!.claim!.claimMs) : "0",
       ),
     )) as [string, number, number?, number?];
     if (duplicate === 1 || claimed !== 1) return { id: String(id), duplicate: duplicate === 1 };
@@ -235,7 +235,7 @@ export class RedisStore implements StoreBackend {
 
   async claim<T>(queue: string, options: ClaimOptions): Promise<Job<T> | undefined> {
     const token = randomUUID();
-    const row = (await this.run("claim", () => this.client.botyardClaim(this.queueKey(queue), this.keys.job, msArg(options.leaseMs), token))) as
+    const row = (await this.run("claim", () => this.client.botyardClaim(this.queueKey(queue), this.keys.job, msArg(options.claimMs), token))) as
       | [string, string, number, string]
       | null;
     if (!row) return undefined;
@@ -251,8 +251,8 @@ export class RedisStore implements StoreBackend {
     return this.settle("release", job, delayArg(options?.delayMs));
   }
 
-  async extend(job: JobRef, leaseMs: number): Promise<boolean> {
-    return this.settle("extend", job, msArg(leaseMs));
+  async extend(job: JobRef, claimMs: number): Promise<boolean> {
+    return this.settle("extend", job, msArg(claimMs));
   }
 
   async queueSize(queue: string): Promise<number> {

@@ -11,7 +11,7 @@ export function delayArg(ms: number | undefined): number {
   return ms === undefined || Number.isNaN(ms) || ms <= 0 ? 0 : msArg(ms);
 }
 
-/** About a century: what an infinite lease or delay becomes (PX needs a finite number). */
+/** About a century: what an infinite claim, lease or delay becomes (PX needs a finite number). */
 const MAX_MS = 100 * 365 * 24 * 60 * 60 * 1000;
 
 /** A duration for PX/PEXPIRE/scores: a whole number of milliseconds, at least 1. */

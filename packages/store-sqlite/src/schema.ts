@@ -14,7 +14,7 @@ const JOBS_TABLE = `
     queue TEXT NOT NULL,
     payload TEXT NOT NULL,
     enqueued_at INTEGER NOT NULL,
-    -- When the job may be claimed: enqueue time (+ delay) while waiting, lease end while claimed.
+    -- When the job may be claimed: enqueue time (+ delay) while waiting, claim end while claimed.
     ready_at INTEGER NOT NULL,
     attempt INTEGER NOT NULL DEFAULT 0,
     -- Token of the current claim; NULL while waiting.

@@ -79,7 +79,7 @@ describe("SqliteStore", () => {
     expect(await second.queueSize("q")).toBe(1);
     expect((await second.enqueue("q", "again", { dedupeKey: "d" })).duplicate).toBe(true);
     expect(await second.acquireLease("leader", "B", 60_000)).toBe(false);
-    expect(await second.claim("q", { leaseMs: 60_000 })).toMatchObject({ payload: "job", attempt: 1 });
+    expect(await second.claim("q", { claimMs: 60_000 })).toMatchObject({ payload: "job", attempt: 1 });
   });
 
   it("is in WAL mode with a versioned schema", async () => {
@@ -114,8 +114,8 @@ describe("SqliteStore", () => {
     v1.close();
 
     const store = await openStore();
-    expect(await store.claim("q", { leaseMs: 60_000 })).toMatchObject({ id: "41" });
-    expect(await store.claim("q", { leaseMs: 60_000 })).toMatchObject({ id: "43", payload: "waiting" });
+    expect(await store.claim("q", { claimMs: 60_000 })).toMatchObject({ id: "41" });
+    expect(await store.claim("q", { claimMs: 60_000 })).toMatchObject({ id: "43", payload: "waiting" });
     expect(await store.enqueue("q", "again", { dedupeKey: "evt-1" })).toEqual({ id: "43", duplicate: true });
     const fresh = await store.enqueue("q", "new", { dedupeKey: "evt-2" });
     expect(Number(fresh.id)).toBeGreaterThan(43);
@@ -135,7 +135,7 @@ describe("SqliteStore", () => {
   it("never reuses a job id, even after a restart with every job acked", async () => {
     const first = await openStore();
     await first.enqueue("q", 1);
-    const job = (await first.claim("q", { leaseMs: 60_000 }))!;
+    const job = (await first.claim("q", { claimMs: 60_000 }))!;
     expect(await first.ack(job)).toBe(true);
     expect(await first.queueSize("q")).toBe(0);
     await first.close();

@@ -211,7 +211,7 @@ export class SqliteStore implements StoreBackend {
 
   claim<T>(queue: string, options: ClaimOptions): Promise<Job<T> | undefined> {
     return this.commits.write(() => {
-      const job = this.sql.claim(queue, options.leaseMs, Date.now());
+      const job = this.sql.claim(queue, options.claimMs, Date.now());
       return job && { queue, id: String(job.id), claim: job.claim, payload: JSON.parse(job.payload) as T, attempt: job.attempt, enqueuedAt: job.enqueued_at };
     }, QUEUE_OP);
   }
@@ -233,12 +233,12 @@ export class SqliteStore implements StoreBackend {
     }, QUEUE_OP);
   }
 
-  extend(ref: JobRef, leaseMs: number): Promise<boolean> {
+  extend(ref: JobRef, claimMs: number): Promise<boolean> {
     const id = jobId(ref);
     if (id === undefined) return Promise.resolve(false);
     return this.commits.write(() => {
       const now = Date.now();
-      return this.sql.extend.run(now + leaseMs, id, ref.queue, ref.claim, now).changes === 1;
+      return this.sql.extend.run(now + claimMs, id, ref.queue, ref.claim, now).changes === 1;
     }, QUEUE_OP);
   }
 

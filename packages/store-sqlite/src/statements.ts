@@ -71,7 +71,7 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO dedupe (queue, dedupe_key, job_id, expires_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (queue, dedupe_key) DO UPDATE SET job_id = excluded.job_id, expires_at = excluded.expires_at WHERE dedupe.expires_at <= ?`,
     ),
-    // Waiting (attempt 0, no claim), or already claimed (attempt 1, ready again at the end of the lease).
+    // Waiting (attempt 0, no claim), or already claimed (attempt 1, ready again at the end of the claim).
     insertJob: prepare<[number, string, string, number, number, number, string | null]>(
       "INSERT INTO jobs (id, queue, payload, enqueued_at, ready_at, attempt, claim) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
@@ -122,7 +122,7 @@ export function prepareStatements(db: Database.Database) {
   let lastJobId = sql.maxJobId.get()!.id ?? 0;
   const nextJobId = (now: number): number => (lastJobId = Math.max(lastJobId + 1, now * 1000));
 
-  // Claim tokens only have to be unique (a claim whose lease ran out must not ack the job's next
+  // Claim tokens only have to be unique (a claim that ran out must not ack the job's next
   // claim), not secret: one random prefix per store and a counter.
   const tokenPrefix = randomUUID();
   let tokenSeq = 0;
@@ -143,14 +143,14 @@ export function prepareStatements(db: Database.Database) {
     // Stored already claimed, unless an older job is ready: the claim a consumer would have made at once.
     const token = options.claim && !options.delayMs && sql.anyReady.get(queue, now) === undefined ? newClaimToken() : undefined;
     if (token === undefined) sql.insertJob.run(n, queue, payload, now, now + (options.delayMs ?? 0), 0, null);
-    else sql.insertJob.run(n, queue, payload, now, now + options.claim!.leaseMs, 1, token);
+    else sql.insertJob.run(n, queue, payload, now, now + options.claim!.claimMs, 1, token);
     return token === undefined ? { id, duplicate: false } : { id, duplicate: false, claimed: { claim: token, attempt: 1, enqueuedAt: now } };
   };
-  const claim = (queue: string, leaseMs: number, now: number) => {
+  const claim = (queue: string, claimMs: number, now: number) => {
     const job = sql.nextReady.get(queue, now);
     if (!job) return undefined;
     const token = newClaimToken();
-    sql.markClaimed.run(token, now + leaseMs, job.id);
+    sql.markClaimed.run(token, now + claimMs, job.id);
     return { ...job, claim: token, attempt: job.attempt + 1 };
   };
   const sweep = db.transaction((now: number) => {

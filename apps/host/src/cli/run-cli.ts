@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
-import { Writable } from "node:stream";
 import { inspect, parseArgs } from "node:util";
-import { SecretScrubber, isBotyardError } from "@botyard/core";
+import { SecretScrubber, isBotyardError, scrubbedStream } from "@botyard/core";
 import { readConfigBytes } from "../config/config-file.js";
 import { referencedValues } from "../config/interpolate.js";
 
@@ -62,7 +61,7 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
   // came from ${VAR}s: what the CLI prints is scrubbed like the logs, stdout included, since
   // `list` shows a bot's setup error there.
   const scrubber = scrubberFor(parsed.values.config, io.env);
-  io = { ...io, stdout: scrubbed(io.stdout, scrubber), stderr: scrubbed(io.stderr, scrubber) };
+  io = { ...io, stdout: scrubbedStream(io.stdout, scrubber), stderr: scrubbedStream(io.stderr, scrubber) };
   try {
     switch (command) {
       // Commands load what they need when they run: `start` must not pay for the demo's emulators.
@@ -104,14 +103,4 @@ function scrubberFor(configPath: string, env: NodeJS.ProcessEnv): SecretScrubber
   }
   for (const value of referencedValues(text, env)) scrubber.add(value);
   return scrubber;
-}
-
-function scrubbed(stream: NodeJS.WritableStream, scrubber: SecretScrubber): NodeJS.WritableStream {
-  return new Writable({
-    write(chunk, _encoding, done) {
-      // Passed on at once, not queued behind the last write: the CLI may exit right after an error.
-      stream.write(scrubber.scrub(String(chunk)));
-      done();
-    },
-  });
 }

@@ -166,13 +166,21 @@ export const HostConfigSchema = Type.Object(
     queue: Type.Optional(
       Type.Object(
         {
-          leaseMs: Type.Optional(
+          claimMs: Type.Optional(
             Type.Integer({
               minimum: 100,
               maximum: MAX_TIMER_MS,
               default: 30_000,
               description:
                 "How long a claimed job stays claimed without news from its worker (renewed while the handler runs, at most half of it after the last renewal). After a crash, the job is handed out again once it has passed.",
+            }),
+          ),
+          leaseMs: Type.Optional(
+            Type.Integer({
+              minimum: 100,
+              maximum: MAX_TIMER_MS,
+              description:
+                "The former name of `queue.claimMs` (a job's claim is not a lease: leases are the named ones behind schedules and `ctx.once`), still accepted; when set, it is used instead of `claimMs`.",
             }),
           ),
           concurrency: Type.Optional(

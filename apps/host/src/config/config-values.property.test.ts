@@ -5,7 +5,7 @@ import type { TempProject } from "@botyard/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { run } from "../cli/run-cli.js";
-import { HttpServer } from "../http/http-server.js";
+import { HttpIntake } from "../intake/http-intake.js";
 import { bootstrap } from "../runtime/bootstrap.js";
 import { userProject } from "../test-support/temp-project.js";
 import { loadConfig } from "./load-config.js";
@@ -103,7 +103,7 @@ async function hostTakes(file: string): Promise<void> {
   // Next runs are computed here: croner reads the pattern in its timezone.
   expect(engine.status().flatMap((b) => b.triggers).every((t) => t.nextRun === undefined || !Number.isNaN(Date.parse(t.nextRun)))).toBe(true);
   const { http } = loaded.config;
-  const server = new HttpServer({ engine: engine as Engine, log, host: "127.0.0.1", port: 0, ...(http ? { limits: http } : {}), readiness: () => ({ ready: true }) });
+  const server = new HttpIntake({ engine: engine as Engine, log, host: "127.0.0.1", port: 0, ...(http ? { limits: http } : {}), readiness: () => ({ ready: true }) });
   await server.start();
   await server.close();
 }

@@ -6,6 +6,7 @@ import type { TempProject } from "@botyard/testing";
 import { loadConfig } from "../config/load-config.js";
 import { userProject } from "../test-support/temp-project.js";
 import { loadPlugins } from "./load-plugins.js";
+import { checkBots } from "../runtime/bootstrap.js";
 
 let project: TempProject;
 afterEach(() => project?.remove());
@@ -62,7 +63,7 @@ describe("loadPlugins", () => {
     const lines: Array<Record<string, unknown>> = [];
     const log = createLogger({ destination: new Writable({ write: (c, _e, done) => (lines.push(JSON.parse(String(c))), done()) }) });
 
-    const { problems } = await loadPlugins(loadConfig(file, {}), log);
+    const { problems } = await checkBots(loadConfig(file, {}), log);
 
     expect(problems).toEqual([
       expect.objectContaining({
@@ -76,7 +77,7 @@ describe("loadPlugins", () => {
     // Rebuilt: the hint only says where the plugin came from, and nothing is logged.
     utimesSync(built, new Date(Date.now() + 1_000), new Date(Date.now() + 1_000));
     lines.length = 0;
-    const again = await loadPlugins(loadConfig(file, {}), log);
+    const again = await checkBots(loadConfig(file, {}), log);
     expect(again.problems.map((p) => p.hint)).toEqual(["the plugin was loaded from botyard-plugin-hello/dist/index.js"]);
     expect(lines).toEqual([]);
   });

@@ -6,7 +6,6 @@ import {
   ErrorCodes,
   PLUGIN_MARK,
   isPlugin,
-  validatePluginConfig,
   type BotSpec,
   type Logger,
   type Plugin,
@@ -18,15 +17,26 @@ import { fileURLToPath } from "node:url";
 import { PluginNotFound, resolvePlugin } from "./resolve-plugin.js";
 import { describeLoad, staleBuild, type StaleBuild } from "./stale-build.js";
 
+/** Where a bot spec came from: its entry in bots.yaml and the plugin module imported for it. */
+export interface SpecOrigin {
+  index: number;
+  imported: ImportedPlugin;
+}
+
 /**
  * Turns the config's `bots:` into bot specs: resolves and imports each plugin (once per package),
- * checks its core range against this core, notices a second copy of core, and validates each bot's
- * config against its plugin's schema. Every problem comes back located in bots.yaml.
+ * checks its core range against this core and notices a second copy of core. Every problem comes
+ * back located in bots.yaml. Each bot's config is checked against its plugin's schema once, when
+ * the bot is prepared (`checkBots`), which locates its issues through `origins`.
  */
-export async function loadPlugins(loaded: LoadedConfig, log: Logger): Promise<{ specs: BotSpec[]; problems: ConfigProblem[] }> {
+export async function loadPlugins(
+  loaded: LoadedConfig,
+  log: Logger,
+): Promise<{ specs: BotSpec[]; origins: Map<string, SpecOrigin>; problems: ConfigProblem[] }> {
   const { config, source, dir } = loaded;
   const problems: ConfigProblem[] = [];
   const specs: BotSpec[] = [];
+  const origins = new Map<string, SpecOrigin>();
   const cache = new Map<string, Promise<ImportedPlugin | ConfigProblem>>();
 
   for (const [i, entry] of config.bots.entries()) {
@@ -42,22 +52,7 @@ export async function loadPlugins(loaded: LoadedConfig, log: Logger): Promise<{ 
       problems.push(result);
       continue;
     }
-    const checked = validatePluginConfig(result.plugin, entry.config);
-    if (!checked.ok) {
-      // A field the plugin "does not know" is often one its author just added to src/ without
-      // rebuilding: say which file was loaded, and whether it is older than the sources.
-      const hint = describeLoad(result.file, result.stale, result.packageDir, dir);
-      for (const issue of checked.issues) {
-        problems.push({
-          code: ErrorCodes.PLUGIN_CONFIG_INVALID,
-          where: source.where(`${at}/config${issue.path}`, issue.target),
-          path: readablePath(`${at}/config${issue.path}`),
-          message: `${issue.message} (bot "${entry.id}", plugin ${result.plugin.name})`,
-          hint,
-        });
-      }
-      continue;
-    }
+    origins.set(entry.id, { index: i, imported: result });
     specs.push({
       id: entry.id,
       plugin: result.plugin,
@@ -67,7 +62,7 @@ export async function loadPlugins(loaded: LoadedConfig, log: Logger): Promise<{ 
       ...(result.version ? { version: result.version } : {}),
     });
   }
-  return { specs, problems };
+  return { specs, origins, problems };
 }
 
 export interface ImportedPlugin {

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "../vendor/prom-client.js";
 import type { EngineObserver, MetricSample, RunInfo, StoreBackend } from "@botyard/core";
-import { REFUSAL_REASONS, type RefusalReason } from "../http/http-server.js";
+import { REFUSAL_REASONS, type RefusalReason } from "../intake/http-intake.js";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
 interface RunKeys {

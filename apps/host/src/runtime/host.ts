@@ -1,26 +1,15 @@
 import { randomUUID } from "node:crypto";
-import {
-  BotyardError,
-  ErrorCodes,
-  SecretScrubber,
-  SocketModeReceiver,
-  createLogger,
-  createSlackClient,
-  type Engine,
-  type EngineObserver,
-  type Logger,
-  type StoreBackend,
-} from "@botyard/core";
+import { createSlackClient, type Engine, type EngineObserver, type Logger, type StoreBackend } from "@botyard/core";
 import { ConfigError } from "../config/config-error.js";
-import type { HostConfig } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
-import { HttpServer } from "../http/http-server.js";
+import { HttpIntake } from "../intake/http-intake.js";
+import { SocketModeIntake } from "../intake/socket-mode-intake.js";
 import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import { openStore } from "../store/create-store.js";
-import { bootstrap } from "./bootstrap.js";
+import { buildEngine, checkBots } from "./bootstrap.js";
+import { hostLog } from "./host-log.js";
+import { authTest, checkTokens } from "./slack-identity.js";
 import { StoreHealth } from "./store-health.js";
-import { SlackIntake } from "./slack-intake.js";
-import { StoreOpenedLater } from "./store-opened-later.js";
 
 /**
  * Slack envelopes acked and waiting on the store at once, above which new ones are left unacked
@@ -59,25 +48,7 @@ export interface RunningHost {
  */
 export async function startHost(loaded: LoadedConfig, options: HostOptions = {}): Promise<RunningHost> {
   const { config } = loaded;
-  const scrubber = new SecretScrubber();
-  for (const secret of [...(options.secrets ?? []), ...urlPasswords(config.store)]) scrubber.add(secret);
-  const tooShort = new Map<string, string>();
-  for (const ref of loaded.fromEnv) {
-    if (!scrubber.add(ref.value) && ref.value !== "" && !tooShort.has(ref.variable)) tooShort.set(ref.variable, ref.where);
-  }
-  const log = createLogger({
-    level: config.log?.level ?? "info",
-    scrubber,
-    ...(options.logDestination ? { destination: options.logDestination } : {}),
-  });
-  for (const [variable, where] of tooShort) {
-    // Named, never shown: the value is the very thing that cannot be scrubbed.
-    log.warn(
-      { variable, where, minLength: SecretScrubber.MIN_LENGTH },
-      `the value of \${${variable}} is shorter than ${SecretScrubber.MIN_LENGTH} characters, too short to be scrubbed from logs; if it is a secret, use a longer one`,
-    );
-  }
-
+  const { scrubber, log } = hostLog(loaded, options);
   checkTokens(config.slack);
   const metrics = new PrometheusMetrics();
   const observers: EngineObserver[] = [metrics.observer(), ...(options.observers ?? [])];
@@ -87,204 +58,119 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     logger: log,
     observer: { slackCall: (method, outcome) => observers.forEach((o) => o.slackCall?.(method, outcome)) },
   });
-
   // The token check is a round trip to Slack: it starts now and is awaited once the bots are up,
   // so that the wait overlaps loading plugins and opening the store. Its outcome is only reported
   // after the config's own problems, which come first.
   const auth = authTest(slack, log);
   auth.catch(() => {});
 
-  // Plugins are loaded and every bot checked before the store is opened: a refused config leaves
-  // no database file behind and does not need Redis to be up to be told what is wrong.
-  const later = new StoreOpenedLater(config.store?.type ?? config.store?.use ?? "sqlite");
+  // 1. The config is checked, every bot prepared, with nothing opened: a refused config leaves no
+  // database file behind and does not need Redis to be up to be told what is wrong.
+  const checked = await checkBots(loaded, log);
+  if (checked.problems.length > 0 || !checked.store) throw new ConfigError(checked.problems);
+  for (const failure of checked.setupFailures) log.error({ where: failure.where, code: failure.code }, `bot skipped: ${failure.message}`);
+
+  // 2. The store opens; a failed store call reaches its health at once, not a ping later.
+  const opened = await openStore(checked.store, loaded.dir, log.child({ component: "store" }));
+  const store = metrics.instrument(opened, (error) => health.reportFailure(error));
+  const health = new StoreHealth({ store, log, ...(options.storeCheckIntervalMs ? { intervalMs: options.storeCheckIntervalMs } : {}), onChange: (healthy) => storeHealthChanged(healthy) });
+  metrics.storeUp.set(1);
+
+  // 3. The engine is built with it, from the bots prepared in step 1.
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  const { engine, problems, setupFailures, store: chosen } = await bootstrap(loaded, { slack, store: later.store, log, observers, owner, redact: (text) => scrubber.scrub(text) });
-  if (problems.length > 0 || !chosen) throw new ConfigError(problems);
+  const engine = buildEngine(loaded, checked, { slack, store, log, observers, owner, redact: (text) => scrubber.scrub(text) });
   metrics.watchListeners(() => engine.shutdownListeners);
 
-  // Every failed store call reaches the store's health at once, once there is one (below, with what it pauses).
-  let storeFailed = (_error: unknown) => {};
-  const store = metrics.instrument(await openStore(chosen, loaded.dir, log.child({ component: "store" })), (error) => storeFailed(error));
-  later.open(store);
-  let closeStore = true;
+  // 4. The receivers, side by side: Slack's Socket Mode and HTTP (webhooks, admin endpoints).
   let stopping: Promise<{ unfinished: number }> | undefined;
-  try {
-    for (const failure of setupFailures) log.error({ where: failure.where, code: failure.code }, `bot skipped: ${failure.message}`);
-
-    let connected = false;
-    // Envelopes that arrive before the bots are started and the app's identity is known wait for it
-    // (acked: Slack wants that within 3 s either way); the socket connects meanwhile.
-    let accepting = false;
-    let openGate = () => {};
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const scrubbed = <T>(value: T): T => JSON.parse(scrubber.scrub(JSON.stringify(value))) as T;
-    // One failed bot is reported but does not make the host unready: the others serve.
-    const readiness = async () => ({
-      ready: connected && accepting && health.healthy,
-      // Whether Socket Mode is up and, when it is not, why and what happens next.
-      slack: receiver.status,
-      store: { kind: store.kind, ...health.status },
-      bots: engine.status().map((b) => ({ id: b.id, state: b.state, ...(b.reason ? { reason: b.reason } : {}) })),
-    });
-    const http = new HttpServer({
-      engine,
-      log: log.child({ component: "http" }),
-      host: config.http?.host ?? "127.0.0.1",
-      port: config.http?.port ?? 3000,
-      limits: config.http ?? {},
-      onRefused: (reason) => metrics.httpRefused(reason),
-      ...(config.http?.adminPort !== undefined ? { adminPort: config.http.adminPort } : {}),
-      // Failure reasons are error messages, which may quote secrets as log lines may: scrub them too.
-      readiness: async () => scrubbed(await readiness()),
-      // Plugins label their metrics as they like: a label may hold a secret as a log line may.
-      metrics: async () => {
-        const rendered = await metrics.render();
-        return { contentType: rendered.contentType, body: scrubber.scrub(rendered.body) };
-      },
-      status: () => scrubbed(engine.status()),
-    });
-    // New envelopes are left unacked while the store is down, or while the intake holds acked ones.
-    let storeUp = true;
-    let intakeBusy = false;
-    const pauseReceiver = () => {
-      if (!stopping) receiver.setPaused(!storeUp || intakeBusy);
-    };
-    const intake = new SlackIntake({
-      dispatch: (envelope) => engine.dispatch(envelope),
-      log,
-      onStoreFailure: (error) => storeFailed(error),
-      onBusy: (busy) => {
-        intakeBusy = busy;
-        pauseReceiver();
-      },
-      maxInFlight: MAX_ENVELOPES_IN_FLIGHT,
-    });
-    const receiver = new SocketModeReceiver({
-      appToken: config.slack.appToken,
-      ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
-      logger: log,
-      ...(options.clientPingTimeoutMs ? { clientPingTimeoutMs: options.clientPingTimeoutMs } : {}),
-      onEnvelope: (envelope) => {
-        if (accepting) intake.take(envelope);
-        else void gate.then(() => intake.take(envelope));
-      },
-      onStateChange: (isConnected) => {
-        connected = isConnected;
-        metrics.slackConnected.set(isConnected ? 1 : 0);
-      },
-    });
-    const health = new StoreHealth({
-      store,
-      log,
-      ...(options.storeCheckIntervalMs ? { intervalMs: options.storeCheckIntervalMs } : {}),
-      onChange: (healthy) => {
-        metrics.storeUp.set(healthy ? 1 : 0);
-        if (stopping) return;
-        storeUp = healthy;
-        pauseReceiver();
-        engine.queues.setPaused(!healthy);
-        http.setAccepting(healthy, "store_unavailable");
-        if (healthy) intake.retryHeld();
-      },
-    });
-    storeFailed = (error) => health.reportFailure(error);
-    metrics.storeUp.set(1);
-
-    const ports = await http.start();
-    log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
-    // Checking the bot token, starting the bots (their start hooks may do I/O) and opening the
-    // socket overlap; envelopes reach the bots once all three are done, with the app's identity known.
-    try {
-      const connecting = receiver.start();
-      connecting.catch(() => {});
-      const [checked, started] = await Promise.allSettled([auth, engine.start()]);
-      if (checked.status === "rejected") throw checked.reason;
-      if (started.status === "rejected") throw started.reason;
-      engine.setIdentity(checked.value);
-      accepting = true;
-      openGate();
-      await connecting;
-    } catch (error) {
-      // A refused start stops what it started (bots, the socket's retries, the HTTP server).
-      await engine.stop(0);
-      await receiver.stop();
-      await http.close();
-      throw error;
-    }
-    health.start();
-    closeStore = false;
-
-    const running = engine.status();
-    log.info(
-      { port: ports.port, ...(ports.adminPort ? { adminPort: ports.adminPort } : {}), store: store.kind, bots: running.length, failed: running.filter((b) => b.state === "failed").map((b) => b.id) },
-      "botyard host ready",
-    );
-
-    return {
-      engine,
-      store,
-      log,
-      port: ports.port,
-      ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}),
-      readiness,
-      stop: () =>
-        (stopping ??= (async () => {
-          log.info("shutting down");
-          http.setAccepting(false, "shutting_down");
-          health.stop();
-          // The engine drops envelopes once it is stopping; acking them would lose them. Left
-          // unacked, Slack redelivers them to another replica's socket or after the restart.
-          receiver.setPaused(true);
-          const result = await engine.stop(config.shutdownTimeoutMs ?? 10_000);
-          await receiver.stop();
-          await http.close();
-          await store.close();
-          log.info({ unfinished: result.unfinished }, "stopped");
-          return result;
-        })()),
-    };
-  } finally {
-    if (closeStore) await store.close().catch(() => {});
-  }
-}
-
-function checkTokens(slack: { appToken: string; botToken: string }): void {
-  if (!slack.appToken.startsWith("xapp-")) {
-    throw new BotyardError(ErrorCodes.HOST_START, "slack.appToken is not an app-level token (it must start with xapp-).", {
-      hint: "Create one under Basic Information > App-Level Tokens with the connections:write scope.",
-    });
-  }
-  if (!slack.botToken.startsWith("xoxb-")) {
-    throw new BotyardError(ErrorCodes.HOST_START, "slack.botToken is not a bot token (it must start with xoxb-).", {
-      hint: "Install the app to the workspace and copy the Bot User OAuth Token.",
-    });
-  }
-}
-
-async function authTest(slack: ReturnType<typeof createSlackClient>, log: Logger): Promise<{ userId?: string; botId?: string }> {
-  try {
-    const auth = await slack.auth.test();
-    log.info({ team: auth.team, user: auth.user }, "Slack bot token accepted");
-    return { ...(auth.user_id ? { userId: auth.user_id } : {}), ...(auth.bot_id ? { botId: auth.bot_id as string } : {}) };
-  } catch (cause) {
-    const code = (cause as { data?: { error?: string } }).data?.error;
-    throw new BotyardError(ErrorCodes.HOST_START, `Slack refused the bot token${code ? ` (${code})` : ""}: ${(cause as Error).message}`, {
-      hint: "Check slack.botToken (xoxb-...) and, for GovSlack or an emulator, slack.apiUrl.",
-      cause,
-    });
-  }
-}
-
-// A store URL's password can surface alone (a client's debug output), not only inside the URL:
-// any store's settings may hold one (Redis's url, a Postgres store's...).
-function urlPasswords(store: HostConfig["store"]): string[] {
-  return Object.values(store ?? {}).flatMap((value) => {
-    if (typeof value !== "string" || !value.includes("://")) return [];
-    try {
-      const password = decodeURIComponent(new URL(value).password);
-      return password ? [password] : [];
-    } catch {
-      return [];
-    }
+  const slackIntake = new SocketModeIntake({
+    engine,
+    log,
+    appToken: config.slack.appToken,
+    ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+    ...(options.clientPingTimeoutMs ? { clientPingTimeoutMs: options.clientPingTimeoutMs } : {}),
+    maxInFlight: MAX_ENVELOPES_IN_FLIGHT,
+    onStoreFailure: (error) => health.reportFailure(error),
+    onConnected: (connected) => metrics.slackConnected.set(connected ? 1 : 0),
   });
+  // One failed bot is reported but does not make the host unready: the others serve.
+  const readiness = async () => ({
+    ready: slackIntake.connected && slackIntake.accepting && health.healthy,
+    // Whether Socket Mode is up and, when it is not, why and what happens next.
+    slack: slackIntake.status,
+    store: { kind: store.kind, ...health.status },
+    bots: engine.status().map((b) => ({ id: b.id, state: b.state, ...(b.reason ? { reason: b.reason } : {}) })),
+  });
+  const scrubbed = <T>(value: T): T => JSON.parse(scrubber.scrub(JSON.stringify(value))) as T;
+  const http = new HttpIntake({
+    engine,
+    log: log.child({ component: "http" }),
+    host: config.http?.host ?? "127.0.0.1",
+    port: config.http?.port ?? 3000,
+    limits: config.http ?? {},
+    onRefused: (reason) => metrics.httpRefused(reason),
+    ...(config.http?.adminPort !== undefined ? { adminPort: config.http.adminPort } : {}),
+    // Failure reasons are error messages, which may quote secrets as log lines may: scrub them too.
+    readiness: async () => scrubbed(await readiness()),
+    // Plugins label their metrics as they like: a label may hold a secret as a log line may.
+    metrics: async () => {
+      const rendered = await metrics.render();
+      return { contentType: rendered.contentType, body: scrubber.scrub(rendered.body) };
+    },
+    status: () => scrubbed(engine.status()),
+  });
+  // While the store is down nothing is taken in (Slack redelivers what is left unacked; webhooks
+  // get 503) and durable workers stop claiming.
+  function storeHealthChanged(healthy: boolean): void {
+    metrics.storeUp.set(healthy ? 1 : 0);
+    if (stopping) return;
+    slackIntake.setStoreUp(healthy);
+    engine.queues.setPaused(!healthy);
+    http.setAccepting(healthy, "store_unavailable");
+  }
+
+  // 5. Everything starts: HTTP, then the bot token check, the bots' start hooks and the socket, overlapping.
+  let ports: { port: number; adminPort?: number };
+  try {
+    ports = await http.start();
+    log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
+    await slackIntake.start(auth, engine.start());
+  } catch (error) {
+    // A refused start stops what it started (bots, the socket's retries, the HTTP server, the store).
+    await engine.stop(0);
+    await slackIntake.stop();
+    await http.close();
+    await store.close().catch(() => {});
+    throw error;
+  }
+  health.start();
+  const running = engine.status();
+  log.info(
+    { port: ports.port, ...(ports.adminPort ? { adminPort: ports.adminPort } : {}), store: store.kind, bots: running.length, failed: running.filter((b) => b.state === "failed").map((b) => b.id) },
+    "botyard host ready",
+  );
+
+  return {
+    engine,
+    store,
+    log,
+    port: ports.port,
+    ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}),
+    readiness,
+    stop: () =>
+      (stopping ??= (async () => {
+        log.info("shutting down");
+        http.setAccepting(false, "shutting_down");
+        health.stop();
+        // The engine drops envelopes once it is stopping; acking them would lose them. Left
+        // unacked, Slack redelivers them to another replica's socket or after the restart.
+        slackIntake.pause();
+        const result = await engine.stop(config.shutdownTimeoutMs ?? 10_000);
+        await slackIntake.stop();
+        await http.close();
+        await store.close();
+        log.info({ unfinished: result.unfinished }, "stopped");
+        return result;
+      })()),
+  };
 }

@@ -14,7 +14,7 @@ import { namespaced } from "../store/namespaced-store.js";
 import type { Store, StoreBackend } from "../store/store.js";
 import type { ActiveTrigger, RunOptions, RunOutcome, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "../triggers/trigger.js";
 import type { BotState, EngineObserver, RunInfo } from "./observer.js";
-import { findTriggerConflicts, prepareBot, type BotSpec, type PreparedBot } from "./prepare-bot.js";
+import { prepareBot, triggerConflictErrors, type BotSpec, type PreparedBot } from "./prepare-bot.js";
 import { QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
 import { SlackRouter } from "./slack-router.js";
 import { DEFAULT_START_TIMEOUT_MS, runStartHooks } from "./start-deadline.js";
@@ -151,9 +151,11 @@ export class Engine {
   /**
    * Validates and sets up bots. A bot whose config is invalid or whose setup throws is recorded as
    * failed (with the reason) and the rest go on; a trigger conflict fails every bot involved but the first.
+   * `prepared` holds bots already prepared (or failed) by the caller with this engine's container
+   * (the host does so before it opens the store): they are not validated nor set up a second time.
    */
-  load(specs: BotSpec[]): BotStatus[] {
-    const prepared: PreparedBot[] = [];
+  load(specs: BotSpec[], prepared?: ReadonlyMap<string, PreparedBot | Error>): BotStatus[] {
+    const ready: PreparedBot[] = [];
     for (const spec of specs) {
       if (this.bots.has(spec.id)) {
         throw new BotyardError(ErrorCodes.DUPLICATE_BOT_ID, `Two bots have the id "${spec.id}".`, { hint: "Give every bot a unique id." });
@@ -170,24 +172,16 @@ export class Engine {
       };
       this.bots.set(spec.id, entry);
       try {
-        entry.prepared = prepareBot(spec, { logger: this.options.logger, container: this.container });
+        const given = prepared?.get(spec.id);
+        if (given instanceof Error) throw given;
+        entry.prepared = given ?? prepareBot(spec, { logger: this.options.logger, container: this.container });
         this.registerBuiltins(entry, entry.prepared);
-        prepared.push(entry.prepared);
+        ready.push(entry.prepared);
       } catch (error) {
         this.fail(entry, error);
       }
     }
-    const clashes = new Map<string, string[]>();
-    for (const conflict of findTriggerConflicts(prepared)) {
-      for (const id of conflict.bots.slice(1)) {
-        clashes.set(id, [...(clashes.get(id) ?? []), `the ${conflict.what} "${conflict.value}", which bot "${conflict.bots[0]}" already claims`]);
-      }
-    }
-    for (const [id, what] of clashes) {
-      this.fail(this.bots.get(id)!, new BotyardError(ErrorCodes.TRIGGER_CONFLICT, `Bot "${id}" claims ${what.join("; and ")}.`, {
-        hint: "Slash commands and mention keywords are exclusive: give each bot its own.",
-      }));
-    }
+    for (const [id, error] of triggerConflictErrors(ready)) this.fail(this.bots.get(id)!, error);
     return this.status();
   }
 

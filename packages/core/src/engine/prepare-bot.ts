@@ -72,6 +72,27 @@ export function prepareBot(spec: BotSpec, deps: { logger: Logger; container: Con
   return { spec, info, config: checked.value, registrations, container, log };
 }
 
+/**
+ * The bots to fail for a trigger conflict (every claimant but the first), each with the error
+ * naming what it claims: the engine fails them, and the host refuses the config before opening its store.
+ */
+export function triggerConflictErrors(bots: PreparedBot[]): Map<string, BotyardError> {
+  const clashes = new Map<string, string[]>();
+  for (const conflict of findTriggerConflicts(bots)) {
+    for (const id of conflict.bots.slice(1)) {
+      clashes.set(id, [...(clashes.get(id) ?? []), `the ${conflict.what} "${conflict.value}", which bot "${conflict.bots[0]}" already claims`]);
+    }
+  }
+  return new Map(
+    [...clashes].map(([id, what]) => [
+      id,
+      new BotyardError(ErrorCodes.TRIGGER_CONFLICT, `Bot "${id}" claims ${what.join("; and ")}.`, {
+        hint: "Slash commands and mention keywords are exclusive: give each bot its own.",
+      }),
+    ]),
+  );
+}
+
 /** Exclusive claims (slash commands, mention keywords) held by more than one bot. */
 export function findTriggerConflicts(bots: PreparedBot[]): Array<{ what: string; value: string; bots: string[] }> {
   const owners = new Map<string, { what: string; value: string; bots: string[] }>();

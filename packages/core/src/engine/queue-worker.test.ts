@@ -149,12 +149,12 @@ describe("QueueWorker.enqueue", () => {
     await worker.stop();
   });
 
-  it("loses nothing when the process dies holding a job it started at once: the lease runs out and it is redelivered", async () => {
+  it("loses nothing when the process dies holding a job it started at once: the claim runs out and it is redelivered", async () => {
     const store = new MemoryStore();
     // The dying process's view of the store: once it is dead, nothing it asks reaches the store (no heartbeat either).
     let dead = false;
     const fromDyingProcess = wrapped(store, (_method, call, args) => (dead ? new Promise(() => {}) : call(...args)));
-    const dying = new QueueWorker(fromDyingProcess, silent, { leaseMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
+    const dying = new QueueWorker(fromDyingProcess, silent, { claimMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
     const started = deferred();
     // A handler that never finishes: the process "dies" with the job in hand.
     dying.consume("q", () => {
@@ -167,7 +167,7 @@ describe("QueueWorker.enqueue", () => {
     await started.promise;
     dead = true;
 
-    // Another host (here, another worker on the same store) takes it once the lease has run out.
+    // Another host (here, another worker on the same store) takes it once the claim has run out.
     const survivor = new QueueWorker(store, silent, { pollMs: 20, maxPollMs: 20 });
     const handled: Array<{ payload: unknown; id: string; attempt: number }> = [];
     survivor.consume("q", async (payload, job) => void handled.push({ payload, id: job.id, attempt: job.attempt }));
@@ -175,9 +175,9 @@ describe("QueueWorker.enqueue", () => {
     await survivor.stop();
   });
 
-  it("keeps the lease of a job that runs for several leases: no other worker gets it, and it is handled once", async () => {
+  it("keeps the claim of a job that runs for several claim times: no other worker gets it, and it is handled once", async () => {
     const { store, calls } = counted(new MemoryStore());
-    const worker = new QueueWorker(store, silent, { leaseMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
+    const worker = new QueueWorker(store, silent, { claimMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
     const release = deferred();
     const handled: string[] = [];
     worker.consume<string>("q", async (payload) => {
@@ -187,8 +187,8 @@ describe("QueueWorker.enqueue", () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect((await worker.enqueue("q", "long")).claimed).toBeDefined();
 
-    // Another worker looks for work all the while; it would get the job the moment a lease ran out.
-    const other = new QueueWorker(store, silent, { leaseMs: 150, pollMs: 20, maxPollMs: 20 });
+    // Another worker looks for work all the while; it would get the job the moment a claim ran out.
+    const other = new QueueWorker(store, silent, { claimMs: 150, pollMs: 20, maxPollMs: 20 });
     other.consume<string>("q", async (payload) => void handled.push(`other: ${payload}`));
     await new Promise((resolve) => setTimeout(resolve, 750));
     release.resolve();
@@ -196,15 +196,15 @@ describe("QueueWorker.enqueue", () => {
     await other.stop();
     await worker.stop();
     expect(handled).toEqual(["worker: long"]);
-    // Five leases long: renewed at least every half lease.
+    // Five claim times long: renewed at least every half claim time.
     expect(calls.extend).toBeGreaterThanOrEqual(5);
     expect(await store.queueSize("q")).toBe(0);
   });
 
-  it("aborts the job's signal when its claim is lost mid-run (the lease ran out), and never acks it", async () => {
-    // A store where the job's lease has run out by the time it is renewed: another worker may have it.
+  it("aborts the job's signal when its claim is lost mid-run (the claim ran out), and never acks it", async () => {
+    // A store where the job's claim has run out by the time it is renewed: another worker may have it.
     const { store, calls } = counted(wrapped(new MemoryStore(), (method, call, args) => (method === "extend" ? Promise.resolve(false) : call(...args))));
-    const worker = new QueueWorker(store, silent, { leaseMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
+    const worker = new QueueWorker(store, silent, { claimMs: 150, pollMs: 60_000, maxPollMs: 60_000 });
     const seen: string[] = [];
     worker.consume<string>("q", async (_payload, job) => {
       await new Promise<void>((resolve) => job.signal.addEventListener("abort", () => resolve(), { once: true }));
@@ -213,7 +213,7 @@ describe("QueueWorker.enqueue", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 10));
     const { id } = await worker.enqueue("q", "work");
-    await expect.poll(() => seen, { timeout: 5_000 }).toEqual([`the claim of job ${id} in q was lost (its lease ran out); another worker may run it`]);
+    await expect.poll(() => seen, { timeout: 5_000 }).toEqual([`the claim of job ${id} in q was lost (it ran out); another worker may run it`]);
     await worker.stop();
     expect(calls.ack).toBeUndefined();
   });

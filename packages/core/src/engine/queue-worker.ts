@@ -5,7 +5,7 @@ import type { ConsumeOptions, JobInHand, QueueRunner } from "../triggers/trigger
 
 export interface QueueWorkerOptions {
   /** How long a claim lasts before the job returns to the queue (renewed while the handler runs). */
-  leaseMs?: number;
+  claimMs?: number;
   /** Jobs handled at once per queue. */
   concurrency?: number;
   /** First poll delay when idle; doubles up to `maxPollMs`. Local enqueues wake the worker at once. */
@@ -77,19 +77,19 @@ interface Consumer {
 }
 
 /**
- * Runs consumers of durable queues: claims with a lease kept alive while the handler runs, acks on
+ * Runs consumers of durable queues: claims kept alive while the handler runs, acks on
  * success, retries with exponential backoff on failure and dead-letters after `maxAttempts`. A
  * claim that dies with its process expires and the job is redelivered, here or on another replica.
  */
 export class QueueWorker implements QueueRunner {
   private readonly consumers = new Map<string, Consumer>();
-  private readonly leaseMs: number;
+  private readonly claimMs: number;
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly maxPollMs: number;
   private readonly deadLetterTtlMs: number;
   private paused = false;
-  /** Jobs in hand (see `renewLeases`). */
+  /** Jobs in hand (see `renewClaims`). */
   private readonly held = new Map<Job, Held>();
   private renewTimer: NodeJS.Timeout | undefined;
 
@@ -98,7 +98,7 @@ export class QueueWorker implements QueueRunner {
     private readonly log: Logger,
     private readonly options: QueueWorkerOptions = {},
   ) {
-    this.leaseMs = options.leaseMs ?? 30_000;
+    this.claimMs = options.claimMs ?? 30_000;
     this.concurrency = options.concurrency ?? 32;
     this.pollMs = options.pollMs ?? 250;
     this.maxPollMs = options.maxPollMs ?? 5_000;
@@ -146,7 +146,7 @@ export class QueueWorker implements QueueRunner {
    * Enqueues a job and, when the local consumer has a free slot, asks the store to keep it claimed
    * by that consumer if no older job is ready (see `EnqueueOptions.claim`); the consumer then
    * starts it at once, without a claim and without decoding its payload. It is as durable as any
-   * job: the claim has a lease, and if this process dies the job is redelivered. Otherwise the job
+   * job: the claim runs out, and if this process dies the job is redelivered. Otherwise the job
    * waits in the queue and the consumer is woken.
    */
   async enqueue(queue: string, payload: unknown, options: Omit<EnqueueOptions, "claim"> = {}): Promise<EnqueueResult> {
@@ -156,7 +156,7 @@ export class QueueWorker implements QueueRunner {
     let result: EnqueueResult;
     try {
       const stored = c?.options.encode ? c.options.encode(payload) : payload;
-      result = await this.store.enqueue(queue, stored, direct ? { ...options, claim: { leaseMs: this.leaseMs } } : options);
+      result = await this.store.enqueue(queue, stored, direct ? { ...options, claim: { claimMs: this.claimMs } } : options);
     } finally {
       if (direct) c.reserved--;
     }
@@ -165,7 +165,7 @@ export class QueueWorker implements QueueRunner {
       // Older jobs were ready, no slot was free, or the backend does not claim on enqueue.
       this.leftWaiting(c);
     } else if (c.stopped) {
-      // Stopped while the enqueue was on its way: give the job back rather than let its lease run out.
+      // Stopped while the enqueue was on its way: give the job back rather than let its claim run out.
       await this.store.release({ queue, id: result.id, claim: result.claimed.claim }).catch(() => false);
     } else {
       this.start(c, { queue, id: result.id, payload, ...result.claimed });
@@ -187,22 +187,22 @@ export class QueueWorker implements QueueRunner {
   }
 
   /**
-   * Keeps `job`'s lease alive until it is settled. One timer serves every job in hand rather than
-   * one per job: most jobs are done long before their lease needs renewing, and a host runs many.
+   * Keeps `job`'s claim alive until it is settled. One timer serves every job in hand rather than
+   * one per job: most jobs are done long before their claim needs renewing, and a host runs many.
    */
   private hold(job: Job): Held {
     const held = new Held(job);
     this.held.set(job, held);
     if (this.renewTimer) return held;
-    // A tick every sixth of the lease renews what is a third old, so each lease is renewed at most
-    // half a lease after it was last taken.
-    this.renewTimer = setInterval(() => this.renewLeases(), this.leaseMs / 6);
+    // A tick every sixth of the claim time renews what is a third old, so each claim is renewed at
+    // most half a claim time after it was last taken.
+    this.renewTimer = setInterval(() => this.renewClaims(), this.claimMs / 6);
     // Housekeeping: never what keeps the process alive.
     this.renewTimer.unref();
     return held;
   }
 
-  private renewLeases(): void {
+  private renewClaims(): void {
     if (this.held.size === 0) {
       clearInterval(this.renewTimer);
       this.renewTimer = undefined;
@@ -210,19 +210,19 @@ export class QueueWorker implements QueueRunner {
     }
     const now = Date.now();
     for (const [job, held] of this.held) {
-      if (now - held.since < this.leaseMs / 3) continue;
+      if (now - held.since < this.claimMs / 3) continue;
       held.since = now;
-      this.store.extend(job, this.leaseMs).then(
+      this.store.extend(job, this.claimMs).then(
         (kept) => {
-          // The lease ran out before this renewal (the process stalled, the store was unreachable for
-          // longer than the lease): the job is back in the queue and another worker may run it now.
+          // The claim ran out before this renewal (the process stalled, the store was unreachable for
+          // longer than the claim): the job is back in the queue and another worker may run it now.
           // Tell the run (its ctx.signal) to stop acting, and do not ack or release a claim that is gone.
           if (!kept && this.held.get(job) === held) {
-            this.log.warn({ queue: job.queue, job: job.id, attempt: job.attempt }, "lost the claim of a job still in hand (its lease ran out); aborting its run");
+            this.log.warn({ queue: job.queue, job: job.id, attempt: job.attempt }, "lost the claim of a job still in hand (it ran out); aborting its run");
             held.lose();
           }
         },
-        // Unreachable for now: the next tick tries again, and the lease may still hold.
+        // Unreachable for now: the next tick tries again, and the claim may still hold.
         () => {},
       );
     }
@@ -286,7 +286,7 @@ export class QueueWorker implements QueueRunner {
         const want = Math.min(batch, free);
         const queuedBefore = c.queuedSeq;
         // Settled, not all: a job another claim of the batch took must be started even if one failed.
-        const outcomes = await Promise.allSettled(Array.from({ length: want }, () => this.store.claim(c.queue, { leaseMs: this.leaseMs })));
+        const outcomes = await Promise.allSettled(Array.from({ length: want }, () => this.store.claim(c.queue, { claimMs: this.claimMs })));
         let found = 0;
         let empty = false;
         for (const outcome of outcomes) {
@@ -335,7 +335,7 @@ export class QueueWorker implements QueueRunner {
     if (!this.store.nextReadyAt) return delay;
     try {
       const at = await this.store.nextReadyAt(queue);
-      // A millisecond late: a lease is over once its end is in the past.
+      // A millisecond late: a claim is over once its end is in the past.
       return at === undefined ? delay : Math.max(1, Math.min(delay, at - Date.now() + 1));
     } catch {
       return delay;
@@ -416,7 +416,7 @@ export class QueueWorker implements QueueRunner {
   }
 }
 
-/** A job in hand: when its lease was last taken or renewed, and its run's signal, made only if asked for. */
+/** A job in hand: when its claim was last taken or renewed, and its run's signal, made only if asked for. */
 class Held implements JobInHand {
   since = Date.now();
   private controller: AbortController | undefined;
@@ -451,5 +451,5 @@ class Held implements JobInHand {
 }
 
 function lostClaim(job: Job): Error {
-  return new Error(`the claim of job ${job.id} in ${job.queue} was lost (its lease ran out); another worker may run it`);
+  return new Error(`the claim of job ${job.id} in ${job.queue} was lost (it ran out); another worker may run it`);
 }

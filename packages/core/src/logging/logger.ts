@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from "pino";
-import { SecretScrubber } from "./secret-scrubber.js";
+import { SecretScrubber } from "../secrets/secret-scrubber.js";
 
 export type Logger = PinoLogger;
 

@@ -100,7 +100,7 @@ export class MemoryStore implements StoreBackend {
       if (job.queue !== queue || job.readyAt > now) continue;
       job.claim = randomUUID();
       job.attempt += 1;
-      job.readyAt = now + options.leaseMs;
+      job.readyAt = now + options.claimMs;
       // Move it to the back so that a redelivered job does not starve the jobs behind it forever.
       this.jobs.delete(job.id);
       this.jobs.set(job.id, job);
@@ -124,10 +124,10 @@ export class MemoryStore implements StoreBackend {
     return true;
   }
 
-  async extend(ref: JobRef, leaseMs: number): Promise<boolean> {
+  async extend(ref: JobRef, claimMs: number): Promise<boolean> {
     const job = this.owned(ref);
     if (!job) return false;
-    job.readyAt = this.now() + leaseMs;
+    job.readyAt = this.now() + claimMs;
     return true;
   }
 
@@ -171,7 +171,7 @@ export class MemoryStore implements StoreBackend {
   private owned(ref: JobRef): QueuedJob | undefined {
     const job = this.jobs.get(ref.id);
     if (!job || job.queue !== ref.queue || job.claim !== ref.claim) return undefined;
-    // A claim whose lease ran out is lost even if nobody has re-claimed the job yet.
+    // A claim that ran out is lost even if nobody has re-claimed the job yet.
     if (job.readyAt <= this.now()) return undefined;
     return job;
   }
@@ -180,7 +180,7 @@ export class MemoryStore implements StoreBackend {
     const now = this.now();
     if (options?.claim && !options.delayMs && !this.anyReady(queue, now)) {
       const claim = randomUUID();
-      this.jobs.set(id, { id, queue, text, enqueuedAt: now, readyAt: now + options.claim.leaseMs, attempt: 1, claim });
+      this.jobs.set(id, { id, queue, text, enqueuedAt: now, readyAt: now + options.claim.claimMs, attempt: 1, claim });
       return { id, duplicate: false, claimed: { claim, attempt: 1, enqueuedAt: now } };
     }
     this.jobs.set(id, { id, queue, text, enqueuedAt: now, readyAt: now + (options?.delayMs ?? 0), attempt: 0, claim: undefined });

@@ -19,13 +19,13 @@ export function namespaced(store: Store, namespace: string): Store {
     list: async <T>(prefix: string, o?: ListOptions): Promise<Array<Entry<T>>> =>
       (await store.list<T>(p + prefix, o)).map((e) => ({ key: e.key.slice(p.length), value: e.value })),
     enqueue: (queue: string, payload: unknown, o?: EnqueueOptions) => store.enqueue(p + queue, payload, o),
-    claim: async <T>(queue: string, o: { leaseMs: number }): Promise<Job<T> | undefined> => {
+    claim: async <T>(queue: string, o: { claimMs: number }): Promise<Job<T> | undefined> => {
       const job = await store.claim<T>(p + queue, o);
       return job && strip(job);
     },
     ack: (job: JobRef) => store.ack(full(job)),
     release: (job: JobRef, o?: { delayMs?: number }) => store.release(full(job), o),
-    extend: (job: JobRef, leaseMs: number) => store.extend(full(job), leaseMs),
+    extend: (job: JobRef, claimMs: number) => store.extend(full(job), claimMs),
     queueSize: (queue: string) => store.queueSize(p + queue),
     ...(store.nextReadyAt ? { nextReadyAt: (queue: string) => store.nextReadyAt!(p + queue) } : {}),
     acquireLease: (name: string, owner: string, ttlMs: number) => store.acquireLease(p + name, owner, ttlMs),

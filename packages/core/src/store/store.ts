@@ -25,19 +25,19 @@ export interface Store {
 
   /** Adds a job to a work queue. With `dedupeKey`, a second enqueue of the same key within `dedupeTtlMs` is a no-op. */
   enqueue(queue: string, payload: unknown, options?: EnqueueOptions): Promise<EnqueueResult>;
-  /** Takes the oldest ready job for `leaseMs`; unless acked or released by then, it returns to the queue. */
+  /** Takes the oldest ready job for `claimMs`; unless acked or released by then, it returns to the queue. */
   claim<T = unknown>(queue: string, options: ClaimOptions): Promise<Job<T> | undefined>;
   /** Removes a claimed job for good. False when the claim had already expired and been lost. */
   ack(job: JobRef): Promise<boolean>;
   /** Returns a claimed job to the queue now or after `delayMs`. False when the claim was lost. */
   release(job: JobRef, options?: { delayMs?: number }): Promise<boolean>;
   /** Keeps a long-running claim alive. False when the claim was lost. */
-  extend(job: JobRef, leaseMs: number): Promise<boolean>;
+  extend(job: JobRef, claimMs: number): Promise<boolean>;
   /** Jobs waiting or claimed in a queue (for metrics and tests). */
   queueSize(queue: string): Promise<number>;
   /**
    * When the next job of `queue` can be claimed, in ms since the epoch: now or earlier for a job
-   * ready now, later for a job held back by a delay or claimed under a lease that has not run out;
+   * ready now, later for a job held back by a delay or held by a claim that has not run out;
    * `undefined` for an empty queue. Optional: with it, an idle worker sleeps until a dead
    * process's claim runs out or a retry's delay ends, rather than finding out at its next poll.
    */
@@ -80,7 +80,7 @@ export interface EnqueueOptions {
   /** Do not hand the job out before this delay. */
   delayMs?: number;
   /**
-   * Stores the job already claimed by the caller for `leaseMs` (attempt 1), as if a `claim` had
+   * Stores the job already claimed by the caller for `claimMs` (attempt 1), as if a `claim` had
    * taken it the moment it was enqueued, provided no job of the queue is ready then (older jobs go
    * first); the result's `claimed` is that claim. It saves a consumer with a free slot the claim (a
    * statement and a commit in SQLite, a round trip in Redis) and the decoding of the payload. Not
@@ -99,14 +99,14 @@ export interface EnqueueResult {
 }
 
 export interface ClaimOptions {
-  leaseMs: number;
+  claimMs: number;
 }
 
 /** What identifies one claim of one job. */
 export interface JobRef {
   queue: string;
   id: string;
-  /** Changes on every claim, so that a claimant whose lease expired cannot ack someone else's claim. */
+  /** Changes on every claim, so that a claimant whose claim expired cannot ack someone else's claim. */
   claim: string;
 }
 

@@ -51,7 +51,7 @@ describe("durable intake", () => {
     expect((await engine.handleWebhook("deploys", "/", req)).status).toBe(202);
 
     // What the store holds (a SQLite file, a Redis server): no credential, in any header or parameter.
-    const job = await store.claim<{ event: WebhookRequest }>("host/deliveries/deploys/webhook:/", { leaseMs: 60_000 });
+    const job = await store.claim<{ event: WebhookRequest }>("host/deliveries/deploys/webhook:/", { claimMs: 60_000 });
     expect(job!.payload.event.headers).toEqual({ "content-type": "application/json", "x-request-id": "req-42" });
     expect(job!.payload.event.query).toEqual({ env: "prod" });
     expect(JSON.stringify(job!.payload)).not.toMatch(/hook-credential|cHJveHk6cHc=|s3ss10n|5ign|5ecret|t0ken/);
@@ -79,7 +79,7 @@ describe("durable intake", () => {
     engine.queues.setPaused(true);
     const req = { method: "POST", headers: { "x-shared-key": "k3y-value", "x-request-id": "r-1" }, query: { "X-Shared-Key": "k3y-value" }, rawBody: "{}", body: {} };
     expect((await engine.handleWebhook("alerts", "/", req)).status).toBe(202);
-    const job = await store.claim<{ event: WebhookRequest }>("host/deliveries/alerts/webhook:/", { leaseMs: 60_000 });
+    const job = await store.claim<{ event: WebhookRequest }>("host/deliveries/alerts/webhook:/", { claimMs: 60_000 });
     expect(job!.payload.event.headers).toEqual({ "x-request-id": "r-1" });
     expect(job!.payload.event.query).toEqual({});
     await engine.stop(1_000);

@@ -143,7 +143,7 @@ export interface JobInHand {
   /** 1 on the first claim, 2 on the first redelivery... */
   readonly attempt: number;
   /**
-   * Aborted when this process loses the job's claim while handling it (its lease ran out: the job
+   * Aborted when this process loses the job's claim while handling it (the claim ran out: the job
    * is back in the queue and another worker may run it). Pass the job as `RunOptions.work`.
    */
   readonly signal: AbortSignal;

@@ -1,5 +1,5 @@
 -- botyardClaim (1 key), after helpers.lua.
--- KEYS[1] the queue. ARGV[1] job key prefix, ARGV[2] lease ms, ARGV[3] new claim token.
+-- KEYS[1] the queue. ARGV[1] job key prefix, ARGV[2] claim ms, ARGV[3] new claim token.
 -- Takes the job that has been ready longest (lowest score, then lowest id), gives it the new
 -- token and pushes its score to the end of the lease: a claimed job is one whose score is in the
 -- future and whose token is set. Returns {id, payload, attempt, enqueuedAt} or nil.

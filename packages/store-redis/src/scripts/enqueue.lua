@@ -2,10 +2,10 @@
 -- KEYS[1] the queue (zset: member padded job id, score = when it may next be claimed),
 -- KEYS[2] the job id counter, KEYS[3] the dedupe marker (ignored unless ARGV[4] is "1").
 -- ARGV[1] job key prefix, ARGV[2] queue name, ARGV[3] payload, ARGV[4] dedupe?, ARGV[5] dedupe TTL
--- ms, ARGV[6] delay ms, ARGV[7] claim token ('' for none: the job waits), ARGV[8] its lease ms.
+-- ms, ARGV[6] delay ms, ARGV[7] claim token ('' for none: the job waits), ARGV[8] its claim ms.
 -- Returns {id, 1} for a duplicate (the first job's id), {id, 0, enqueued at, claimed?} otherwise;
 -- with a token, and no job of the queue ready, the job is stored claimed (attempt 1, score at
--- the end of the lease), as a claim would. Queue members are ids zero-padded to 15 digits
+-- the end of the claim), as a claim would. Queue members are ids zero-padded to 15 digits
 -- (JOB_ID_WIDTH in redis-store.ts), so that equal ready times keep FIFO order.
 if ARGV[4] == '1' then
   local seen = redis.call('GET', KEYS[3])

@@ -1,7 +1,7 @@
 -- botyardSettle (1 key), after helpers.lua.
 -- KEYS[1] the queue. ARGV[1] job key, ARGV[2] queue member, ARGV[3] queue name, ARGV[4] claim
--- token, ARGV[5] "ack" | "release" | "extend", ARGV[6] delay or lease ms. The claim must carry the
--- current token and its lease must still run: a claim whose lease ran out is lost even if nobody
+-- token, ARGV[5] "ack" | "release" | "extend", ARGV[6] delay or claim ms. The claim must carry the
+-- current token and it must still run: a claim that ran out is lost even if nobody
 -- has claimed the job again. Returns 1 when done, 0 when the claim was lost.
 if ARGV[4] == '' then return 0 end
 local fields = redis.call('HMGET', ARGV[1], 'q', 'c')

@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine, MemoryStore, createLogger, createSlackClient } from "@botyard/core";
-import { HttpServer } from "./http-server.js";
+import { HttpIntake } from "./http-intake.js";
 import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
 
 // A plugin beside bots.yaml that records every request its handler sees.
@@ -139,7 +139,7 @@ describe("HTTP server, once listening", () => {
     const lines: string[] = [];
     const log = createLogger({ level: "info", destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
     const engine = new Engine({ slack: createSlackClient({ token: "xoxb-unused", logger: log }), store: new MemoryStore(), logger: log });
-    const http = new HttpServer({ engine, log, host: "127.0.0.1", port: 0, readiness: () => ({ ready: true }) });
+    const http = new HttpIntake({ engine, log, host: "127.0.0.1", port: 0, readiness: () => ({ ready: true }) });
     const { port } = await http.start();
     try {
       // What libuv reports when accept() fails for want of file descriptors.

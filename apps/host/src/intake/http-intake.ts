@@ -31,7 +31,7 @@ export interface Readiness {
   [detail: string]: unknown;
 }
 
-export interface HttpServerOptions {
+export interface HttpIntakeOptions {
   engine: Engine;
   log: Logger;
   host: string;
@@ -62,7 +62,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, target: Target) => Pr
  * many webhooks in flight 503 and, for one bot, 429 (the other bots keep being served); each is
  * counted by reason (`onRefused`).
  */
-export class HttpServer {
+export class HttpIntake {
   private servers: Server[] = [];
   private refusal: string | undefined;
   private readonly limits: HttpLimits;
@@ -72,7 +72,7 @@ export class HttpServer {
   // reason and bot every 10 s, not one per refused request.
   private readonly overloadLog = new Map<string, { at: number; since: number }>();
 
-  constructor(private readonly options: HttpServerOptions) {
+  constructor(private readonly options: HttpIntakeOptions) {
     const given = Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined));
     this.limits = { ...HttpLimitDefaults, ...given };
   }

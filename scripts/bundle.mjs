@@ -1,15 +1,17 @@
-// Part of `pnpm build`, after tsc: the modules a `botyard start` loads are bundled with esbuild,
-// because at start-up resolving, reading and compiling modules one by one costs more than anything
-// the host then does (TypeBox alone is about 680 ES modules; the Slack clients and undici a few
-// hundred CommonJS ones). tsc's .d.ts files stay as they are, so types are unchanged.
+// Part of `pnpm build`, after tsc: the host's src/vendor/*.ts modules only re-export third-party
+// code the host needs at every start (yaml, prom-client, the plugin resolver); each compiled
+// dist/vendor/*.js is replaced by a bundle of the same exports, because resolving, reading and
+// compiling their modules one by one costs more at start-up than what the host then does with them.
+// The host's own modules stay separate files, loaded command by command.
 //
-// - @botyard/core ships as one module: dist/index.js, with its dependencies inside. It is the
-//   package's only entry point ("exports": "."), so the host and every plugin still share one core.
-// - The host's src/vendor/*.ts modules only re-export third-party code; each compiled
-//   dist/vendor/*.js is replaced by a bundle of the same exports. The host's own modules stay
-//   separate files, loaded command by command.
+// Published libraries are not bundled: @botyard/core ships tsc's modules and takes TypeBox, the
+// Slack clients and pino as ordinary dependencies, so that an install holds one copy of each and
+// a patched dependency reaches users without a new core release.
 //
-// Each bundle gets a <name>.LICENSES.txt beside it with the license of every package inside it.
+// A bundle hides its packages from `npm ls` and `npm audit` unless the host lists them: every
+// package found inside a bundle must be a dependency of the host at the exact version bundled
+// (the build fails otherwise), so what the tools see is what runs. Each bundle gets a
+// <name>.LICENSES.txt beside it with the license of every package inside it.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,10 +19,7 @@ import { build } from "esbuild";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-const bundles = [
-  { pkg: "packages/core", entry: "src/index.ts", out: "dist/index.js" },
-  ...vendorModules("apps/host"),
-];
+const bundles = vendorModules("apps/host");
 
 // CommonJS modules in an ES module bundle still call require() for Node's built-ins.
 const banner = 'import { createRequire as __bundleCreateRequire } from "node:module";\nconst require = __bundleCreateRequire(import.meta.url);';

@@ -54,6 +54,8 @@ export { namespaced } from "./store/namespaced-store.js";
 export { token } from "./di/tokens.js";
 export type { Token } from "./di/tokens.js";
 export { Tokens } from "./di/builtin-tokens.js";
+export { systemClock } from "./di/clock.js";
+export type { Clock } from "./di/clock.js";
 export type { Container, Provider } from "./di/container.js";
 
 export { BotyardError, ErrorCodes, isBotyardError } from "./errors/botyard-error.js";

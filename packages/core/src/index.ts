@@ -104,6 +104,7 @@ export { createLogger, silentLogger } from "./logging/logger.js";
 export type { LoggerOptions } from "./logging/logger.js";
 export { SecretScrubber } from "./logging/secret-scrubber.js";
 export { createSlackClient, isSlackWriteMethod } from "./slack/slack-client.js";
+export { offlineSlackClient } from "./slack/offline-slack-client.js";
 export type { SlackClientOptions, SlackCallObserver } from "./slack/slack-client.js";
 export { SocketModeReceiver } from "./slack/socket-mode-receiver.js";
 export type { SocketModeReceiverOptions, SocketModeStatus } from "./slack/socket-mode-receiver.js";

@@ -41,7 +41,9 @@ for (const { pkg, entry, out } of bundles) {
     logLevel: "warning",
     absWorkingDir: join(REPO, pkg),
   });
-  writeFileSync(outfile.replace(/\.js$/, ".LICENSES.txt"), licenses(Object.keys(result.metafile.inputs), join(REPO, pkg)));
+  const inside = packagesIn(Object.keys(result.metafile.inputs), join(REPO, pkg));
+  checkListed(inside, pkg, relative(REPO, outfile));
+  writeFileSync(outfile.replace(/\.js$/, ".LICENSES.txt"), licenses(inside));
   process.stdout.write(`bundled ${relative(REPO, outfile)}\n`);
 }
 
@@ -53,15 +55,38 @@ function vendorModules(pkg) {
     .map((f) => ({ pkg, entry: `src/vendor/${f}`, out: `dist/vendor/${f.replace(/\.ts$/, ".js")}` }));
 }
 
-/** The license text of every package whose files went into a bundle. */
-function licenses(inputs, cwd) {
-  const seen = new Map();
+/** Every package whose files went into a bundle: its directory and manifest. */
+function packagesIn(inputs, cwd) {
+  const found = new Map();
   for (const input of inputs) {
     const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(resolve(cwd, input));
-    if (!match || seen.has(match[1])) continue;
-    const manifest = JSON.parse(readFileSync(join(match[1], "package.json"), "utf8"));
-    const licenseFile = readdirSync(match[1]).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-    seen.set(match[1], `${manifest.name}@${manifest.version} (${manifest.license ?? "see package"})\n\n${licenseFile ? readFileSync(join(match[1], licenseFile), "utf8").trim() : "No license file in the package."}\n`);
+    if (!match || found.has(match[1])) continue;
+    found.set(match[1], JSON.parse(readFileSync(join(match[1], "package.json"), "utf8")));
   }
-  return [...seen.values()].sort().join(`\n${"-".repeat(72)}\n\n`);
+  return [...found].map(([dir, manifest]) => ({ dir, manifest }));
+}
+
+/**
+ * `npm ls` and `npm audit` judge what is installed: a bundled package must be a dependency of the
+ * package that ships the bundle, pinned to the version inside it, or the tools would judge another.
+ */
+function checkListed(inside, pkg, bundle) {
+  const dependencies = JSON.parse(readFileSync(join(REPO, pkg, "package.json"), "utf8")).dependencies ?? {};
+  const wrong = inside
+    .filter(({ manifest }) => dependencies[manifest.name] !== manifest.version)
+    .map(({ manifest }) => `"${manifest.name}": "${manifest.version}" (listed: ${dependencies[manifest.name] ?? "nothing"})`);
+  if (wrong.length > 0) {
+    throw new Error(`${bundle} holds packages that ${pkg}/package.json does not list at the bundled version; add to its "dependencies":\n  ${wrong.join("\n  ")}`);
+  }
+}
+
+/** The license text of every package in a bundle. */
+function licenses(inside) {
+  return inside
+    .map(({ dir, manifest }) => {
+      const licenseFile = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+      return `${manifest.name}@${manifest.version} (${manifest.license ?? "see package"})\n\n${licenseFile ? readFileSync(join(dir, licenseFile), "utf8").trim() : "No license file in the package."}\n`;
+    })
+    .sort()
+    .join(`\n${"-".repeat(72)}\n\n`);
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import autocannon from "autocannon";
 import { SlackEmulator } from "@botyard/testing";
@@ -25,6 +26,14 @@ async function coldStart(slack: SlackEmulator, config: string): Promise<{ ms: nu
   }
 }
 
+/** `botyard validate` from spawn to exit: loads what `start` loads except the Slack clients. */
+function validateMs(config: string): number {
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [CLI, "validate", "--config", config], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`botyard validate failed: ${run.stdout}${run.stderr}`);
+  return performance.now() - started;
+}
+
 async function load(url: string, seconds: number, connections: number, body: string): Promise<autocannon.Result> {
   return autocannon({ url, method: "POST", headers: { "content-type": "application/json" }, body, connections, duration: seconds });
 }
@@ -40,9 +49,11 @@ export default async function hostSuite(options: BenchOptions): Promise<BenchRes
     const rounds = options.quick ? 1 : 5;
     const one: Array<{ ms: number; rssMb: number }> = [];
     const twoHundred: Array<{ ms: number; rssMb: number }> = [];
+    const validations: number[] = [];
     for (let i = 0; i < rounds; i++) {
       one.push(await coldStart(slack, example));
       twoHundred.push(await coldStart(slack, many));
+      validations.push(validateMs(many));
     }
     const oneMs = median(one.map((r) => r.ms));
     const manyMs = median(twoHundred.map((r) => r.ms));
@@ -52,6 +63,7 @@ export default async function hostSuite(options: BenchOptions): Promise<BenchRes
       { suite: "host", workload: "cold start, example config", metric: "peak RSS", value: Math.max(...one.map((r) => r.rssMb)), unit: "MB", note: "Node 20 alone idles near 41 MB" },
       { suite: "host", workload: "cold start, 200 bots of the example plugin", metric: "wall time (median)", value: manyMs, unit: "ms", target: "< 1.5 s", met: manyMs < 1_500 },
       { suite: "host", workload: "cold start, 200 bots of the example plugin", metric: "peak RSS", value: manyRss, unit: "MB", target: "< 150 MB", met: manyRss < 150 },
+      { suite: "host", workload: "botyard validate, 200 bots, spawn to exit", metric: "wall time (median)", value: median(validations), unit: "ms" },
     );
 
     // --- Socket Mode ack latency under load --------------------------------------------------

@@ -54,6 +54,8 @@ export { namespaced } from "./store/namespaced-store.js";
 export { token } from "./di/tokens.js";
 export type { Token } from "./di/tokens.js";
 export { Tokens } from "./di/builtin-tokens.js";
+export { systemClock } from "./di/clock.js";
+export type { Clock } from "./di/clock.js";
 export type { Container, Provider } from "./di/container.js";
 
 export { BotyardError, ErrorCodes, isBotyardError } from "./errors/botyard-error.js";
@@ -106,6 +108,7 @@ export type { UrlCredentials } from "./secrets/url-credentials.js";
 export { withoutCredentials } from "./secrets/without-credentials.js";
 export { scrubbedStream } from "./secrets/scrubbed-stream.js";
 export { createSlackClient, isSlackWriteMethod } from "./slack/slack-client.js";
+export { offlineSlackClient } from "./slack/offline-slack-client.js";
 export type { SlackClientOptions, SlackCallObserver } from "./slack/slack-client.js";
 export { SocketModeReceiver } from "./slack/socket-mode-receiver.js";
 export type { SocketModeReceiverOptions, SocketModeStatus } from "./slack/socket-mode-receiver.js";

@@ -1,6 +1,8 @@
-import { createTestBot } from "@botyard/testing";
+import { Tokens, type Clock } from "@botyard/core";
+import { createTestBot, SlackEmulator } from "@botyard/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import oncall from "./index.js";
+import oncall, { OncallTokens, type PagerDutyClient, type PdOnCall } from "./index.js";
+import { Keys, syncKey, type Snapshot } from "./sync/state.js";
 import { ANNOUNCE, HOUR, TOPIC, at, startWorld, until, type World } from "./test-support/oncall-world.js";
 
 let w: World | undefined;
@@ -113,5 +115,50 @@ describe("configuration", () => {
     expect(error.code).toBe("BOTYARD_ERR_PLUGIN_CONFIG_INVALID");
     expect(error.message).toContain("config.pagerduty.baseUrl");
     expect(error.message).toContain("config.syncs.0.whenNobody");
+  });
+});
+
+describe("replacing the bot's services", () => {
+  it("syncs from a PagerDuty client and a clock registered before the bot starts", async () => {
+    const slack = await SlackEmulator.start({ ackTimeoutMs: 1_000 });
+    const erin = slack.addUser({ name: "erin", realName: "Erin Eze", email: "erin@example.com" }).id;
+    const group = slack.addUsergroup({ handle: "oncall-sre", name: "SRE on call" }).id;
+    const syncedAt = new Date("2031-01-01T08:00:00Z");
+    const asked: unknown[] = [];
+    const oncalls: PdOnCall[] = [
+      {
+        user: { id: "PERIN", type: "user", name: "Erin Eze", email: "erin@example.com" },
+        schedule: { id: "PSRE", type: "schedule_reference" },
+        escalation_policy: { id: "PEP", type: "escalation_policy_reference" },
+        escalation_level: 1,
+        start: "2031-01-01T00:00:00Z",
+        end: "2031-01-01T12:00:00Z",
+      },
+    ];
+    // No PagerDuty at all: the bot's config points nowhere, and only the fake answers.
+    const pagerduty = { listOnCalls: async (filter: unknown) => (asked.push(filter), oncalls) } as unknown as PagerDutyClient;
+    const clock: Clock = { now: () => syncedAt };
+    const t = await createTestBot(
+      oncall,
+      { pagerduty: { token: "unused", baseUrl: "http://127.0.0.1:9" }, interval: "0 0 1 1 *", syncs: [{ usergroup: "oncall-sre", name: "SRE", schedules: ["PSRE"] }] },
+      {
+        slack,
+        services: (c) => {
+          c.register(OncallTokens.PagerDuty, { useValue: pagerduty });
+          c.register(Tokens.Clock, { useValue: clock });
+        },
+      },
+    );
+    try {
+      await slack.waitFor(() => slack.usergroup(group)!.users.includes(erin), 10_000);
+      await t.settle();
+      expect(asked).toEqual([{ scheduleIds: ["PSRE"] }]);
+      const snapshot = await t.store.get<Snapshot>(Keys.snapshot(syncKey("oncall-sre")));
+      expect(snapshot?.syncedAt).toBe(syncedAt.toISOString());
+      expect(snapshot?.people.map((p) => [p.slackUserId, p.end])).toEqual([[erin, "2031-01-01T12:00:00Z"]]);
+    } finally {
+      await t.close();
+      await slack.close();
+    }
   });
 });

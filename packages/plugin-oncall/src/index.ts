@@ -1,4 +1,4 @@
-import { definePlugin, type BaseContext } from "@botyard/core";
+import { definePlugin, token, Tokens, type BaseContext } from "@botyard/core";
 import { OncallConfig, configProblems } from "./config.js";
 import { matching, whoIsOnCall } from "./messages/messages.js";
 import { PagerDutyClient } from "./pagerduty/client.js";
@@ -17,6 +17,14 @@ export const SYNC_SCHEDULE = "sync";
 export const SHIFT_END_TIMER = "shift-end";
 
 /**
+ * The bot's PagerDuty client, built from `config.pagerduty` unless a test or the host registered
+ * another first (`createTestBot(oncall, config, { services: (c) => c.register(OncallTokens.PagerDuty, ...) })`).
+ */
+export const OncallTokens = {
+  PagerDuty: token<PagerDutyClient>("oncall:pagerduty"),
+} as const;
+
+/**
  * Keeps Slack user groups (`@oncall-sre`) holding whoever is on call in PagerDuty: synced at
  * start-up, on a cron, and the moment the current shift ends; handoffs announced; `/oncall` and
  * `@bot oncall` answer who is on call until when.
@@ -30,17 +38,22 @@ export default definePlugin({
     const problems = configProblems(config);
     if (problems.length) throw new Error(`the config has ${problems.length} problem(s):\n  - ${problems.join("\n  - ")}`);
 
-    const syncer: Syncer = {
+    bot.provide(OncallTokens.PagerDuty, () => new PagerDutyClient(config.pagerduty));
+    // The services are resolved per run from the bot's container (one client per bot: the factory
+    // runs once), so that what a test registered is what the sync uses.
+    const syncer = (ctx: BaseContext<unknown>): Syncer => ({
       config,
-      pagerduty: new PagerDutyClient(config.pagerduty),
-      timer: bot.timer(SHIFT_END_TIMER, (ctx) => syncAll(ctx, syncer)),
-    };
+      pagerduty: ctx.container.resolve(OncallTokens.PagerDuty),
+      clock: ctx.container.resolve(Tokens.Clock),
+      timer,
+    });
+    const timer = bot.timer(SHIFT_END_TIMER, (ctx) => syncAll(ctx, syncer(ctx)));
     // The first sync runs as a timer run right after start rather than in the start hook: the
     // host holds every bot's Slack events until all start hooks return, and fails a bot whose
     // hook overruns startTimeoutMs, while PagerDuty or Slack may be slow or down just then. As a
     // timer run it gets the usual retries, and a failure arms the retry backoff.
-    bot.onStart(() => syncer.timer.set(new Date()));
-    bot.schedule(config.interval, { name: SYNC_SCHEDULE }, (ctx) => syncAll(ctx, syncer));
+    bot.onStart(() => timer.set(new Date()));
+    bot.schedule(config.interval, { name: SYNC_SCHEDULE }, (ctx) => syncAll(ctx, syncer(ctx)));
 
     const answer = async (ctx: BaseContext<unknown>, words: string[]) => {
       const snapshots: Array<Snapshot & { usergroup: string }> = [];

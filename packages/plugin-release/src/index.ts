@@ -1,6 +1,7 @@
 import { definePlugin } from "@botyard/core";
 import { ReleaseConfig } from "./config.js";
-import { startRun } from "./release-run.js";
+import { ReleaseTokens, startRun } from "./release-run.js";
+import { createGitHub } from "./github/client.js";
 import { releaseAll } from "./release/open-release.js";
 import { repoTargets } from "./release/repo-target.js";
 import { remindRepo } from "./reminders/remind.js";
@@ -8,6 +9,8 @@ import { explain } from "./github/errors.js";
 import { handleRequest } from "./slack/commands.js";
 
 export { ReleaseConfig, RepositoryConfig, DEFAULT_BODY } from "./config.js";
+export { ReleaseTokens } from "./release-run.js";
+export type { GitHub, GitHubClientOptions } from "./github/client.js";
 export type { ReleaseOutcome } from "./release/open-release.js";
 export { escapeMarkdown, preserveEdits, renderReleaseBody, PR_BODY_LIMIT } from "./release/body.js";
 export type { PrItem } from "./release/body.js";
@@ -23,6 +26,7 @@ export default definePlugin({
   description: "Scheduled release PRs on GitHub and reminders to pending reviewers.",
   config: ReleaseConfig,
   setup(bot, config) {
+    bot.provide(ReleaseTokens.GitHub, () => (options) => createGitHub(config.github, options));
     const targets = repoTargets(config);
     const timezone = config.timezone;
     try {

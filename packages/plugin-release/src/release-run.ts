@@ -1,6 +1,6 @@
-import type { BaseContext } from "@botyard/core";
+import { token, Tokens, type BaseContext } from "@botyard/core";
 import type { ReleaseConfig } from "./config.js";
-import { createGitHub, type GitHub } from "./github/client.js";
+import type { GitHub, GitHubClientOptions } from "./github/client.js";
 import type { PullView } from "./github/pull-reader.js";
 import type { RepoTarget } from "./release/repo-target.js";
 
@@ -16,8 +16,19 @@ export interface ReleaseRun {
   pulls: Map<string, Promise<PullView>>;
 }
 
-export function startRun(ctx: BaseContext<unknown>, config: ReleaseConfig, targets: RepoTarget[], now = new Date()): ReleaseRun {
-  return { ctx, config, targets, gh: createGitHub(config.github, { log: ctx.log, signal: ctx.signal, metrics: ctx.metrics, store: ctx.store }), now, pulls: new Map() };
+/**
+ * The bot's services, in its container. GitHub is a factory rather than a client because each run
+ * binds its client to the run's logger, signal and metrics. `bot.provide` in setup registers
+ * `createGitHub(config.github, ...)`; a test or the host may register another first.
+ */
+export const ReleaseTokens = {
+  GitHub: token<(options: GitHubClientOptions) => GitHub>("release:github"),
+} as const;
+
+/** `now`: a schedule tick's planned time; otherwise the bot's clock (`Tokens.Clock`). */
+export function startRun(ctx: BaseContext<unknown>, config: ReleaseConfig, targets: RepoTarget[], now?: Date): ReleaseRun {
+  const gh = ctx.container.resolve(ReleaseTokens.GitHub)({ log: ctx.log, signal: ctx.signal, metrics: ctx.metrics, store: ctx.store });
+  return { ctx, config, targets, gh, now: now ?? ctx.container.resolve(Tokens.Clock).now(), pulls: new Map() };
 }
 
 /** `2024-06-03` in the configured zone. */

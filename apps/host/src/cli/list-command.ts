@@ -1,4 +1,4 @@
-import { MemoryStore, createSlackClient, silentLogger, type BotState, type BotStatus } from "@botyard/core";
+import { MemoryStore, offlineSlackClient, silentLogger, type BotState, type BotStatus } from "@botyard/core";
 import type { ConfigProblem } from "../config/config-error.js";
 import { readablePath } from "../config/config-source.js";
 import { interpolate } from "../config/interpolate.js";
@@ -59,7 +59,7 @@ export async function listCommand(configPath: string, json: boolean, io: CliIO):
 /** Every bot of the config, in its order, as this config would set it up here (nothing started). */
 async function fromConfig(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<ListedBot[]> {
   const log = silentLogger();
-  const slack = createSlackClient({ token: "xoxb-list", logger: log });
+  const slack = offlineSlackClient("botyard list");
   const { engine, problems } = await bootstrap(loaded, { slack, store: new MemoryStore(), log });
   const set = new Map(engine.status().map((b) => [b.id, b]));
   const unset = unsetReferences(loaded, env);

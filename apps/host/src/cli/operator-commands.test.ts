@@ -228,7 +228,12 @@ describe("GET /metrics", () => {
     slack.addUser({ id: "U0ALICE", name: "alice" });
     await slack.sendMessage({ channel: "C0GENERAL", user: "U0ALICE", text: "hello" });
     await slack.waitFor(() => slack.messages("C0GENERAL").some((m) => m.text?.startsWith("Hello, ")), 10_000);
-    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    // The emulator holds the reply before the client has read Slack's answer and counted the call.
+    const answered = 'botyard_slack_api_calls_total{method="chat.postMessage",outcome="ok"} 2';
+    let metrics = "";
+    for (const started = Date.now(); !metrics.includes(answered) && Date.now() - started < 10_000; ) {
+      metrics = await (await fetch(`${h.url}/metrics`)).text();
+    }
     expect(metrics).toContain('botyard_runs_total{bot="hello",trigger="webhook:/notify",outcome="ok"} 1');
     expect(metrics).toContain('botyard_events_received_total{source="webhook",type="hello"} 1');
     expect(metrics).toMatch(/botyard_run_duration_seconds_count\{plugin="hello",kind="webhook"\} 1/);

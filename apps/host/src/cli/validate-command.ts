@@ -1,4 +1,4 @@
-import { MemoryStore, createSlackClient, silentLogger } from "@botyard/core";
+import { MemoryStore, offlineSlackClient, silentLogger } from "@botyard/core";
 import { ConfigError } from "../config/config-error.js";
 import { loadConfig } from "../config/load-config.js";
 import { bootstrap } from "../runtime/bootstrap.js";
@@ -8,8 +8,7 @@ import type { CliIO } from "./run-cli.js";
 export async function validateCommand(configPath: string, io: CliIO): Promise<number> {
   const loaded = loadConfig(configPath, io.env);
   const log = silentLogger();
-  // A client that is never called: setup only registers, so nothing reaches Slack.
-  const slack = createSlackClient({ token: "xoxb-validate", logger: log });
+  const slack = offlineSlackClient("botyard validate");
   const { problems, setupFailures, engine } = await bootstrap(loaded, { slack, store: new MemoryStore(), log });
   const all = [...problems, ...setupFailures];
   if (all.length > 0) throw new ConfigError(all);

@@ -1,6 +1,8 @@
 import "reflect-metadata";
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from "tsyringe";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
+import { Tokens } from "./builtin-tokens.js";
+import { systemClock } from "./clock.js";
 import type { Token } from "./tokens.js";
 
 /**
@@ -47,7 +49,14 @@ class TsyringeContainer implements Container {
   }
 }
 
-/** A fresh root container (one per host or test bot, so tests never share state). */
+/**
+ * A fresh root container (one per host or test bot, so tests never share state), holding the
+ * services every bot may resolve unless replaced: the system clock. Each bot's container is a
+ * child of it, so what is registered here before the bots load (a fake clock, a fake client)
+ * replaces what their plugins `bot.provide`.
+ */
 export function createContainer(): Container {
-  return new TsyringeContainer(rootContainer.createChildContainer());
+  const container = new TsyringeContainer(rootContainer.createChildContainer());
+  container.register(Tokens.Clock, { useValue: systemClock });
+  return container;
 }

@@ -9,6 +9,9 @@ import type { ActionRecord } from "../actions/action.js";
 import { defineAction } from "../actions/action.js";
 import { Type } from "typebox";
 import { ErrorCodes } from "../errors/botyard-error.js";
+import { Tokens } from "../di/builtin-tokens.js";
+import { createContainer, type Container } from "../di/container.js";
+import { token } from "../di/tokens.js";
 import type { SlackEnvelope } from "../slack/slack-types.js";
 
 function logSink() {
@@ -23,12 +26,19 @@ function logSink() {
 }
 
 // An engine with no Slack behind it: these tests exercise routing, isolation and the pipeline.
-function engineWith(options: { dryRun?: boolean; store?: MemoryStore } = {}) {
+function engineWith(options: { dryRun?: boolean; store?: MemoryStore; container?: Container } = {}) {
   const sink = logSink();
   const logger = createLogger({ level: "debug", destination: sink.stream });
   const slack = createSlackClient({ token: "xoxb-unused", apiUrl: "http://127.0.0.1:9/api/", logger, clientOptions: { retryConfig: { retries: 0 } } });
   const actions: ActionRecord[] = [];
-  const engine = new Engine({ slack, store: options.store ?? new MemoryStore(), logger, dryRun: options.dryRun ?? false, observers: [{ action: (a) => actions.push(a) }] });
+  const engine = new Engine({
+    slack,
+    store: options.store ?? new MemoryStore(),
+    logger,
+    dryRun: options.dryRun ?? false,
+    observers: [{ action: (a) => actions.push(a) }],
+    ...(options.container ? { container: options.container } : {}),
+  });
   return { engine, logs: sink.lines, actions };
 }
 
@@ -351,6 +361,38 @@ describe("Engine", () => {
     const req = { method: "POST", headers: {}, query: {}, rawBody: "", body: undefined };
     expect((await engine.handleWebhook("en", "/", req)).body).toEqual({ greeting: "hello", stored: [{ key: "seen", value: "hello" }] });
     expect((await engine.handleWebhook("fr", "/", req)).body).toEqual({ greeting: "bonjour", stored: [{ key: "seen", value: "bonjour" }] });
+  });
+
+  it("lets a service registered before the bots load replace what a plugin provides, and gives every bot the clock", async () => {
+    const Greeter = token<{ greet(): string }>("test.replaceable-greeter");
+    const plugin = definePlugin({
+      name: "replaceable",
+      core: "^1.0.0",
+      config: Type.Object({}),
+      setup(bot) {
+        bot.provide(Greeter, () => ({ greet: () => "from the plugin" }));
+        bot.webhook("/", (ctx) => ({ status: 200, body: { greeting: ctx.container.resolve(Greeter).greet(), now: ctx.container.resolve(Tokens.Clock).now().toISOString() } }));
+      },
+    });
+    const req = { method: "POST", headers: {}, query: {}, rawBody: "", body: undefined };
+
+    const container = createContainer();
+    container.register(Greeter, { useValue: { greet: () => "from the test" } });
+    container.register(Tokens.Clock, { useValue: { now: () => new Date("2031-01-01T00:00:00Z") } });
+    const replaced = engineWith({ container }).engine;
+    replaced.load([{ id: "r", plugin, config: {} }]);
+    await replaced.start();
+    expect((await replaced.handleWebhook("r", "/", req)).body).toEqual({ greeting: "from the test", now: "2031-01-01T00:00:00.000Z" });
+
+    const plain = engineWith().engine;
+    plain.load([{ id: "p", plugin, config: {} }]);
+    await plain.start();
+    const before = Date.now();
+    const body = (await plain.handleWebhook("p", "/", req)).body as { greeting: string; now: string };
+    expect(body.greeting).toBe("from the plugin");
+    // The system clock: read during the run.
+    expect(Date.parse(body.now)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(body.now)).toBeLessThanOrEqual(Date.now());
   });
 
   it("deduplicates webhook deliveries by key and runs a failed one again on retry", async () => {

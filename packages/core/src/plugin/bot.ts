@@ -74,7 +74,11 @@ export interface Bot<C = unknown> {
   onStart(hook: LifecycleHook): void;
   /** Runs at shutdown, before the store closes. */
   onStop(hook: LifecycleHook): void;
-  /** Registers a service in this bot's container (a value, or a factory called once). */
+  /**
+   * Registers this bot's default for a service (a value, or a factory called once): unless one is
+   * registered already, by the host or a test in the engine's container (a fake client, a fixed
+   * clock), or by an earlier `provide` of this bot. Handlers resolve it with `ctx.container`.
+   */
   provide<T>(token: Token<T>, provider: Provider<T> | ((container: Container) => T)): void;
 }
 
@@ -155,6 +159,7 @@ export function createBotBuilder<C>(info: BotInfo, config: C, log: Logger, conta
       registrations.onStop.push(hook);
     },
     provide(token, provider) {
+      if (container.isRegistered(token)) return;
       container.register(token, typeof provider === "function" ? { useFactory: provider } : provider);
     },
   };

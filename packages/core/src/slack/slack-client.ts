@@ -1,11 +1,15 @@
-import slackWebApi, { type WebAPICallResult, type WebClientOptions } from "@slack/web-api";
+import { createRequire } from "node:module";
+import type { WebAPICallResult, WebClient, WebClientOptions } from "@slack/web-api";
 import type { Logger } from "../logging/logger.js";
 import { toSlackLogger } from "../logging/slack-logger.js";
 import { RateLimitGate } from "./rate-limit-gate.js";
 import { classifySlackError, describeSlackFailure, wantsChannelName } from "./slack-failure.js";
 
-// @slack/web-api is CommonJS: named imports type-check but some fail at run time (see toolchain notes).
-const { WebClient, WebClientEvent } = slackWebApi;
+// @slack/web-api (and the axios, undici... it loads) is required when the first client is made, not
+// when core is imported: `botyard validate`, `list` and `schema` never make one, and a plugin's
+// tests that only check its config do not pay for it. It is CommonJS, so require() is synchronous.
+const require = createRequire(import.meta.url);
+const slackWebApi = (): typeof import("@slack/web-api") => require("@slack/web-api") as typeof import("@slack/web-api");
 
 // Methods that only read. Everything else is treated as a write: when unsure, a dry run skips it.
 const READ_METHOD = /(^auth\.test$)|(\.(list|info|history|replies|members|lookupByEmail|getPermalink|get|test)$)/;
@@ -59,7 +63,8 @@ export interface SlackClientOptions {
  * meanwhile at once, and retry each on its own schedule: one layer of retries either way.
  * Runs see the client through `scopedSlackClient`, which turns its write methods into actions of the run.
  */
-export function createSlackClient(options: SlackClientOptions): InstanceType<typeof WebClient> {
+export function createSlackClient(options: SlackClientOptions): WebClient {
+  const { WebClient, WebClientEvent } = slackWebApi();
   const observer = options.observer;
   const gate = new RateLimitGate();
   const timeoutMs = options.clientOptions?.timeout ?? SLACK_REQUEST_TIMEOUT_MS;

@@ -1,4 +1,4 @@
-import socketMode from "@slack/socket-mode";
+import { createRequire } from "node:module";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import type { Logger } from "../logging/logger.js";
 import { toSlackLogger } from "../logging/slack-logger.js";
@@ -6,8 +6,10 @@ import { backoffDelay, sleep } from "../retry/retry.js";
 import { classifySlackError } from "./slack-failure.js";
 import type { SlackEnvelope } from "./slack-types.js";
 
-// CommonJS package: import the default and destructure (see the toolchain notes).
-const { SocketModeClient: SlackSocketModeClient } = socketMode;
+// @slack/socket-mode (with ws and the Web API client it brings) is required when the first receiver
+// is made, that is when a host or a test bot starts, not when core is imported. CommonJS, so
+// require() is synchronous.
+const require = createRequire(import.meta.url);
 
 export interface SocketModeReceiverOptions {
   appToken: string;
@@ -69,25 +71,33 @@ interface ControlMessage {
 // Control messages name their type at the top level; an envelope only costs this test.
 const CONTROL = /"type"\s*:\s*"(?:hello|disconnect)"/;
 
+type SlackSocketModeClient = import("@slack/socket-mode").SocketModeClient;
+type SocketModeClient = SlackSocketModeClient & { onControl: (message: ControlMessage) => void };
+type SocketModeClientClass = new (...args: ConstructorParameters<typeof import("@slack/socket-mode").SocketModeClient>) => SocketModeClient;
+let socketModeClientClass: SocketModeClientClass | undefined;
+
 /**
  * The real SocketModeClient, with the receiver told about control messages before the client acts
  * on them: which `disconnect` reason ended a connection, and the app id `hello` names. (Named like
  * the library's class: the emulator-coverage scan finds `apps.connections.open` by `new SocketModeClient(`.)
  */
-class SocketModeClient extends SlackSocketModeClient {
-  onControl: (message: ControlMessage) => void = () => {};
+function loadSocketModeClient(): SocketModeClientClass {
+  const { SocketModeClient: Base } = require("@slack/socket-mode") as typeof import("@slack/socket-mode");
+  return (socketModeClientClass ??= class SocketModeClient extends Base {
+    onControl: (message: ControlMessage) => void = () => {};
 
-  protected override async onWebSocketMessage(data: string | ArrayBuffer, isBinary: boolean): Promise<void> {
-    if (!isBinary && typeof data === "string" && CONTROL.test(data)) {
-      try {
-        const message = JSON.parse(data) as ControlMessage;
-        if (message.type === "hello" || message.type === "disconnect") this.onControl(message);
-      } catch {
-        // The client ignores what it cannot parse; so does the receiver.
+    protected override async onWebSocketMessage(data: string | ArrayBuffer, isBinary: boolean): Promise<void> {
+      if (!isBinary && typeof data === "string" && CONTROL.test(data)) {
+        try {
+          const message = JSON.parse(data) as ControlMessage;
+          if (message.type === "hello" || message.type === "disconnect") this.onControl(message);
+        } catch {
+          // The client ignores what it cannot parse; so does the receiver.
+        }
       }
+      return super.onWebSocketMessage(data, isBinary);
     }
-    return super.onWebSocketMessage(data, isBinary);
-  }
+  });
 }
 
 /**
@@ -135,6 +145,7 @@ export class SocketModeReceiver {
     this.log = options.logger.child({ component: "socket-mode" });
     this.minDelayMs = options.reconnectMinDelayMs ?? Math.min(1_000, options.clientPingTimeoutMs ?? 1_000);
     this.maxDelayMs = options.reconnectMaxDelayMs ?? 30_000;
+    const SocketModeClient = loadSocketModeClient();
     this.client = new SocketModeClient({
       appToken: options.appToken,
       logger: this.clientLogger(),

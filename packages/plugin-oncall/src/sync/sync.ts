@@ -1,4 +1,4 @@
-import { backoffDelay, type BaseContext, type Timer } from "@botyard/core";
+import { backoffDelay, type BaseContext, type Clock, type Timer } from "@botyard/core";
 import type { OncallConfig, SyncConfig } from "../config.js";
 import { holdersOf, nobodyText, renderHandoff, topicText } from "../messages/messages.js";
 import type { PagerDutyClient, PagerDutyError } from "../pagerduty/client.js";
@@ -11,6 +11,8 @@ import { Keys, syncKey, type Applied, type OnCallPerson, type Snapshot } from ".
 export interface Syncer {
   config: OncallConfig;
   pagerduty: PagerDutyClient;
+  /** Shift ends, "nobody" confirmations and snapshots are measured against it. */
+  clock: Clock;
   /** The one-shot timer that re-syncs when the current shift ends (or PagerDuty is worth retrying). */
   timer: Timer;
 }
@@ -76,7 +78,7 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig): 
     if (ctx.signal.aborted) return "stopped";
     const message = (error as Error).message;
     log.error({ err: error, status: (error as PagerDutyError).status }, `${message} The user group stays as it is.`);
-    const since = previous?.failing?.since ?? new Date().toISOString();
+    const since = previous?.failing?.since ?? s.clock.now().toISOString();
     await ctx.store.set(Keys.snapshot(key), {
       ...(previous ?? { name: sync.name ?? key, handle: undefined, syncedAt: undefined, people: [] }),
       failing: { since, error: message },
@@ -99,7 +101,7 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig): 
       const unconfirmed = await awaitConfirmation(ctx, s, log, key, previous, name);
       if (unconfirmed) return "unconfirmed";
     }
-    const snapshot: Snapshot = { name, handle: group.handle, syncedAt: new Date().toISOString(), people };
+    const snapshot: Snapshot = { name, handle: group.handle, syncedAt: s.clock.now().toISOString(), people };
     await ctx.store.set(Keys.snapshot(key), snapshot);
 
     if (nobody && policy === "fallback") Object.assign(holders, { users: [sync.fallbackUser!], names: [], until: null });
@@ -151,7 +153,7 @@ async function syncOne(ctx: BaseContext<unknown>, s: Syncer, sync: SyncConfig): 
  * moment that time is up. Returns true while unconfirmed (the caller then changes nothing).
  */
 async function awaitConfirmation(ctx: BaseContext<unknown>, s: Syncer, log: BaseContext<unknown>["log"], key: string, previous: Snapshot, name: string): Promise<boolean> {
-  const now = Date.now();
+  const now = s.clock.now().getTime();
   const since = previous.nobodySince ?? new Date(now).toISOString();
   const confirmAt = Date.parse(since) + s.config.confirmNobodyAfterMs;
   if (now >= confirmAt) {
@@ -215,7 +217,7 @@ async function explainSlackFailure(ctx: BaseContext<unknown>, log: BaseContext<u
  * or Slack failed.
  */
 async function armTimer(ctx: BaseContext<unknown>, s: Syncer, failed: boolean): Promise<void> {
-  const now = Date.now();
+  const now = s.clock.now().getTime();
   const candidates: number[] = [];
   for (const sync of s.config.syncs) {
     const snapshot = await ctx.store.get<Snapshot>(Keys.snapshot(syncKey(sync.usergroup)));

@@ -1,3 +1,4 @@
+import { Tokens } from "@botyard/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CHANNEL, logs, releaseConfig, releasePulls, stagingRepo, startWorld, type World } from "../test-support/release-world.js";
 
@@ -104,5 +105,17 @@ describe("@bot release", () => {
 
     const unknown = await w.t.send(`<@${w.slack.botUserId}> release mobile`);
     expect(w.slack.replies(CHANNEL, unknown.ts)[0]!.text).toContain('I don\'t know a repository called "mobile". Configured: `web` (acme/web, develop → main).\nTry `@bot release web`');
+  });
+});
+
+describe("the bot's clock", () => {
+  it("dates an on-demand release PR by the clock registered before the bot starts, not the system's", async () => {
+    const clock = { now: () => new Date("2031-05-06T12:00:00Z") };
+    w = await startWorld((gh) => releaseConfig(gh, TWO_REPOS), { services: (c) => c.register(Tokens.Clock, { useValue: clock }) });
+    const repo = stagingRepo(w.gh);
+    repo.featureMerge("develop", { title: "Add login", author: "alice", method: "merge" });
+    await slash("web");
+    // The system's (faked) date is 2024-06-03.
+    expect(releasePulls(repo).map((p) => p.title)).toEqual(["Release 2031-05-06"]);
   });
 });

@@ -5,11 +5,13 @@ import {
   ErrorCodes,
   MemoryStore,
   SocketModeReceiver,
+  createContainer,
   createLogger,
   createSlackClient,
   namespaced,
   type ActionRecord,
   type BotStatus,
+  type Container,
   type ErrorCode,
   type MetricSample,
   type Plugin,
@@ -42,6 +44,12 @@ export interface TestBotOptions {
    * the event loop longer than that and see a reconnect it did not ask for: give it more.
    */
   pingTimeoutMs?: number;
+  /**
+   * Registers services before the plugin's setup runs, replacing what the plugin would
+   * `bot.provide` (a fake API client) or the built-in ones (`Tokens.Clock`):
+   * `services: (c) => c.register(Tokens.Clock, { useValue: fixedClock })`.
+   */
+  services?: (container: Container) => void;
 }
 
 export interface SendOptions {
@@ -233,7 +241,9 @@ export async function createTestBot<S extends TSchema>(plugin: Plugin<S>, config
     clientOptions: { retryConfig: { retries: 5, minTimeout: 10, maxTimeout: 100 } },
   });
   const store = options.store ?? new MemoryStore();
-  const engine = new Engine({ slack: client, store, logger, queue: { pollMs: 20, maxPollMs: 200 } });
+  const container = createContainer();
+  options.services?.(container);
+  const engine = new Engine({ slack: client, store, logger, container, queue: { pollMs: 20, maxPollMs: 200 } });
   const receiver = new SocketModeReceiver({
     appToken: slack.appToken,
     apiUrl: slack.apiUrl,

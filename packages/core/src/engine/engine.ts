@@ -251,7 +251,8 @@ export class Engine {
     const eventId = typeof payload.event_id === "string" ? payload.event_id : undefined;
     if (eventId) {
       const key = `event/${eventId}`;
-      const claim = `${this.owner}/${envelope.envelope_id}`;
+      // Slack's envelope ids are strings; anything else (a malformed envelope) gets a claim of its own.
+      const claim = `${this.owner}/${typeof envelope.envelope_id === "string" ? envelope.envelope_id : randomUUID()}`;
       const first = await this.hostStore.setIfAbsent(key, claim, { ttlMs: this.options.eventDedupeTtlMs ?? 3_600_000 });
       if (!first && (await this.hostStore.get(key)) !== claim) {
         this.log.debug({ eventId, retry: envelope.retry_attempt }, "duplicate Slack event ignored");

@@ -3,9 +3,10 @@ import { Type } from "typebox";
 import { Engine } from "../engine/engine.js";
 import { definePlugin } from "../plugin/define-plugin.js";
 import { MemoryStore } from "../store/memory-store.js";
-import { silentLogger } from "../logging/logger.js";
+import { createLogger, silentLogger } from "../logging/logger.js";
+import { Writable } from "node:stream";
 import { createSlackClient } from "../slack/slack-client.js";
-import { ErrorCodes } from "../errors/botyard-error.js";
+import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import type { ScheduleHandler } from "./schedule.js";
 import type { Timer } from "../plugin/bot.js";
 
@@ -144,6 +145,30 @@ describe("schedules", () => {
     expect(timer.next?.toISOString()).toBe("2026-03-02T10:30:00.000Z");
     await vi.advanceTimersByTimeAsync(2 * 3_600_000);
     expect(fired).toEqual(["2026-03-02T10:30:00.000Z"]);
+    await e.stop();
+  });
+
+  it("skips a tick it cannot claim while the store is unavailable, with a warning (the outage itself is reported once by the host)", async () => {
+    const ticks: string[] = [];
+    const plugin = definePlugin({
+      name: "tick",
+      core: "^1.0.0",
+      config: Type.Object({}),
+      setup: (bot) => bot.schedule("*/2 * * * * *", async (ctx) => void ticks.push(ctx.event.scheduledAt.toISOString())),
+    });
+    const store = new MemoryStore();
+    const lines: Array<{ level: number; msg: string }> = [];
+    const log = createLogger({ level: "info", destination: new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }) });
+    const e = new Engine({ slack, store, logger: log });
+    e.load([{ id: "t", plugin, config: {} }]);
+    await e.start();
+    const acquire = store.acquireLease.bind(store);
+    store.acquireLease = () => Promise.reject(new BotyardError(ErrorCodes.STORE_UNAVAILABLE, "Redis is not answering."));
+    await vi.advanceTimersByTimeAsync(2_100);
+    store.acquireLease = acquire;
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(ticks).toEqual(["2026-03-02T10:00:02.000Z"]);
+    expect(lines.filter((l) => l.msg === "tick skipped: could not claim it in the store").map((l) => l.level)).toEqual([40]);
     await e.stop();
   });
 

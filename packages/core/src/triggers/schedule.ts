@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import type { BaseContext } from "../context/context.js";
-import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
+import { BotyardError, ErrorCodes, isBotyardError } from "../errors/botyard-error.js";
 import type { ActiveTrigger, Trigger, TriggerRuntime } from "./trigger.js";
 
 export interface ScheduleEvent {
@@ -143,7 +143,9 @@ export class ScheduleTrigger implements Trigger {
     } catch (error) {
       // The store is unreachable (the handler's own errors are caught by the run pipeline): no
       // claim, no run. Running unclaimed could run the tick twice across replicas.
-      rt.log.error({ err: error, trigger: this.name, scheduledAt: scheduledAt.toISOString() }, "tick skipped: could not claim it in the store");
+      // An outage the host reports once, as an error, and in /readyz: each tick it costs is a warning.
+      const level = isBotyardError(error, ErrorCodes.STORE_UNAVAILABLE) ? "warn" : "error";
+      rt.log[level]({ err: error, trigger: this.name, scheduledAt: scheduledAt.toISOString() }, "tick skipped: could not claim it in the store");
       return undefined;
     }
   }

@@ -23,6 +23,8 @@ export { stripMention } from "./slack/mention-text.js";
 export type { CommandContext } from "./triggers/slash-command.js";
 export type { BlockActionContext } from "./triggers/block-action.js";
 export type { WebhookContext, WebhookHandler, WebhookOptions } from "./triggers/webhook.js";
+export { invalidWebhookBody } from "./triggers/webhook-body-spec.js";
+export type { WebhookBodyOf, WebhookBodyReader, WebhookBodySpec } from "./triggers/webhook-body-spec.js";
 export type {
   AppMentionEvent,
   Actor,

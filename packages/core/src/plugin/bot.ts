@@ -21,6 +21,7 @@ import {
 import { SlashCommandTrigger, type CommandContext } from "../triggers/slash-command.js";
 import type { Trigger } from "../triggers/trigger.js";
 import { WebhookTrigger, type WebhookHandler, type WebhookOptions } from "../triggers/webhook.js";
+import type { WebhookBodyOf, WebhookBodySpec } from "../triggers/webhook-body-spec.js";
 
 /** A start or stop hook: runs with a context of its own (no event). */
 export type LifecycleHook = (ctx: BaseContext<undefined>) => unknown | Promise<unknown>;
@@ -66,6 +67,8 @@ export interface Bot<C = unknown> {
   blockAction(actionId: string | RegExp, handler: (ctx: BlockActionContext) => unknown): void;
   /** `POST /hooks/<bot id><path>`. */
   webhook(path: string, handler: WebhookHandler): void;
+  /** With `body`, `ctx.event.body` (and what `verify`, `dedupeKey` and the ordering key get) is the checked body: `Static<Schema>`, or the reader's value. */
+  webhook<S extends WebhookBodySpec<unknown>>(path: string, options: WebhookOptions<WebhookBodyOf<S>> & { body: S }, handler: WebhookHandler<WebhookBodyOf<S>>): void;
   webhook(path: string, options: WebhookOptions, handler: WebhookHandler): void;
   /** A trigger of any kind, including a third party's. */
   on(trigger: Trigger): void;
@@ -141,9 +144,9 @@ export function createBotBuilder<C>(info: BotInfo, config: C, log: Logger, conta
     blockAction(actionId, handler) {
       add(new BlockActionTrigger(actionId, handler));
     },
-    webhook(path: string, a: WebhookOptions | WebhookHandler, b?: WebhookHandler) {
+    webhook(path: string, a: WebhookOptions<never> | WebhookHandler<never>, b?: WebhookHandler<never>) {
       const [options, handler] = typeof a === "function" ? [{}, a] : [a, b!];
-      add(new WebhookTrigger(path, handler, options));
+      add(new WebhookTrigger<never>(path, handler, options));
     },
     on(trigger) {
       add(trigger);

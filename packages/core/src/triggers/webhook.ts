@@ -180,8 +180,9 @@ function restoredDelivery<B>(stored: DurableDelivery<WebhookRequest<B>>): Durabl
  * again; when the body refuses it, it comes back without `body`, and `runDelivery` fails it.
  */
 function restoredReadDelivery<B>(spec: WebhookBodySpec<B>, stored: DurableDelivery<WebhookRequest<B>>): DurableDelivery<WebhookRequest<B>> {
-  if ("body" in stored.event) return stored;
-  const event = { ...stored.event, body: reparsed(stored.event) };
+  const kept: Omit<WebhookRequest, "body"> & { body?: unknown } = stored.event;
+  if ("body" in kept) return stored;
+  const event = { ...kept, body: reparsed(kept) };
   const read = readWebhookBody(spec, event);
   if (read.ok) return { event: read.request, extras: stored.extras };
   const { body: _refused, ...withoutBody } = event;

@@ -168,7 +168,7 @@ export class Engine {
     await Promise.all(
       [...this.bots.values()].filter((e) => e.state === "running").map(async (entry) => {
         const started = await runStartHooks(entry.id, entry.prepared!.registrations.onStart, timeoutMs, (hook) =>
-          this.run(entry, { kind: "lifecycle", name: "onStart" }, undefined, hook, {}),
+          this.runs.run(entry, { kind: "lifecycle", name: "onStart" }, undefined, hook, {}),
         );
         if (!started.ok) {
           await this.deactivate(entry);
@@ -277,7 +277,7 @@ export class Engine {
     for (const entry of this.bots.values()) {
       if (entry.state !== "running" || !entry.prepared) continue;
       for (const hook of entry.prepared.registrations.onStop) {
-        await this.run(entry, { kind: "lifecycle", name: "onStop" }, undefined, hook, {}, true);
+        await this.runs.run(entry, { kind: "lifecycle", name: "onStop" }, undefined, hook, {}, true);
       }
       entry.state = "stopped";
     }
@@ -306,7 +306,7 @@ export class Engine {
       hostStore: this.hostStore,
       owner: this.owner,
       signal: this.abort.signal,
-      run: (event, handler, extras, options) => this.run(entry, trigger, event, handler, extras ?? {}, false, options),
+      run: (event, handler, extras, options) => this.runs.run(entry, trigger, event, handler, extras ?? {}, false, options),
       slack: this.router,
       http: {
         route: (path, handler) => this.webhooks.add(entry.id, path, handler),
@@ -319,18 +319,6 @@ export class Engine {
       },
       scheduleSucceeded: (name, at) => this.observers.emit((o) => o.scheduleSucceeded?.(entry.id, name, at)),
     };
-  }
-
-  private run<E, R>(
-    entry: BotEntry,
-    trigger: { kind: string; name: string },
-    event: E,
-    handler: (ctx: BaseContext<E>) => R | Promise<R>,
-    extras: ContextExtras,
-    duringShutdown = false,
-    options?: RunOptions,
-  ): Promise<RunOutcome<R>> {
-    return this.runs.run(entry, trigger, event, handler, extras, duringShutdown, options);
   }
 
   private async deactivate(entry: BotEntry): Promise<void> {

@@ -1,23 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Writable } from "node:stream";
 import { Type } from "typebox";
-import { Engine } from "../engine/engine.js";
-import { createLogger } from "../logging/logger.js";
-import { definePlugin, type Plugin } from "../plugin/define-plugin.js";
-import { createSlackClient } from "../slack/slack-client.js";
-import { MemoryStore } from "../store/memory-store.js";
+import type { Engine } from "../engine/engine.js";
+import { oneBotEngine } from "../test-support/one-bot-engine.js";
+import { definePlugin } from "../plugin/define-plugin.js";
 import type { WebhookRequest } from "./trigger.js";
 import { invalidWebhookBody, type WebhookBodyReader } from "./webhook-body-spec.js";
-
-async function started(id: string, plugin: Plugin): Promise<{ engine: Engine; store: MemoryStore }> {
-  const store = new MemoryStore();
-  const logger = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, done) => done() }) });
-  const slack = createSlackClient({ token: "xoxb-unused", apiUrl: "http://127.0.0.1:9/api/", logger });
-  const engine = new Engine({ slack, store, logger });
-  engine.load([{ id, plugin, config: {} }]);
-  await engine.start();
-  return { engine, store };
-}
 
 const post = (engine: Engine, bot: string, body: unknown) =>
   engine.handleWebhook(bot, "/", { method: "POST", headers: { "content-type": "application/json" }, query: {}, rawBody: JSON.stringify(body) ?? "", body });
@@ -46,7 +33,7 @@ describe("a webhook's declared body", () => {
         );
       },
     });
-    const { engine } = await started("relay", plugin);
+    const { engine } = await oneBotEngine("relay", plugin);
     const res = await post(engine, "relay", { alerts: [{ id: "a1", status: "firing" }] });
     expect(res).toEqual({ status: 200, body: { statuses: ["firing"], source: "alertmanager" } });
     expect(seen).toEqual([{ step: "verify", value: 1 }, { step: "dedupeKey", value: "alertmanager" }]);
@@ -63,7 +50,7 @@ describe("a webhook's declared body", () => {
         bot.webhook("/", { body: Alerts, verify: () => void calls++ }, () => void calls++);
       },
     });
-    const { engine } = await started("relay", plugin);
+    const { engine } = await oneBotEngine("relay", plugin);
     const wrongStatus = await post(engine, "relay", { alerts: [{ id: "a1", status: "firing" }, { id: "a2", status: "gone" }] });
     expect(wrongStatus.status).toBe(400);
     expect(wrongStatus.body).toMatchObject({ ok: false, error: "invalid_body", path: "/alerts/1/status" });
@@ -101,7 +88,7 @@ describe("a webhook's declared body", () => {
         );
       },
     });
-    const { engine, store } = await started("pager", plugin);
+    const { engine, store } = await oneBotEngine("pager", plugin);
     // Paused: the delivery waits in the store and is claimed from it, as after a crash.
     engine.queues.setPaused(true);
     expect((await post(engine, "pager", { event_id: "ev-1", p: 2 })).status).toBe(202);
@@ -131,7 +118,7 @@ describe("a webhook's declared body", () => {
         bot.webhook("/", { body: Alerts, durable: { maxAttempts: 1 } }, async (ctx) => void handled.push(ctx.event.body));
       },
     });
-    const { engine } = await started("late", plugin);
+    const { engine } = await oneBotEngine("late", plugin);
     const dead: unknown[] = [];
     engine.observe({ deadLetter: (letter) => void dead.push(letter) });
     engine.queues.setPaused(true);

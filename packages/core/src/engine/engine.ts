@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { WebClient } from "@slack/web-api";
-import type { BaseContext, ContextExtras } from "../context/context.js";
 import { createContainer, type Container } from "../di/container.js";
 import { Tokens } from "../di/builtin-tokens.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
@@ -9,7 +8,7 @@ import { pluginMetrics, type MetricSample } from "../metrics/plugin-metrics.js";
 import type { SlackEnvelope } from "../slack/slack-types.js";
 import { namespaced } from "../store/namespaced-store.js";
 import type { Store, StoreBackend } from "../store/store.js";
-import type { RunOptions, RunOutcome, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "../triggers/trigger.js";
+import type { Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "../triggers/trigger.js";
 import type { BotEntry } from "./bot-entry.js";
 import { botStatus, type BotStatus } from "./bot-status.js";
 import type { EngineObserver } from "./observer.js";

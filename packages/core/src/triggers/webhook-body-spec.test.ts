@@ -134,6 +134,7 @@ describe("a webhook's declared body", () => {
     await expect.poll(() => dead.length + handled.length, { timeout: 5_000 }).toBe(2);
     expect(handled).toEqual([{ alerts: [], source: "alertmanager" }]);
     expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ error: expect.stringContaining("queued before the webhook declared its body") });
     await engine.stop(1_000);
   });
 });

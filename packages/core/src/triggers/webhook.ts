@@ -103,7 +103,7 @@ export class WebhookTrigger<B = unknown> implements Trigger {
     // Queued before the webhook declared its body, and refused by it now: failed, so it is
     // retried and then kept as a dead letter, rather than handled as what it is not.
     if (!("body" in delivery.event)) {
-      return Promise.resolve({ ok: false, error: new BotyardError(ErrorCodes.TRIGGER_INVALID, `A queued delivery to ${this.name} does not match the webhook's body.`, { hint: "Resend it in the shape the webhook's body option expects." }) });
+      return Promise.resolve({ ok: false, error: new BotyardError(ErrorCodes.WEBHOOK_BODY_INVALID, `A delivery to ${this.name} queued before the webhook declared its body does not match it.`, { hint: "Have the sender deliver it again in the shape the plugin's docs describe." }) });
     }
     return rt.run(delivery.event, this.handler, undefined, { work: job });
   }

@@ -24,7 +24,7 @@ export type { CommandContext } from "./triggers/slash-command.js";
 export type { BlockActionContext } from "./triggers/block-action.js";
 export type { WebhookContext, WebhookHandler, WebhookOptions } from "./triggers/webhook.js";
 export { invalidWebhookBody } from "./triggers/webhook-body-spec.js";
-export type { WebhookBodyOf, WebhookBodyReader, WebhookBodySpec } from "./triggers/webhook-body-spec.js";
+export type { WebhookBodyOf, WebhookBodyReader, WebhookBodySpec, WebhookSchemaBody } from "./triggers/webhook-body-spec.js";
 export type {
   AppMentionEvent,
   Actor,

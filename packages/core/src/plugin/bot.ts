@@ -1,4 +1,4 @@
-import type { Static, TSchema } from "typebox";
+import type { TSchema } from "typebox";
 import type { BaseContext, BotInfo } from "../context/context.js";
 import type { Container, Provider } from "../di/container.js";
 import type { Token } from "../di/tokens.js";
@@ -22,7 +22,7 @@ import {
 import { SlashCommandTrigger, type CommandContext } from "../triggers/slash-command.js";
 import type { Trigger } from "../triggers/trigger.js";
 import { WebhookTrigger, type WebhookHandler, type WebhookOptions } from "../triggers/webhook.js";
-import type { WebhookBodyReader } from "../triggers/webhook-body-spec.js";
+import type { WebhookBodyReader, WebhookSchemaBody } from "../triggers/webhook-body-spec.js";
 
 /** A start or stop hook: runs with a context of its own (no event). */
 export type LifecycleHook = (ctx: BaseContext<undefined>) => unknown | Promise<unknown>;
@@ -74,7 +74,7 @@ export interface Bot<C = unknown> {
   // The schema is inferred from `body` alone: inferring it back through `Static` from the
   // callbacks (tried for every call, even one without a body) costs over a million type
   // instantiations (type-cost.test.ts).
-  webhook<S extends TSchema>(path: string, options: WebhookOptions<NoInfer<Static<S>>> & { body: S }, handler: WebhookHandler<NoInfer<Static<S>>>): void;
+  webhook<S extends TSchema>(path: string, options: WebhookOptions<NoInfer<WebhookSchemaBody<S>>> & { body: S }, handler: WebhookHandler<NoInfer<WebhookSchemaBody<S>>>): void;
   /** A trigger of any kind, including a third party's. */
   on(trigger: Trigger): void;
 

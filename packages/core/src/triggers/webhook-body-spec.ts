@@ -13,8 +13,15 @@ export type WebhookBodyReader<T> = (body: unknown) => { ok: true; value: T } | {
 /** What `bot.webhook(path, { body })` takes: a TypeBox schema, or a reader. */
 export type WebhookBodySpec<T = unknown> = TSchema | WebhookBodyReader<T>;
 
+/**
+ * `Static<S>` for a schema given as `body`. While `S` is only the constraint (`TSchema`: a call
+ * being matched against the overload with no body to infer from), `unknown`: expanding `Static`
+ * over every schema type would double the cost of type-checking a plugin (type-cost.test.ts).
+ */
+export type WebhookSchemaBody<S extends TSchema> = TSchema extends S ? unknown : Static<S>;
+
 /** The handler's body type for a `body` option: `Static<Schema>`, or what the reader returns. */
-export type WebhookBodyOf<S> = S extends WebhookBodyReader<infer T> ? T : S extends TSchema ? Static<S> : unknown;
+export type WebhookBodyOf<S> = S extends WebhookBodyReader<infer T> ? T : S extends TSchema ? WebhookSchemaBody<S> : unknown;
 
 /** The 400 a webhook answers for a body that does not match: the JSON pointer of the first problem, and what was expected. */
 export function invalidWebhookBody(path: string, message: string): WebhookResponse {

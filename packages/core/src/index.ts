@@ -23,6 +23,8 @@ export { stripMention } from "./slack/mention-text.js";
 export type { CommandContext } from "./triggers/slash-command.js";
 export type { BlockActionContext } from "./triggers/block-action.js";
 export type { WebhookContext, WebhookHandler, WebhookOptions } from "./triggers/webhook.js";
+export { invalidWebhookBody } from "./triggers/webhook-body-spec.js";
+export type { WebhookBodyOf, WebhookBodyReader, WebhookBodySpec, WebhookSchemaBody } from "./triggers/webhook-body-spec.js";
 export type {
   AppMentionEvent,
   Actor,
@@ -95,8 +97,8 @@ export type { EngineObserver, RunInfo, BotState } from "./engine/observer.js";
 export { prepareBot, validatePluginConfig, findTriggerConflicts, triggerConflictErrors } from "./engine/prepare-bot.js";
 export type { BotSpec, PreparedBot } from "./engine/prepare-bot.js";
 export { QueueWorker } from "./engine/queue-worker.js";
-export type { QueueWorkerOptions, DeadLetter } from "./engine/queue-worker.js";
-export { DEFAULT_DEAD_LETTER_TTL_MS } from "./engine/queue-worker.js";
+export type { QueueWorkerOptions } from "./engine/queue-worker.js";
+export { DEFAULT_DEAD_LETTER_TTL_MS, type DeadLetter } from "./engine/dead-letter.js";
 export { validateAgainst } from "./config/validate.js";
 export type { ConfigIssue, Validated } from "./config/validate.js";
 export { createContainer } from "./di/container.js";

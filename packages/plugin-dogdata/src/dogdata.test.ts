@@ -332,6 +332,9 @@ describe("delivery guarantees", () => {
       expect(res).toMatchObject({ status: 400, body: { ok: false, error: "invalid_payload", field, docs: expect.stringMatching(/\/docs\/plugins\/dogdata\.md#the-webhook-payload$/) } });
       expect((res.body as { message: string }).message).toMatch(field === "(body)" ? /JSON object/ : new RegExp(`\`${field}\``));
     }
+    // Read before the secret is checked, as the host reads JSON before any plugin: the refusal
+    // names the payload's problem only, and nothing runs.
+    expect(await h.deliver(without("id"), {})).toMatchObject({ status: 400, body: { error: "invalid_payload", field: "id" } });
     await h.drain();
     expect(h.calls()).toEqual([]);
   });

@@ -1,10 +1,10 @@
 // @botyard/plugin-dogdata: Datadog recoveries threaded under the original alert, with a green check.
 
-import { definePlugin, type WebhookRequest, type WebhookResponse } from "@botyard/core";
+import { definePlugin, type WebhookBodyReader, type WebhookResponse } from "@botyard/core";
 import type { SlackMessageLike } from "./alert-message/match-alert-message.js";
 import { DogdataConfig } from "./config.js";
 import { createAuthenticator } from "./intake/authenticate.js";
-import { alertKey, PAYLOAD_DOCS, parseDatadogPayload, type ParsedPayload } from "./payload/parse-payload.js";
+import { alertKey, PAYLOAD_DOCS, parseDatadogPayload, type DatadogEvent } from "./payload/parse-payload.js";
 import { resolveSettings } from "./settings.js";
 import { AlertThreader } from "./threading/alert-threader.js";
 
@@ -38,13 +38,12 @@ export default definePlugin({
     const authenticate = createAuthenticator({ secret: config.secret, header: config.secretHeader, basic: config.basicAuth });
     const threader = new AlertThreader(settings);
 
-    // verify, dedupeKey and orderingKey all read the same body: parse it once per request.
-    const parsed = new WeakMap<object, ParsedPayload>();
-    const parse = (body: unknown): ParsedPayload => {
-      if (typeof body !== "object" || body === null) return parseDatadogPayload(body, settings.patterns);
-      let result = parsed.get(body);
-      if (!result) parsed.set(body, (result = parseDatadogPayload(body, settings.patterns)));
-      return result;
+    // Read once as the request arrives: verify, dedupeKey, orderingKey and the handler get the
+    // event, and a redelivered job comes back from the queue with it.
+    const readPayload: WebhookBodyReader<DatadogEvent> = (body) => {
+      const result = parseDatadogPayload(body, settings.patterns);
+      if (result.ok) return { ok: true, value: result.event };
+      return { ok: false, response: { status: 400, body: { ok: false, error: "invalid_payload", field: result.field, message: result.message, docs: PAYLOAD_DOCS } } };
     };
     const unauthorized: WebhookResponse = {
       status: 401,
@@ -55,32 +54,19 @@ export default definePlugin({
     bot.webhook(
       "/",
       {
-        verify: (req: WebhookRequest) => {
-          if (!authenticate(req.headers)) return unauthorized;
-          const result = parse(req.body);
-          if (!result.ok) return { status: 400, body: { ok: false, error: "invalid_payload", field: result.field, message: result.message, docs: PAYLOAD_DOCS } };
-          return undefined;
-        },
-        dedupeKey: (req) => {
-          const result = parse(req.body);
-          return result.ok ? result.event.id : undefined;
-        },
+        body: readPayload,
+        verify: (req) => (authenticate(req.headers) ? undefined : unauthorized),
+        dedupeKey: (req) => req.body.id,
         dedupeTtlMs: settings.dedupeTtlMs,
         // The secret header may be named anything: keep it out of the queued delivery.
         credentials: [config.secretHeader],
         durable: {
           maxAttempts: MAX_ATTEMPTS,
           // One alert's events are handled one after another, in the order they arrived.
-          orderingKey: (req) => {
-            const result = parse(req.body);
-            return result.ok ? alertKey(result.event) : undefined;
-          },
+          orderingKey: (req) => alertKey(req.body),
         },
       },
-      async (ctx) => {
-        const result = parse(ctx.event.body);
-        if (result.ok) await threader.handleDelivery(ctx, result.event);
-      },
+      (ctx) => threader.handleDelivery(ctx, ctx.event.body),
     );
 
     if (settings.index.enabled) {

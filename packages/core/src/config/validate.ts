@@ -24,7 +24,11 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; issues: ConfigI
  * host can show the YAML line of each.
  */
 export function validateAgainst<T>(schema: TSchema, raw: unknown): Validated<T> {
-  const value = Value.Default(schema, raw === undefined ? {} : structuredClone(raw));
+  return checkAgainst<T>(schema, Value.Default(schema, raw === undefined ? {} : structuredClone(raw)));
+}
+
+/** Checks `value` as it is (no defaults applied, no copy made), with the same issues as `validateAgainst`. */
+export function checkAgainst<T>(schema: TSchema, value: unknown): Validated<T> {
   // Checking is much cheaper than listing errors, and a host checks every bot's config at start.
   if (Value.Check(schema, value)) return { ok: true, value: value as T };
   const issues: ConfigIssue[] = [];

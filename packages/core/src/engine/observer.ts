@@ -1,6 +1,6 @@
 import type { ActionRecord } from "../actions/action.js";
 import type { MetricSample } from "../metrics/plugin-metrics.js";
-import type { DeadLetter } from "./queue-worker.js";
+import type { DeadLetter } from "./dead-letter.js";
 
 /** Hooks for metrics and tests; every method is optional. */
 export interface EngineObserver {

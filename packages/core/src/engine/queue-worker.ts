@@ -2,6 +2,9 @@ import type { Logger } from "../logging/logger.js";
 import { backoffDelay } from "../retry/retry.js";
 import type { EnqueueOptions, EnqueueResult, Job, Store } from "../store/store.js";
 import type { ConsumeOptions, JobInHand, QueueRunner } from "../triggers/trigger.js";
+import { DEFAULT_DEAD_LETTER_TTL_MS, type DeadLetter } from "./dead-letter.js";
+import { Held } from "./held-job.js";
+import type { Consumer } from "./queue-consumer.js";
 
 export interface QueueWorkerOptions {
   /** How long a claim lasts before the job returns to the queue (renewed while the handler runs). */
@@ -20,60 +23,6 @@ export interface QueueWorkerOptions {
    * client put in its message), as the logger does from log lines.
    */
   redact?: (text: string) => string;
-}
-
-/**
- * A job that failed `maxAttempts` times, kept under `deadletter/<queue>/<job id>` in the host's
- * store for `deadLetterTtlMs`, with what it takes to understand it and to replay it.
- */
-export interface DeadLetter {
-  queue: string;
-  job: string;
-  /** The bot whose trigger consumed the queue, when a bot did. */
-  bot?: string;
-  payload: unknown;
-  attempts: number;
-  error: string;
-  /** When the job was first enqueued, and when its last attempt failed (ms since the epoch). */
-  enqueuedAt: number;
-  failedAt: number;
-}
-
-export const DEFAULT_DEAD_LETTER_TTL_MS = 14 * 24 * 60 * 60 * 1000;
-
-interface Consumer {
-  queue: string;
-  /** The bot that consumes it, if a bot does. */
-  bot: string | undefined;
-  handler: (payload: unknown, job: JobInHand) => Promise<void>;
-  options: ConsumeOptions<unknown>;
-  stopped: boolean;
-  /** Wakes the loop: at once when it sleeps, or, when it is claiming, by making it look again. */
-  wake: () => void;
-  /** Set by `wake`; the loop clears it before it claims and looks again instead of sleeping while it is set. */
-  woken: boolean;
-  /** Ends the loop's current sleep, while it sleeps. */
-  sleeping: (() => void) | undefined;
-  /** Jobs in hand until they are settled: handled, then acked, released or dead-lettered. */
-  inflight: Set<Promise<void>>;
-  /**
-   * Jobs whose handler has not finished (or not started: waiting behind an earlier job of the same
-   * ordering key). These take the `concurrency` slots; a job whose handler is done only waits for
-   * its ack to be committed, which costs the process nothing.
-   */
-  active: number;
-  /** Slots promised to enqueues that may come back claimed (see `enqueue`). */
-  reserved: number;
-  /**
-   * Whether jobs may be waiting in the queue: then a freed slot wakes the loop to claim one. Set
-   * when a local enqueue or a retry leaves a job waiting, cleared when a claim comes back empty.
-   * Only a hint (the loop also polls); the order of jobs is the store's.
-   */
-  backlog: boolean;
-  /** Counts jobs left waiting; a claim clears `backlog` only if none was counted after it was issued. */
-  queuedSeq: number;
-  chains: Map<string, Promise<void>>;
-  loop: Promise<void>;
 }
 
 /**
@@ -414,42 +363,4 @@ export class QueueWorker implements QueueRunner {
       if (c.backlog) c.wake();
     });
   }
-}
-
-/** A job in hand: when its claim was last taken or renewed, and its run's signal, made only if asked for. */
-class Held implements JobInHand {
-  since = Date.now();
-  private controller: AbortController | undefined;
-  private lost = false;
-
-  constructor(private readonly job: Job) {}
-
-  get id(): string {
-    return this.job.id;
-  }
-
-  get queue(): string {
-    return this.job.queue;
-  }
-
-  get attempt(): number {
-    return this.job.attempt;
-  }
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.lost) this.controller.abort(lostClaim(this.job));
-    }
-    return this.controller.signal;
-  }
-
-  lose(): void {
-    this.lost = true;
-    this.controller?.abort(lostClaim(this.job));
-  }
-}
-
-function lostClaim(job: Job): Error {
-  return new Error(`the claim of job ${job.id} in ${job.queue} was lost (it ran out); another worker may run it`);
 }

@@ -30,6 +30,8 @@ export const ErrorCodes = {
   TRIGGER_CONFLICT: "BOTYARD_ERR_TRIGGER_CONFLICT",
   /** A trigger was declared with arguments that cannot work (bad cron, bad path...). */
   TRIGGER_INVALID: "BOTYARD_ERR_TRIGGER_INVALID",
+  /** A queued webhook delivery does not match the body the webhook now declares. */
+  WEBHOOK_BODY_INVALID: "BOTYARD_ERR_WEBHOOK_BODY_INVALID",
   /** `ctx.say` was called where no channel is implied. */
   NO_CHANNEL: "BOTYARD_ERR_NO_CHANNEL",
   /** `ctx.respond` was called where there is no response_url. */

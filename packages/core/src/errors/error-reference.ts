@@ -65,6 +65,10 @@ export const errorReference: { readonly [C in ErrorCode]: ErrorReferenceEntry } 
     when: "A trigger was declared with arguments that cannot work: a bad cron pattern or timezone, an invalid slash command, two webhooks or two triggers of one bot under the same path or name.",
     fix: "Correct the value named in the message; when it comes from the bot's `config:`, fix it in `bots.yaml`.",
   },
+  BOTYARD_ERR_WEBHOOK_BODY_INVALID: {
+    when: "A durable webhook delivery queued before its plugin declared the webhook's `body:` (an upgrade) does not match that body: it is failed, retried and then kept as a dead letter rather than handled as what it is not. A new request that does not match is answered 400 `invalid_body` and never queued.",
+    fix: "Have the sender deliver it again in the shape the plugin's docs describe; the dead letter (counted in `botyard_dead_letters_total`, kept `queue.deadLetterTtlMs`) holds the old delivery meanwhile.",
+  },
   BOTYARD_ERR_NO_CHANNEL: {
     when: "A handler called `ctx.say` where no channel is implied (a schedule or a webhook).",
     fix: "Post with `ctx.slack.chat.postMessage({ channel, ... })`, naming the channel (usually from the bot's config).",

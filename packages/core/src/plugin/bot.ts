@@ -1,3 +1,4 @@
+import type { TSchema } from "typebox";
 import type { BaseContext, BotInfo } from "../context/context.js";
 import type { Container, Provider } from "../di/container.js";
 import type { Token } from "../di/tokens.js";
@@ -21,6 +22,7 @@ import {
 import { SlashCommandTrigger, type CommandContext } from "../triggers/slash-command.js";
 import type { Trigger } from "../triggers/trigger.js";
 import { WebhookTrigger, type WebhookHandler, type WebhookOptions } from "../triggers/webhook.js";
+import type { WebhookBodyReader, WebhookSchemaBody } from "../triggers/webhook-body-spec.js";
 
 /** A start or stop hook: runs with a context of its own (no event). */
 export type LifecycleHook = (ctx: BaseContext<undefined>) => unknown | Promise<unknown>;
@@ -66,7 +68,13 @@ export interface Bot<C = unknown> {
   blockAction(actionId: string | RegExp, handler: (ctx: BlockActionContext) => unknown): void;
   /** `POST /hooks/<bot id><path>`. */
   webhook(path: string, handler: WebhookHandler): void;
-  webhook(path: string, options: WebhookOptions, handler: WebhookHandler): void;
+  webhook(path: string, options: WebhookOptions & { body?: undefined }, handler: WebhookHandler): void;
+  /** With `body`, `ctx.event.body` (and what `verify`, `dedupeKey` and the ordering key get) is the checked body: the reader's value, or `Static<Schema>`. */
+  webhook<B>(path: string, options: WebhookOptions<B> & { body: WebhookBodyReader<B> }, handler: WebhookHandler<B>): void;
+  // The schema is inferred from `body` alone: inferring it back through `Static` from the
+  // callbacks (tried for every call, even one without a body) costs over a million type
+  // instantiations (type-cost.test.ts).
+  webhook<S extends TSchema>(path: string, options: WebhookOptions<NoInfer<WebhookSchemaBody<S>>> & { body: S }, handler: WebhookHandler<NoInfer<WebhookSchemaBody<S>>>): void;
   /** A trigger of any kind, including a third party's. */
   on(trigger: Trigger): void;
 
@@ -145,9 +153,9 @@ export function createBotBuilder<C>(info: BotInfo, config: C, log: Logger, conta
     blockAction(actionId, handler) {
       add(new BlockActionTrigger(actionId, handler));
     },
-    webhook(path: string, a: WebhookOptions | WebhookHandler, b?: WebhookHandler) {
+    webhook(path: string, a: WebhookOptions<never> | WebhookHandler<never>, b?: WebhookHandler<never>) {
       const [options, handler] = typeof a === "function" ? [{}, a] : [a, b!];
-      add(new WebhookTrigger(path, handler, options));
+      add(new WebhookTrigger<never>(path, handler, options));
     },
     on(trigger) {
       add(trigger);

@@ -1,23 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Writable } from "node:stream";
 import { Type } from "typebox";
-import { Engine } from "../engine/engine.js";
-import { createLogger } from "../logging/logger.js";
-import { definePlugin, type Plugin } from "../plugin/define-plugin.js";
-import { createSlackClient } from "../slack/slack-client.js";
-import { MemoryStore } from "../store/memory-store.js";
+import { oneBotEngine } from "../test-support/one-bot-engine.js";
+import { definePlugin } from "../plugin/define-plugin.js";
 import type { WebhookRequest } from "./trigger.js";
-
-/** An engine running one bot of `plugin`, on a memory store, with a Slack client nothing calls. */
-async function started(id: string, plugin: Plugin): Promise<{ engine: Engine; store: MemoryStore }> {
-  const store = new MemoryStore();
-  const logger = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, done) => done() }) });
-  const slack = createSlackClient({ token: "xoxb-unused", apiUrl: "http://127.0.0.1:9/api/", logger });
-  const engine = new Engine({ slack, store, logger });
-  engine.load([{ id, plugin, config: {} }]);
-  await engine.start();
-  return { engine, store };
-}
 
 describe("durable intake", () => {
   it("queues a webhook delivery without its credentials: checked at intake, never stored", async () => {
@@ -34,7 +19,7 @@ describe("durable intake", () => {
         );
       },
     });
-    const { engine, store } = await started("deploys", plugin);
+    const { engine, store } = await oneBotEngine("deploys", plugin);
     engine.queues.setPaused(true);
 
     const headers = {
@@ -75,7 +60,7 @@ describe("durable intake", () => {
         bot.webhook("/", { durable: true, credentials: ["X-Shared-Key"], verify: (req) => (req.headers["x-shared-key"] === "k3y-value" ? undefined : { status: 401 }) }, async () => {});
       },
     });
-    const { engine, store } = await started("alerts", plugin);
+    const { engine, store } = await oneBotEngine("alerts", plugin);
     engine.queues.setPaused(true);
     const req = { method: "POST", headers: { "x-shared-key": "k3y-value", "x-request-id": "r-1" }, query: { "X-Shared-Key": "k3y-value" }, rawBody: "{}", body: {} };
     expect((await engine.handleWebhook("alerts", "/", req)).status).toBe(202);
@@ -95,7 +80,7 @@ describe("durable intake", () => {
         bot.webhook("/", { durable: true }, async (ctx) => void seen.push(ctx.event.body));
       },
     });
-    const { engine, store } = await started("forms", plugin);
+    const { engine, store } = await oneBotEngine("forms", plugin);
     // Paused: the deliveries wait in the store and are claimed from it, not handed over at once.
     engine.queues.setPaused(true);
     const post = (contentType: string, rawBody: string, body: unknown) =>

@@ -99,7 +99,8 @@ export type SlackRun = () => void;
 export type SlackEventListener = (event: Record<string, unknown>, envelope: SlackEnvelope) => SlackRun | undefined;
 export type SlackEnvelopeListener = (payload: Record<string, unknown>, envelope: SlackEnvelope) => SlackRun | undefined;
 
-export interface WebhookRequest {
+/** A webhook request; `B` is the body's type when the webhook declares one (`bot.webhook(path, { body })`). */
+export interface WebhookRequest<B = unknown> {
   method: string;
   /** The path below `/hooks/<bot id>`, starting with `/`. */
   path: string;
@@ -107,8 +108,12 @@ export interface WebhookRequest {
   query: Record<string, string | string[]>;
   /** The raw body, for signature checks. */
   rawBody: string;
-  /** `rawBody` read by its content type (see `parseWebhookBody`): parsed JSON, form fields, or the text; `undefined` when empty. */
-  body: unknown;
+  /**
+   * `rawBody` read by its content type (see `parseWebhookBody`): parsed JSON, form fields, or the
+   * text; `undefined` when empty. When the webhook declares `body`, the value it was checked and
+   * read into.
+   */
+  body: B;
 }
 
 export interface WebhookResponse {

@@ -1,25 +1,37 @@
 import type { BaseContext } from "../context/context.js";
 import { BotyardError, ErrorCodes, isBotyardError } from "../errors/botyard-error.js";
 import { durableQueue, type DurableDelivery, type DurableQueue } from "./durable.js";
-import type { ActiveTrigger, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "./trigger.js";
+import type { ActiveTrigger, JobInHand, Trigger, TriggerRuntime, WebhookRequest, WebhookResponse } from "./trigger.js";
 import { parseWebhookBody } from "./webhook-body.js";
+import { readWebhookBody, type WebhookBodySpec } from "./webhook-body-spec.js";
 
-export type WebhookContext = BaseContext<WebhookRequest>;
+/** `B`: the body's type, when the webhook declares `body`. */
+export type WebhookContext<B = unknown> = BaseContext<WebhookRequest<B>>;
 /** A handler may return the HTTP answer; `undefined` means 200 `{ "ok": true }`. Durable handlers' answers are not sent. */
-export type WebhookHandler = (ctx: WebhookContext) => WebhookResponse | void | Promise<WebhookResponse | void>;
+export type WebhookHandler<B = unknown> = (ctx: WebhookContext<B>) => WebhookResponse | void | Promise<WebhookResponse | void>;
 
-export interface WebhookOptions {
+export interface WebhookOptions<B = unknown> {
   name?: string;
+  /**
+   * The body's shape: a TypeBox schema (`ctx.event.body` is then `Static<Schema>`, its defaults
+   * applied) or a reader function. The body is checked once, as the request arrives, before
+   * `verify`: a body that does not match is answered 400 `{ ok: false, error: "invalid_body",
+   * path, message }` (`path` the JSON pointer of the first problem), and `verify`, `dedupeKey`,
+   * the ordering key and the handler all get the checked value. A durable delivery is queued
+   * with it, so a redelivery is not read again (a reader's value must be JSON, as the queue
+   * stores it). Without `body`, the body is what the host parsed (`unknown`).
+   */
+  body?: WebhookBodySpec<B>;
   /**
    * Checks a request before anything else happens (authentication, required fields). Return a
    * response to refuse it (401, 400...): the handler never sees it. Runs synchronously with the request.
    */
-  verify?: (req: WebhookRequest) => WebhookResponse | undefined | Promise<WebhookResponse | undefined>;
+  verify?: (req: WebhookRequest<B>) => WebhookResponse | undefined | Promise<WebhookResponse | undefined>;
   /**
    * A key identifying the delivery (an event id from the payload). A second delivery with the same
    * key within `dedupeTtlMs` is answered 200 `{ duplicate: true }` and not handled again.
    */
-  dedupeKey?: (req: WebhookRequest) => string | undefined;
+  dedupeKey?: (req: WebhookRequest<B>) => string | undefined;
   /** How long dedupe keys are remembered (default one day). */
   dedupeTtlMs?: number;
   /**
@@ -33,21 +45,21 @@ export interface WebhookOptions {
    * Durable intake: the request is answered 202 only once it is committed to the store's queue;
    * a worker runs the handler, and after a crash the queue redelivers it. `true` or options.
    */
-  durable?: boolean | { maxAttempts?: number; orderingKey?: (req: WebhookRequest) => string | undefined };
+  durable?: boolean | { maxAttempts?: number; orderingKey?: (req: WebhookRequest<B>) => string | undefined };
 }
 
 const DEFAULT_DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** `bot.webhook(path, handler)`: `POST /hooks/<bot id><path>`. */
-export class WebhookTrigger implements Trigger {
+export class WebhookTrigger<B = unknown> implements Trigger {
   readonly kind = "webhook";
   readonly name: string;
   readonly path: string;
 
   constructor(
     path: string,
-    private readonly handler: WebhookHandler,
-    private readonly options: WebhookOptions = {},
+    private readonly handler: WebhookHandler<B>,
+    private readonly options: WebhookOptions<B> = {},
   ) {
     if (!path.startsWith("/") || /[?#\s]/.test(path)) {
       throw new BotyardError(ErrorCodes.TRIGGER_INVALID, `Invalid webhook path ${JSON.stringify(path)}.`, {
@@ -64,15 +76,16 @@ export class WebhookTrigger implements Trigger {
 
   activate(rt: TriggerRuntime): ActiveTrigger {
     const durable = this.options.durable;
+    const spec = this.options.body;
     const queue = durable
-      ? durableQueue<WebhookRequest>(rt, this.name, (d, job) => rt.run(d.event, this.handler, undefined, { work: job }), {
+      ? durableQueue<WebhookRequest<B>>(rt, this.name, (d, job) => this.runDelivery(rt, d, job), {
           dedupeTtlMs: this.options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS,
-          encode: storedDelivery,
-          decode: restoredDelivery,
+          // A declared body is queued as read, so that a redelivery is not read again.
+          ...(spec ? { decode: (stored: DurableDelivery<WebhookRequest<B>>) => restoredReadDelivery(spec, stored) } : { encode: storedDelivery, decode: restoredDelivery }),
           ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
           ...(typeof durable === "object" && durable.maxAttempts ? { maxAttempts: durable.maxAttempts } : {}),
           ...(typeof durable === "object" && durable.orderingKey
-            ? { orderingKey: (d: DurableDelivery<WebhookRequest>) => (durable.orderingKey as (r: WebhookRequest) => string | undefined)(d.event) }
+            ? { orderingKey: (d: DurableDelivery<WebhookRequest<B>>) => (durable.orderingKey as (r: WebhookRequest<B>) => string | undefined)(d.event) }
             : {}),
         })
       : undefined;
@@ -86,8 +99,26 @@ export class WebhookTrigger implements Trigger {
     };
   }
 
-  private async answer(rt: TriggerRuntime, req: WebhookRequest, queue: DurableQueue<WebhookRequest> | undefined): Promise<WebhookResponse> {
+  private runDelivery(rt: TriggerRuntime, delivery: DurableDelivery<WebhookRequest<B>>, job: JobInHand): Promise<{ ok: boolean; error?: unknown }> {
+    // Queued before the webhook declared its body, and refused by it now: failed, so it is
+    // retried and then kept as a dead letter, rather than handled as what it is not.
+    if (!("body" in delivery.event)) {
+      return Promise.resolve({ ok: false, error: new BotyardError(ErrorCodes.WEBHOOK_BODY_INVALID, `A delivery to ${this.name} queued before the webhook declared its body does not match it.`, { hint: "Have the sender deliver it again in the shape the plugin's docs describe." }) });
+    }
+    return rt.run(delivery.event, this.handler, undefined, { work: job });
+  }
+
+  private async answer(rt: TriggerRuntime, received: WebhookRequest, queue: DurableQueue<WebhookRequest<B>> | undefined): Promise<WebhookResponse> {
     const verify = this.options.verify;
+    let req: WebhookRequest<B>;
+    if (this.options.body) {
+      const read = readWebhookBody(this.options.body, received);
+      if (!read.ok) return read.response;
+      req = read.request;
+    } else {
+      // Without a declared body, B is unknown.
+      req = received as WebhookRequest<B>;
+    }
     try {
       if (verify) {
         const refused = await verify(req);
@@ -131,16 +162,35 @@ function unavailable(error: unknown): WebhookResponse {
 // A durable delivery is stored without its parsed body: `body` is `rawBody` read by its content
 // type, so it is read again when the delivery comes back from the store, rather than written (on
 // enqueue and again on ack) twice over. The job handed to this process's worker at once keeps it.
-function storedDelivery({ event, extras }: DurableDelivery<WebhookRequest>): unknown {
+function storedDelivery<B>({ event, extras }: DurableDelivery<WebhookRequest<B>>): unknown {
   return { event: { method: event.method, path: event.path, headers: event.headers, query: event.query, rawBody: event.rawBody }, extras };
 }
 
-function restoredDelivery(stored: DurableDelivery<WebhookRequest>): DurableDelivery<WebhookRequest> {
+function restoredDelivery<B>(stored: DurableDelivery<WebhookRequest<B>>): DurableDelivery<WebhookRequest<B>> {
   const event: Omit<WebhookRequest, "body"> & { body?: unknown } = stored.event;
   // Stored whole: by an earlier version, or by a process with no consumer of the queue to ask.
   if ("body" in event) return stored;
+  // It was read once already at intake, where a body that does not parse is refused.
+  return { event: { ...event, body: reparsed(event) as B }, extras: stored.extras };
+}
+
+/**
+ * A delivery to a webhook with a declared body comes back with the body as it was read. One
+ * queued before the webhook declared it (or whose body was `undefined`, which JSON drops) is read
+ * again; when the body refuses it, it comes back without `body`, and `runDelivery` fails it.
+ */
+function restoredReadDelivery<B>(spec: WebhookBodySpec<B>, stored: DurableDelivery<WebhookRequest<B>>): DurableDelivery<WebhookRequest<B>> {
+  const kept: Omit<WebhookRequest, "body"> & { body?: unknown } = stored.event;
+  if ("body" in kept) return stored;
+  const event = { ...kept, body: reparsed(kept) };
+  const read = readWebhookBody(spec, event);
+  if (read.ok) return { event: read.request, extras: stored.extras };
+  const { body: _refused, ...withoutBody } = event;
+  return { event: withoutBody as WebhookRequest<B>, extras: stored.extras };
+}
+
+function reparsed(event: Pick<WebhookRequest, "headers" | "rawBody">): unknown {
   const type = event.headers["content-type"];
   const parsed = parseWebhookBody(Array.isArray(type) ? type[0] : type, event.rawBody);
-  // It was read once already at intake, where a body that does not parse is refused.
-  return { event: { ...event, body: parsed.ok ? parsed.body : undefined }, extras: stored.extras };
+  return parsed.ok ? parsed.body : undefined;
 }

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "@botyard/core";
 import { describeStoreContract } from "@botyard/testing/store-contract";
 import { failure } from "@botyard/test-support";
-import { TcpProxy } from "@botyard/testing";
+import { TcpProxy } from "@botyard/test-support";
 import { silentLogger, validateStoreConfig } from "@botyard/core";
 import redisStore from "./index.js";
 import { RedisStore, type RedisStoreOptions } from "./redis-store.js";

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SlackEmulator, type HostProcess, type TempProject } from "@botyard/testing";
+import { SlackEmulator, type HostProcess } from "@botyard/testing";
+import { type TempProject } from "@botyard/test-support";
 import { HELLO_PLUGIN_DIR, botyard, userProject } from "../test-support/temp-project.js";
 
 // One bot's plugin failing at start must not take the host or the other bots with it: the real

@@ -184,7 +184,7 @@ const JSON_ARGS = new Set(["blocks", "attachments", "metadata", "unfurl"]);
  * - `apps.connections.open` failing for a while: the Web API faults below work on it like on any
  *   method, e.g. `inject({ operation: "apps.connections.open", times: 3, status: 503 })`,
  *   `rateLimit("apps.connections.open", { times: 2 })`, or `inject({ ..., drop: true })` for a reset
- *   connection. For a refused connection, put a `TcpProxy` in front of `url` and stop it.
+ *   connection. For a refused connection, put a TCP proxy (this repository's tests use `TcpProxy` from tools/test-support) in front of `url` and stop it.
  * - Web API: `rateLimit` (the next N calls), `rateLimitFor` (every call for a while: a 429 storm),
  *   `failNext` (`{ok:false}` errors such as `not_in_channel`, `missing_scope` with `needed`), `inject`
  *   (any HTTP status, or a dropped connection) and `setLatency` (slow answers, timeouts).

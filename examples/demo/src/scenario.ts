@@ -1,5 +1,5 @@
 import { GitHubEmulator, PagerDutyEmulator } from "@botyard/testing";
-import { datadogAttachments, datadogEventId, webhookPayload } from "@botyard/plugin-dogdata/fixtures";
+import { datadogAttachments, datadogEventId, webhookPayload } from "@botyard/plugin-dogdata/samples";
 import type { DemoScenario } from "@botyard/demo";
 
 const DOGDATA_SECRET = "demo-secret-0123456789";

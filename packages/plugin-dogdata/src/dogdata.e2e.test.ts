@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // The host's own e2e helpers (the built `botyard` process, a throwaway project beside it).
 import { TempProject } from "@botyard/test-support";
 import { HostProcess } from "@botyard/testing";
-import { datadogAttachments, datadogEventId, webhookPayload } from "./fixtures/datadog-fixtures.js";
+import { datadogAttachments, datadogEventId, webhookPayload } from "./samples/datadog-samples.js";
 
 const PLUGIN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 // This repository's built host (a dev dependency would make the host and this plugin depend on each other).

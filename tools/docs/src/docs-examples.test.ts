@@ -7,7 +7,7 @@ import ts from "typescript";
 import { parseAllDocuments } from "yaml";
 import { HostConfigSchema, runCli } from "@botyard/host";
 import { parseDatadogPayload } from "@botyard/plugin-dogdata";
-import { webhookPayload } from "@botyard/plugin-dogdata/fixtures";
+import { webhookPayload } from "@botyard/plugin-dogdata/samples";
 import { REPO } from "./doc-targets.js";
 import { schemaErrors } from "./schema-check.js";
 import { shellCommands, type ShellCommand } from "./shell-commands.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitHubEmulator, PagerDutyEmulator, SlackEmulator, type HostProcess } from "@botyard/testing";
-import { datadogAttachments, datadogEventId, webhookPayload } from "@botyard/plugin-dogdata/fixtures";
+import { datadogAttachments, datadogEventId, webhookPayload } from "@botyard/plugin-dogdata/samples";
 import { type TempProject } from "@botyard/test-support";
 import { REPO_ROOT, botyard, userProject } from "../test-support/temp-project.js";
 

@@ -1,14 +1,21 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { formatViolations } from "../conformance/registry.js";
-import { loadSpec, readErrata, SPECS, specPath, specVersion, type SpecName } from "../conformance/specs.js";
-import { PROVIDER_FORMATS, UNCHECKED_FORMATS, VALIDATOR_SETTINGS } from "../conformance/validator-settings.js";
-import { GitHubEmulator } from "../github/github-emulator.js";
-import { IMPLEMENTED_FIELDS } from "../github/graphql-api.js";
-import { GRAPHQL_OPERATION } from "../github/graphql-conformance.js";
-import { graphQLSchemaVersion } from "../github/graphql-schema.js";
-import { PagerDutyEmulator } from "../pagerduty/pagerduty-emulator.js";
-import { SlackEmulator } from "../slack/slack-emulator.js";
+import { GitHubEmulator, PagerDutyEmulator, SlackEmulator } from "@botyard/testing";
+import { formatViolations } from "@botyard/testing/conformance";
+import {
+  GRAPHQL_OPERATION,
+  graphQLSchemaVersion,
+  IMPLEMENTED_FIELDS,
+  loadSpec,
+  PROVIDER_FORMATS,
+  readErrata,
+  SPECS,
+  specPath,
+  specVersion,
+  UNCHECKED_FORMATS,
+  VALIDATOR_SETTINGS,
+  type SpecName,
+} from "@botyard/testing/fidelity-sources";
 import { type CallSite, templateCovers } from "./call-sites.js";
 import type { ExerciseResult } from "./exercise.js";
 

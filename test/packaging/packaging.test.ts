@@ -114,7 +114,7 @@ describe("packages installed from their tarballs, outside the workspace", () => 
     await slack?.close();
     await pd?.close();
     rmSync(work, { recursive: true, force: true });
-  });
+  }, 120_000); // Removing the installs takes a while on a loaded machine.
 
   const env = () => ({ SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, PAGERDUTY_TOKEN: pd.token });
   const slackSection = () => `slack:\n  appToken: \${SLACK_APP_TOKEN}\n  botToken: \${SLACK_BOT_TOKEN}\n  apiUrl: ${slack.apiUrl}\nhttp: { port: 0 }\nstore: { type: sqlite, path: state.db }\n`;

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from "node:crypto";
 import { HttpBackedEmulator } from "../emulator/http-backed-emulator.js";
 import {
   HttpEmulator,
@@ -7,7 +6,7 @@ import {
   type Fault,
   type RecordedCall,
 } from "../emulator/http-emulator.js";
-import type { AnswerRule } from "../conformance/openapi-conformance.js";
+import { DOCS, GITHUB_RULES, PRIMARY_DOCS, SECONDARY_DOCS } from "./answer-rules.js";
 import type { ConformanceChecker, Exchange } from "../conformance/exchange.js";
 import { GitHubGraphQLApi, type GraphQLOutcome } from "./graphql-api.js";
 import { GraphQLConformance, GRAPHQL_OPERATION } from "./graphql-conformance.js";
@@ -28,40 +27,13 @@ import {
 import type { GitHubEmulatorOptions, GitHubLostAnswerInit, GitHubRateLimitInit, GitHubTokenInit } from "./github-emulator-options.js";
 import { ApiError, canRead, first, MULTI_SEGMENT, type Bucket, type HandlerContext, type Route, type TokenRecord } from "./rest-route.js";
 import { RestRoutes } from "./rest-routes.js";
+import { credentials, entityTag, notModified, requestId, safeDecode } from "./request-headers.js";
 
 export type { GitHubEmulatorOptions, GitHubTokenInit, GitHubRateLimitInit, GitHubLostAnswerInit } from "./github-emulator-options.js";
 
 interface PendingRateLimit extends Required<Omit<GitHubRateLimitInit, "operation">> {
   operation?: string;
 }
-
-const DOCS = "https://docs.github.com/rest";
-const PRIMARY_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
-const SECONDARY_DOCS =
-  "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
-
-const RATE_LIMIT_HEADERS = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset", "x-ratelimit-resource"];
-
-/** What GitHub documents for every answer beyond the OpenAPI description: its rate-limit headers and rate-limited answers. */
-const GITHUB_RULES: AnswerRule[] = [
-  ({ status, headers }) => {
-    if (status === 0 || status >= 500) return undefined;
-    const missing = RATE_LIMIT_HEADERS.filter((h) => !/^\S+$/.test(headers[h] ?? ""));
-    return missing.length ? { message: `GitHub sends its rate-limit headers on every answer (${PRIMARY_DOCS})`, errors: missing.map((h) => `missing ${h}`) } : undefined;
-  },
-  ({ status, headers, body }) => {
-    const message = (body as { message?: unknown } | undefined)?.message;
-    if ((status !== 403 && status !== 429) || typeof message !== "string" || !/rate limit/i.test(message)) return undefined;
-    const primary = /API rate limit exceeded/.test(message);
-    const ok = primary ? headers["x-ratelimit-remaining"] === "0" : /^\d+$/.test(headers["retry-after"] ?? "");
-    return ok
-      ? undefined
-      : {
-          message: `a rate-limited answer carries ${primary ? "x-ratelimit-remaining: 0 (primary limit)" : "retry-after (secondary limit)"} (${PRIMARY_DOCS})`,
-          errors: [`headers: ${JSON.stringify(headers)}`],
-        };
-  },
-];
 
 /**
  * A GitHub REST API emulator that the real `@octokit/rest` talks to unchanged
@@ -406,44 +378,4 @@ export class GitHubEmulator extends HttpBackedEmulator {
     return b;
   }
 
-}
-
-function credentials(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const m = /^(token|bearer|basic)\s+(.+)$/i.exec(header.trim());
-  if (!m) return header.trim();
-  const [, scheme, value] = m;
-  if (scheme!.toLowerCase() !== "basic") return value!.trim();
-  const decoded = Buffer.from(value!.trim(), "base64").toString("utf8");
-  const colon = decoded.indexOf(":");
-  return colon < 0 ? decoded : decoded.slice(colon + 1);
-}
-
-/**
- * GitHub's ETags are weak validators of the representation (body) as this caller sees it: they
- * differ between tokens (its answers `Vary` on `Authorization`).
- */
-function entityTag(body: unknown, credential: string | undefined): string {
-  return `W/"${createHash("sha256").update(credential ?? "").update("\0").update(JSON.stringify(body)).digest("hex").slice(0, 40)}"`;
-}
-
-/** `If-None-Match` lists one or more tags (or `*`); weak comparison, as RFC 9110 asks for GET. */
-function notModified(header: string | string[] | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const weak = (tag: string) => tag.trim().replace(/^W\//, "");
-  const tags = (Array.isArray(header) ? header.join(",") : header).split(",");
-  return tags.some((tag) => tag.trim() === "*" || weak(tag) === weak(etag));
-}
-
-function requestId(): string {
-  const hex = (n: number) => randomBytes(n).toString("hex").toUpperCase();
-  return `${hex(2)}:${hex(2)}:${hex(3)}:${hex(4)}:${hex(4)}`;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }

@@ -2,7 +2,7 @@
 // errors GitHub answers with, and what a token may read or write.
 import type { EmulatorRequest, EmulatorResponse } from "../emulator/http-emulator.js";
 import type { GitHubTokenInit } from "./github-emulator-options.js";
-import type { GitHubRepo } from "./repo-model.js";
+import type { GitHubRepo, GitHubWorld, PullRecord } from "./repo-model.js";
 
 /** Route parameters that may span several path segments (branch names with slashes, `a...b`). */
 export const MULTI_SEGMENT = new Set(["basehead", "branch"]);
@@ -73,4 +73,22 @@ export function asObject(body: unknown): Record<string, unknown> {
 export function stringList(value: unknown): string[] {
   if (typeof value === "string") return [value];
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+/** The repository a route names, as this caller may see it (404 when it may not, as GitHub answers). */
+export function repoFor(world: GitHubWorld, ctx: HandlerContext, write = false): GitHubRepo {
+  const repo = world.repos.get(`${ctx.params.owner}/${ctx.params.repo}`.toLowerCase());
+  if (!repo || !canRead(repo, ctx.token)) throw new ApiError(404, "Not Found");
+  if (write) {
+    if (!ctx.token) throw new ApiError(401, "Requires authentication");
+    if (!canWrite(repo, ctx.token)) throw new ApiError(404, "Not Found");
+  }
+  return repo;
+}
+
+export function pullFor(ctx: HandlerContext, repo: GitHubRepo, param = "pull_number"): PullRecord {
+  const n = Number(ctx.params[param]);
+  const pr = Number.isInteger(n) ? repo.pullRecord(n) : undefined;
+  if (!pr) throw new ApiError(404, "Not Found");
+  return pr;
 }

@@ -2,7 +2,8 @@
 import type { EmulatorResponse } from "../emulator/http-emulator.js";
 import { commitJson, fileJson, issueJson, labelJson, privateUserJson, publicUserJson, pullJson, repoJson, reviewJson, teamJson, userJson, type JsonContext } from "./github-json.js";
 import { type GitHubRepo, GitHubValidationError, type GitHubWorld, notCollaborator, type MergeMethod, type PullRecord } from "./repo-model.js";
-import { ApiError, asObject, canRead, canWrite, first, MULTI_SEGMENT, stringList, type Bucket, type Handler, type HandlerContext, type Route, type TokenRecord } from "./rest-route.js";
+import { ApiError, asObject, first, pullFor, repoFor, MULTI_SEGMENT, stringList, type Bucket, type Handler, type HandlerContext, type Route, type TokenRecord } from "./rest-route.js";
+import { pageParams, paginate, setLink } from "./rest-paging.js";
 
 /** What the routes need from the emulator around them. */
 export interface RouteHost {
@@ -17,57 +18,7 @@ export interface RouteHost {
 export class RestRoutes {
   constructor(private readonly host: RouteHost) {}
 
-  // ------------------------------------------------------------------ access
 
-
-
-  private repoFor(ctx: HandlerContext, write = false): GitHubRepo {
-    const repo = this.host.world.repos.get(`${ctx.params.owner}/${ctx.params.repo}`.toLowerCase());
-    if (!repo || !canRead(repo, ctx.token)) throw new ApiError(404, "Not Found");
-    if (write) {
-      if (!ctx.token) throw new ApiError(401, "Requires authentication");
-      if (!canWrite(repo, ctx.token)) throw new ApiError(404, "Not Found");
-    }
-    return repo;
-  }
-
-  private pullFor(ctx: HandlerContext, repo: GitHubRepo, param = "pull_number"): PullRecord {
-    const n = Number(ctx.params[param]);
-    const pr = Number.isInteger(n) ? repo.pullRecord(n) : undefined;
-    if (!pr) throw new ApiError(404, "Not Found");
-    return pr;
-  }
-
-  // ------------------------------------------------------------------ pagination
-
-  private pageParams(ctx: HandlerContext, defaultPerPage = 30, maxPerPage = 100): { page: number; perPage: number } {
-    const perPageRaw = Number(first(ctx.req.query.per_page));
-    const pageRaw = Number(first(ctx.req.query.page));
-    const perPage = Number.isInteger(perPageRaw) && perPageRaw > 0 ? Math.min(perPageRaw, maxPerPage) : defaultPerPage;
-    const page = Number.isInteger(pageRaw) && pageRaw > 0 ? pageRaw : 1;
-    return { page, perPage };
-  }
-
-  /** Slice a list and set GitHub's `Link` header (first/prev/next/last) when it spans pages. */
-  private paginate<T>(ctx: HandlerContext, items: T[], defaultPerPage = 30, maxPerPage = 100): T[] {
-    const { page, perPage } = this.pageParams(ctx, defaultPerPage, maxPerPage);
-    this.setLink(ctx, page, Math.max(1, Math.ceil(items.length / perPage)));
-    return items.slice((page - 1) * perPage, page * perPage);
-  }
-
-  private setLink(ctx: HandlerContext, page: number, lastPage: number): void {
-    if (lastPage <= 1 && page <= 1) return;
-    const link = (p: number, rel: string) => {
-      const query = new URLSearchParams(ctx.req.url.search);
-      query.set("page", String(p));
-      return `<${this.host.url}${ctx.req.path}?${query.toString()}>; rel="${rel}"`;
-    };
-    const parts: string[] = [];
-    if (page > 1) parts.push(link(Math.min(page - 1, lastPage), "prev"));
-    if (page < lastPage) parts.push(link(page + 1, "next"), link(lastPage, "last"));
-    if (page > 1) parts.push(link(1, "first"));
-    ctx.headers.link = parts.join(", ");
-  }
 
   // ------------------------------------------------------------------ routes
 
@@ -132,16 +83,16 @@ export class RestRoutes {
       if (!team) throw new ApiError(404, "Not Found");
       const role = first(ctx.req.query.role) ?? "all";
       const members = role === "maintainer" ? [] : team.members.map((m) => this.host.world.ensureUser(m));
-      return { status: 200, body: this.paginate(ctx, members).map((u) => userJson(this.host.json, u)) };
+      return { status: 200, body: paginate(this.host.url, ctx, members).map((u) => userJson(this.host.json, u)) };
     });
 
     add("GET", R, `${D}/repos/repos#get-a-repository`, (ctx) => ({
       status: 200,
-      body: repoJson(this.host.json, this.repoFor(ctx), true),
+      body: repoJson(this.host.json, repoFor(this.host.world, ctx), true),
     }));
 
     add("GET", `${R}/branches/{branch}`, `${D}/branches/branches#get-a-branch`, (ctx) => {
-      const repo = this.repoFor(ctx);
+      const repo = repoFor(this.host.world, ctx);
       const name = ctx.params.branch ?? "";
       const sha = repo.branches.get(name);
       if (!sha) throw new ApiError(404, "Branch not found");
@@ -163,7 +114,7 @@ export class RestRoutes {
     });
 
     add("GET", `${R}/commits/{ref}`, `${D}/commits/commits#get-a-commit`, (ctx) => {
-      const repo = this.repoFor(ctx);
+      const repo = repoFor(this.host.world, ctx);
       const sha = repo.resolve(ctx.params.ref ?? "");
       if (!sha) throw new ApiError(422, `No commit found for SHA: ${ctx.params.ref}`);
       return { status: 200, body: commitJson(this.host.json, repo, repo.getCommit(sha), true) };
@@ -174,10 +125,10 @@ export class RestRoutes {
       `${R}/commits/{commit_sha}/pulls`,
       `${D}/commits/commits#list-pull-requests-associated-with-a-commit`,
       (ctx) => {
-        const repo = this.repoFor(ctx);
+        const repo = repoFor(this.host.world, ctx);
         const sha = repo.resolve(ctx.params.commit_sha ?? "");
         if (!sha) throw new ApiError(422, `No commit found for SHA: ${ctx.params.commit_sha}`);
-        const pulls = this.paginate(ctx, repo.pullsForCommit(sha));
+        const pulls = paginate(this.host.url, ctx, repo.pullsForCommit(sha));
         return { status: 200, body: pulls.map((pr) => pullJson(this.host.json, repo, pr, false)) };
       },
     );
@@ -185,7 +136,7 @@ export class RestRoutes {
     add("GET", `${R}/compare/{basehead}`, `${D}/commits/commits#compare-two-commits`, (ctx) => this.compare(ctx));
 
     add("GET", `${R}/pulls`, `${D}/pulls/pulls#list-pull-requests`, (ctx) => {
-      const repo = this.repoFor(ctx);
+      const repo = repoFor(this.host.world, ctx);
       const q = ctx.req.query;
       const state = first(q.state) ?? "open";
       if (!["open", "closed", "all"].includes(state))
@@ -204,11 +155,11 @@ export class RestRoutes {
       const direction = first(q.direction) ?? (sort === "created" ? "desc" : "asc");
       const key = (pr: PullRecord): number => (sort === "updated" ? pr.touchedSeq : pr.number);
       pulls.sort((a, b) => (direction === "asc" ? key(a) - key(b) : key(b) - key(a)));
-      return { status: 200, body: this.paginate(ctx, pulls).map((pr) => pullJson(this.host.json, repo, pr, false)) };
+      return { status: 200, body: paginate(this.host.url, ctx, pulls).map((pr) => pullJson(this.host.json, repo, pr, false)) };
     });
 
     add("POST", `${R}/pulls`, `${D}/pulls/pulls#create-a-pull-request`, (ctx) => {
-      const repo = this.repoFor(ctx, true);
+      const repo = repoFor(this.host.world, ctx, true);
       const body = asObject(ctx.req.body);
       if (body.issue !== undefined)
         throw new GitHubValidationError("Validation Failed", [{ resource: "PullRequest", field: "issue", code: "invalid" }]);
@@ -228,13 +179,13 @@ export class RestRoutes {
     });
 
     add("GET", `${R}/pulls/{pull_number}`, `${D}/pulls/pulls#get-a-pull-request`, (ctx) => {
-      const repo = this.repoFor(ctx);
-      return { status: 200, body: pullJson(this.host.json, repo, this.pullFor(ctx, repo), true) };
+      const repo = repoFor(this.host.world, ctx);
+      return { status: 200, body: pullJson(this.host.json, repo, pullFor(ctx, repo), true) };
     });
 
     add("PATCH", `${R}/pulls/{pull_number}`, `${D}/pulls/pulls#update-a-pull-request`, (ctx) => {
-      const repo = this.repoFor(ctx, true);
-      const pr = this.pullFor(ctx, repo);
+      const repo = repoFor(this.host.world, ctx, true);
+      const pr = pullFor(ctx, repo);
       const body = asObject(ctx.req.body);
       if (body.state !== undefined && body.state !== "open" && body.state !== "closed")
         throw new GitHubValidationError("Validation Failed", [{ resource: "PullRequest", field: "state", code: "invalid" }]);
@@ -249,18 +200,18 @@ export class RestRoutes {
     });
 
     add("GET", `${R}/pulls/{pull_number}/commits`, `${D}/pulls/pulls#list-commits-on-a-pull-request`, (ctx) => {
-      const repo = this.repoFor(ctx);
-      const pr = this.pullFor(ctx, repo);
+      const repo = repoFor(this.host.world, ctx);
+      const pr = pullFor(ctx, repo);
       const commits = repo.pullState(pr).commits.slice(0, 250);
       return {
         status: 200,
-        body: this.paginate(ctx, commits).map((sha) => commitJson(this.host.json, repo, repo.getCommit(sha), false)),
+        body: paginate(this.host.url, ctx, commits).map((sha) => commitJson(this.host.json, repo, repo.getCommit(sha), false)),
       };
     });
 
     add("PUT", `${R}/pulls/{pull_number}/merge`, `${D}/pulls/pulls#merge-a-pull-request`, (ctx) => {
-      const repo = this.repoFor(ctx, true);
-      const pr = this.pullFor(ctx, repo);
+      const repo = repoFor(this.host.world, ctx, true);
+      const pr = pullFor(ctx, repo);
       const body = asObject(ctx.req.body);
       if (pr.state !== "open" || repo.pullState(pr).commits.length === 0) throw new ApiError(405, "Pull Request is not mergeable");
       if (pr.draft) throw new ApiError(405, "Pull Request is still a draft");
@@ -283,8 +234,8 @@ export class RestRoutes {
       `${R}/pulls/{pull_number}/requested_reviewers`,
       `${D}/pulls/review-requests#get-all-requested-reviewers-for-a-pull-request`,
       (ctx) => {
-        const repo = this.repoFor(ctx);
-        const pr = this.pullFor(ctx, repo);
+        const repo = repoFor(this.host.world, ctx);
+        const pr = pullFor(ctx, repo);
         return { status: 200, body: this.reviewRequests(repo, pr) };
       },
     );
@@ -294,8 +245,8 @@ export class RestRoutes {
       `${R}/pulls/{pull_number}/requested_reviewers`,
       `${D}/pulls/review-requests#request-reviewers-for-a-pull-request`,
       (ctx) => {
-        const repo = this.repoFor(ctx, true);
-        const pr = this.pullFor(ctx, repo);
+        const repo = repoFor(this.host.world, ctx, true);
+        const pr = pullFor(ctx, repo);
         const body = asObject(ctx.req.body);
         const users = stringList(body.reviewers);
         const teams = stringList(body.team_reviewers);
@@ -321,8 +272,8 @@ export class RestRoutes {
       `${R}/pulls/{pull_number}/requested_reviewers`,
       `${D}/pulls/review-requests#remove-requested-reviewers-from-a-pull-request`,
       (ctx) => {
-        const repo = this.repoFor(ctx, true);
-        const pr = this.pullFor(ctx, repo);
+        const repo = repoFor(this.host.world, ctx, true);
+        const pr = pullFor(ctx, repo);
         const body = asObject(ctx.req.body);
         repo.removeRequestedReviewers(pr.number, { users: stringList(body.reviewers), teams: stringList(body.team_reviewers) });
         return { status: 200, body: pullJson(this.host.json, repo, pr, false) };
@@ -330,14 +281,14 @@ export class RestRoutes {
     );
 
     add("GET", `${R}/pulls/{pull_number}/reviews`, `${D}/pulls/reviews#list-reviews-for-a-pull-request`, (ctx) => {
-      const repo = this.repoFor(ctx);
-      const pr = this.pullFor(ctx, repo);
-      return { status: 200, body: this.paginate(ctx, pr.reviews).map((r) => reviewJson(this.host.json, repo, pr, r)) };
+      const repo = repoFor(this.host.world, ctx);
+      const pr = pullFor(ctx, repo);
+      return { status: 200, body: paginate(this.host.url, ctx, pr.reviews).map((r) => reviewJson(this.host.json, repo, pr, r)) };
     });
 
     add("POST", `${R}/pulls/{pull_number}/reviews`, `${D}/pulls/reviews#create-a-review-for-a-pull-request`, (ctx) => {
-      const repo = this.repoFor(ctx, true);
-      const pr = this.pullFor(ctx, repo);
+      const repo = repoFor(this.host.world, ctx, true);
+      const pr = pullFor(ctx, repo);
       const body = asObject(ctx.req.body);
       const states = { APPROVE: "APPROVED", REQUEST_CHANGES: "CHANGES_REQUESTED", COMMENT: "COMMENTED" } as const;
       const event = typeof body.event === "string" ? body.event : undefined;
@@ -356,8 +307,8 @@ export class RestRoutes {
     });
 
     add("POST", `${R}/issues/{issue_number}/labels`, `${D}/issues/labels#add-labels-to-an-issue`, (ctx) => {
-      const repo = this.repoFor(ctx, true);
-      const pr = this.pullFor(ctx, repo, "issue_number");
+      const repo = repoFor(this.host.world, ctx, true);
+      const pr = pullFor(ctx, repo, "issue_number");
       const raw = ctx.req.body;
       const list = Array.isArray(raw) ? raw : asObject(raw).labels;
       const names = (Array.isArray(list) ? list : [])
@@ -370,8 +321,8 @@ export class RestRoutes {
     });
 
     add("POST", `${R}/issues/{issue_number}/assignees`, `${D}/issues/assignees#add-assignees-to-an-issue`, (ctx) => {
-      const repo = this.repoFor(ctx, true);
-      const pr = this.pullFor(ctx, repo, "issue_number");
+      const repo = repoFor(this.host.world, ctx, true);
+      const pr = pullFor(ctx, repo, "issue_number");
       repo.addAssignees(pr.number, stringList(asObject(ctx.req.body).assignees));
       return { status: 201, body: issueJson(this.host.json, repo, pr) };
     });
@@ -395,7 +346,7 @@ export class RestRoutes {
    * `Link` header, and `files` on the first page only. Counts always cover the whole comparison.
    */
   private compare(ctx: HandlerContext): EmulatorResponse {
-    const repo = this.repoFor(ctx);
+    const repo = repoFor(this.host.world, ctx);
     const basehead = ctx.params.basehead ?? "";
     const at = basehead.indexOf("...");
     if (at < 0) throw new ApiError(404, "Not Found");
@@ -416,9 +367,9 @@ export class RestRoutes {
     let shas: string[];
     let withFiles = true;
     if (paging) {
-      const { page, perPage } = this.pageParams(ctx);
+      const { page, perPage } = pageParams(ctx);
       shas = cmp.ahead.slice((page - 1) * perPage, page * perPage);
-      this.setLink(ctx, page, Math.max(1, Math.ceil(cmp.ahead.length / perPage)));
+      setLink(this.host.url, ctx, page, Math.max(1, Math.ceil(cmp.ahead.length / perPage)));
       withFiles = page === 1;
     } else {
       shas = cmp.ahead.slice(-250);

@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-// See socket-mode.ts: the emulator keeps real time even when a test fakes the global timers.
-import { clearInterval, clearTimeout, setInterval, setTimeout } from "node:timers";
 import { SlackEventsConformance } from "../conformance/events-conformance.js";
 import { conformanceEnabled } from "../conformance/registry.js";
 import { SlackWebApiConformance } from "../conformance/slack-conformance.js";
@@ -24,6 +22,26 @@ import {
   stripUndefined,
 } from "./state.js";
 import { Args, callWebApi, normalizeBlocks, WEB_API_METHODS, type WebApiContext } from "./web-api.js";
+import { describeRecent, toSlackCall } from "./call-log.js";
+import { ChangeWaits } from "./change-waits.js";
+import { blockActionsPayload, findAction, listActions, slashCommandPayload } from "./interactive-payloads.js";
+import type {
+  ChannelView,
+  ClickButtonOptions,
+  DeliveredEvent,
+  InteractionResult,
+  PostAsOptions,
+  PostedMessage,
+  SendMessageOptions,
+  SlackApiCall,
+  SlackEmulatorOptions,
+  SlashCommandOptions,
+  UsergroupView,
+  UserView,
+  WaitForCallsQuery,
+} from "./slack-emulator-options.js";
+
+export type * from "./slack-emulator-options.js";
 
 export type { HalfOpenOptions, SocketModeEnvelope } from "./socket-mode.js";
 export type { ResponseUrlPost } from "./response-urls.js";
@@ -41,126 +59,7 @@ export type {
 } from "./state.js";
 export { SlackApiError } from "./errors.js";
 
-/** Options for `SlackEmulator.start`. */
-export interface SlackEmulatorOptions {
-  /** Port on 127.0.0.1; default: an ephemeral one. */
-  port?: number;
-  /** Redeliver an unacknowledged Events API envelope after this long (default 3000, Slack's deadline). */
-  ackTimeoutMs?: number;
-  /** Redeliveries before giving up on an event (default 3, as Slack). */
-  maxRetries?: number;
-  /** Interval of server pings on Socket Mode connections (default 5000; 0 disables them). */
-  pingIntervalMs?: number;
-  teamId?: string;
-  teamName?: string;
-  teamDomain?: string;
-  /** The bot user's handle (default `botyard`). */
-  botName?: string;
-  botUserId?: string;
-  botId?: string;
-  appId?: string;
-  /**
-   * Check every Web API call, answer and Events API payload against Slack's published API
-   * descriptions, recording violations (see `expectConformance`). Default: on in conformance mode
-   * (`BOTYARD_CONFORMANCE=1` or `enableConformance()`).
-   */
-  conformance?: boolean;
-}
-
-/** A recorded Web API call, with its arguments decoded (JSON-string fields such as `blocks` parsed). */
-export interface SlackApiCall extends RecordedCall {
-  args: Record<string, unknown>;
-  ok?: boolean;
-  error?: string;
-}
-
-/** An Events API delivery started by the emulator. */
-export interface DeliveredEvent {
-  type: string;
-  eventId: string;
-  envelopeId: string;
-}
-
-/** A message a person sends (see `SlackEmulator.sendMessage`). */
-export interface SendMessageOptions {
-  channel: string;
-  user: string;
-  text?: string;
-  thread_ts?: string;
-  /** Default: the `rich_text` block Slack clients derive from `text`. */
-  blocks?: unknown[];
-  attachments?: unknown[];
-  reply_broadcast?: boolean;
-  /** Store without delivering any event: history that predates the test. */
-  silent?: boolean;
-}
-
-/** A message another app posts (see `SlackEmulator.postAs`). */
-export interface PostAsOptions {
-  channel: string;
-  text?: string;
-  attachments?: unknown[];
-  blocks?: unknown[];
-  /** `"bot_message"` for a classic integration post (then `username` names it and there is no `user`). */
-  subtype?: string;
-  username?: string;
-  thread_ts?: string;
-  metadata?: SlackMessageMetadata;
-  /** Store without delivering any event: history that predates the test. */
-  silent?: boolean;
-}
-
-/** The outcome of a message the emulator stored and announced. */
-export interface PostedMessage {
-  ts: string;
-  /** The `message` event's id; absent when the bot is not in the channel (no event is sent). */
-  eventId?: string;
-  /** Every event delivered for it (`message`, and `app_mention` when the bot was mentioned). */
-  events: DeliveredEvent[];
-}
-
-/** A slash command typed by a user (see `SlackEmulator.slashCommand`). */
-export interface SlashCommandOptions {
-  command: string;
-  text?: string;
-  user: string;
-  channel: string;
-}
-
-/** What came back from an interaction the app had to acknowledge. */
-export interface InteractionResult {
-  /** The payload the app put in its ack (`{}` for a bare ack). */
-  ack: Record<string, unknown>;
-  responseUrl: string;
-  responseUrlId: string;
-  triggerId: string;
-  envelopeId: string;
-  /** The payload the app received. */
-  payload: Record<string, unknown>;
-}
-
-/** A button click (see `SlackEmulator.clickButton`). */
-export interface ClickButtonOptions {
-  user: string;
-  channel: string;
-  /** The message holding the button (a channel message, or an ephemeral shown to `user`). */
-  messageTs: string;
-  actionId: string;
-  /** Default: the button's own `value`. */
-  value?: string;
-  /** Needed only when several blocks hold the same action_id. */
-  blockId?: string;
-}
-
-/** Wait for Web API calls: resolves with the matching calls once there are `count` (default 1). */
-export interface WaitForCallsQuery {
-  method: string;
-  count?: number;
-  where?: (call: SlackApiCall) => boolean;
-}
-
 const DEFAULT_WAIT_MS = 2_000;
-const JSON_ARGS = new Set(["blocks", "attachments", "metadata", "unfurl"]);
 
 /**
  * A Slack workspace on 127.0.0.1 that the real `@slack/web-api` WebClient (`slackApiUrl:
@@ -207,8 +106,7 @@ export class SlackEmulator {
   private readonly responseUrls: ResponseUrls;
   private readonly activityLog: SlackActivity[] = [];
   private readonly activityListeners = new Set<(activity: SlackActivity) => void>();
-  private readonly changeListeners = new Set<() => void>();
-  private readonly pendingWaits = new Set<(error: Error) => void>();
+  private readonly waits = new ChangeWaits(() => describeRecent(this.http.calls, this.socket.envelopes, this.socket.openConnections));
   private readonly webApi: WebApiContext;
   /** `rateLimitFor` storms by method (`*` for all): until when, and the Retry-After they answer. */
   private readonly storms = new Map<string, { until: number; retryAfterSec: number }>();
@@ -241,7 +139,7 @@ export class SlackEmulator {
       maxRetries: options.maxRetries ?? 3,
       pingIntervalMs: options.pingIntervalMs ?? 5_000,
     });
-    this.socket.onChange(() => this.changed());
+    this.socket.onChange(() => this.waits.changed());
     this.webApi = {
       ws: this.ws,
       botToken: this.botToken,
@@ -256,7 +154,7 @@ export class SlackEmulator {
       (req) => this.route(req),
       conformance ? new SlackWebApiConformance((method) => WEB_API_METHODS.includes(method)) : undefined,
     );
-    this.http.onCall(() => this.changed());
+    this.http.onCall(() => this.waits.changed());
   }
 
   /** The Web API methods the emulator implements. */
@@ -274,7 +172,7 @@ export class SlackEmulator {
 
   /** Stop serving: Socket Mode connections are cut, pending waits fail. */
   async close(): Promise<void> {
-    for (const abort of [...this.pendingWaits]) abort(new Error("SlackEmulator closed while a waitFor was pending"));
+    this.waits.abortAll(new Error("SlackEmulator closed while a waitFor was pending"));
     await this.socket.close();
     await this.http.close();
   }
@@ -493,21 +391,7 @@ export class SlackEmulator {
     const user = this.ws.userOrThrow(options.user);
     const response = this.responseUrls.create(this.url, { kind: "command", channel: channel.id, user: user.id });
     const trigger = triggerId();
-    const payload: Record<string, unknown> = {
-      token: this.verificationToken,
-      team_id: this.teamId,
-      team_domain: this.teamDomain,
-      channel_id: channel.id,
-      channel_name: channel.kind === "im" ? "directmessage" : channel.name,
-      user_id: user.id,
-      user_name: user.name,
-      command: options.command,
-      text: options.text ?? "",
-      api_app_id: this.appId,
-      is_enterprise_install: "false",
-      response_url: response.url,
-      trigger_id: trigger,
-    };
+    const payload = slashCommandPayload(this, { channel, user, command: options.command, text: options.text ?? "", responseUrl: response.url, triggerId: trigger });
     const envelope = await this.dispatch("slash_commands", payload, `Slash command ${options.command}`);
     const ack = envelope.ackPayload ?? {};
     if (ack.text || ack.blocks || ack.attachments) this.responseUrls.applyById(response.id, ack, "ack");
@@ -536,41 +420,8 @@ export class SlackEmulator {
       original: { ts: message.ts, ephemeral: Boolean(ephemeral) },
     });
     const trigger = triggerId();
-    const { element, blockId } = found;
     const actionTs = this.ws.nextTs();
-    const payload: Record<string, unknown> = {
-      type: "block_actions",
-      user: { id: user.id, username: user.name, name: user.name, team_id: this.teamId },
-      api_app_id: this.appId,
-      token: this.verificationToken,
-      container: stripUndefined({
-        type: "message",
-        message_ts: message.ts,
-        channel_id: channel.id,
-        is_ephemeral: Boolean(ephemeral),
-        thread_ts: message.thread_ts && message.thread_ts !== message.ts ? message.thread_ts : undefined,
-      }),
-      trigger_id: trigger,
-      team: { id: this.teamId, domain: this.teamDomain },
-      enterprise: null,
-      is_enterprise_install: false,
-      channel: { id: channel.id, name: channel.kind === "im" ? "directmessage" : channel.name },
-      // Slack leaves out the message of an ephemeral container.
-      ...(ephemeral ? {} : { message: structuredClone(message) }),
-      state: { values: {} },
-      response_url: response.url,
-      actions: [
-        stripUndefined({
-          action_id: element.action_id,
-          block_id: blockId,
-          text: element.text,
-          value: options.value ?? element.value,
-          style: element.style,
-          type: element.type,
-          action_ts: actionTs,
-        }),
-      ],
-    };
+    const payload = blockActionsPayload(this, { channel, user, message, ephemeral: Boolean(ephemeral), found, value: options.value, actionTs, responseUrl: response.url, triggerId: trigger });
     const envelope = await this.dispatch("interactive", payload, `Click on "${options.actionId}"`);
     return {
       ack: envelope.ackPayload ?? {},
@@ -607,9 +458,9 @@ export class SlackEmulator {
   waitFor<T>(condition: () => T, timeoutMs?: number): Promise<NonNullable<Exclude<T, false | 0 | "">>>;
   waitFor(query: WaitForCallsQuery, timeoutMs?: number): Promise<SlackApiCall[]>;
   waitFor(condition: (() => unknown) | WaitForCallsQuery, timeoutMs = DEFAULT_WAIT_MS): Promise<unknown> {
-    if (typeof condition === "function") return this.until(condition, timeoutMs, "condition");
+    if (typeof condition === "function") return this.waits.until(condition, timeoutMs, "condition");
     const { method, count = 1, where } = condition;
-    return this.until(
+    return this.waits.until(
       () => {
         const calls = this.callsTo(method).filter((c) => !where || where(c));
         return calls.length >= count ? calls : undefined;
@@ -621,12 +472,12 @@ export class SlackEmulator {
 
   /** Resolve once `count` Socket Mode connections are open. */
   waitForConnection(count = 1, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
-    return this.until(() => this.connections >= count, timeoutMs, `${count} Socket Mode connection(s)`).then(() => undefined);
+    return this.waits.until(() => this.connections >= count, timeoutMs, `${count} Socket Mode connection(s)`).then(() => undefined);
   }
 
   /** Resolve with the envelope once the app acknowledged an event (by event id or envelope id). */
   waitForAck(id: string, timeoutMs = DEFAULT_WAIT_MS): Promise<SocketModeEnvelope> {
-    return this.until(
+    return this.waits.until(
       () => this.socket.envelopes.find((e) => (e.eventId === id || e.envelopeId === id) && e.state === "acked"),
       timeoutMs,
       `an ack for ${id}`,
@@ -795,7 +646,7 @@ export class SlackEmulator {
       }
       if (deliver) for (const event of eventsFor(activity, this.ws)) delivered.push(this.deliver(event));
     }
-    this.changed();
+    this.waits.changed();
     return delivered;
   }
 
@@ -820,158 +671,4 @@ export class SlackEmulator {
     const envelope = this.socket.send(type, payload);
     return this.socket.waitForAck(envelope, describe);
   }
-
-  private changed(): void {
-    for (const listener of [...this.changeListeners]) listener();
-  }
-
-  private until<T>(check: () => T, timeoutMs: number, description: string): Promise<NonNullable<T>> {
-    return new Promise((resolve, reject) => {
-      let lastError: unknown;
-      let done = false;
-      const finish = () => {
-        done = true;
-        this.changeListeners.delete(evaluate);
-        this.pendingWaits.delete(abort);
-        clearInterval(poll);
-        clearTimeout(deadline);
-      };
-      const abort = (error: Error) => {
-        finish();
-        reject(error);
-      };
-      function evaluate(): void {
-        if (done) return;
-        try {
-          const value = check();
-          if (value) {
-            finish();
-            resolve(value as NonNullable<T>);
-          }
-        } catch (error) {
-          lastError = error;
-        }
-      }
-      this.changeListeners.add(evaluate);
-      this.pendingWaits.add(abort);
-      const poll = setInterval(evaluate, 25);
-      const deadline = setTimeout(() => {
-        if (done) return;
-        finish();
-        const cause = lastError instanceof Error ? `\nLast error from the condition: ${lastError.message}` : "";
-        reject(new Error(`SlackEmulator: timed out after ${timeoutMs} ms waiting for ${description}.${cause}\n${this.describeRecent()}`));
-      }, timeoutMs);
-      evaluate();
-    });
-  }
-
-  /** A short account of recent calls and envelopes for timeout messages. */
-  private describeRecent(): string {
-    const recent = this.http.calls.slice(-10).map(toSlackCall);
-    const calls = recent.map((c) => {
-      const outcome = c.status !== 200 ? `HTTP ${c.status}` : c.ok === false ? `error ${c.error}` : "ok";
-      const args = Object.entries(c.args)
-        .filter(([k]) => k !== "token")
-        .map(([k, v]) => `${k}=${truncate(typeof v === "string" ? v : JSON.stringify(v))}`)
-        .join(" ");
-      return `  ${c.operation} -> ${outcome}${args ? `  (${args})` : ""}`;
-    });
-    const envelopes = this.socket.envelopes.slice(-5).map((e) => {
-      const payload = e.payload as { event?: { type?: string }; command?: string; type?: string };
-      const what = payload.event?.type ?? payload.command ?? payload.type ?? "";
-      return `  ${e.type} ${what} retry=${e.retryAttempt} ${e.state}`;
-    });
-    return [
-      `Recent Web API calls (${this.http.calls.length} in all, newest last):`,
-      ...(calls.length ? calls : ["  none"]),
-      `Recent Socket Mode envelopes (${this.socket.openConnections} connection(s) open):`,
-      ...(envelopes.length ? envelopes : ["  none"]),
-      ...(recent.some((c) => c.error === "unknown_method") ? [`Methods the emulator implements: ${WEB_API_METHODS.join(", ")}`] : []),
-    ].join("\n");
-  }
-}
-
-/** A channel as `conversations.info` returns it, plus its members. */
-export interface ChannelView {
-  id: string;
-  name: string;
-  is_private: boolean;
-  is_member: boolean;
-  is_archived: boolean;
-  topic: { value: string; creator: string; last_set: number };
-  purpose: { value: string; creator: string; last_set: number };
-  num_members: number;
-  members: string[];
-  [field: string]: unknown;
-}
-
-/** A user as `users.info` returns them. */
-export interface UserView {
-  id: string;
-  name: string;
-  real_name: string;
-  tz: string;
-  is_bot: boolean;
-  deleted: boolean;
-  profile: { email?: string; display_name: string; real_name: string; [field: string]: unknown };
-  [field: string]: unknown;
-}
-
-/** A user group as the usergroups methods return it. */
-export interface UsergroupView {
-  id: string;
-  handle: string;
-  name: string;
-  description: string;
-  users: string[];
-  user_count: number;
-  /** Non-zero while the group is disabled. */
-  date_delete: number;
-  [field: string]: unknown;
-}
-
-function toSlackCall(call: RecordedCall): SlackApiCall {
-  const raw = { ...call.query, ...(typeof call.body === "object" && call.body !== null ? (call.body as Record<string, unknown>) : {}) };
-  const args: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (JSON_ARGS.has(key) && typeof value === "string") {
-      try {
-        args[key] = JSON.parse(value);
-        continue;
-      } catch {
-        // leave malformed JSON as sent
-      }
-    }
-    args[key] = value;
-  }
-  const response = call.response as { ok?: boolean; error?: string } | undefined;
-  return stripUndefined({ ...call, args, ok: response?.ok, error: response?.error });
-}
-
-function truncate(text: string, max = 60): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-interface FoundAction {
-  element: Record<string, unknown>;
-  blockId: string | undefined;
-}
-
-function* interactiveElements(blocks: unknown[]): Generator<FoundAction> {
-  for (const raw of blocks) {
-    const block = raw as { block_id?: string; type?: string; elements?: unknown[]; accessory?: unknown; element?: unknown };
-    const candidates = [...(block.type === "actions" ? (block.elements ?? []) : []), block.accessory, block.element].filter(Boolean);
-    for (const element of candidates) yield { element: element as Record<string, unknown>, blockId: block.block_id };
-  }
-}
-
-function findAction(blocks: unknown[], actionId: string, blockId?: string): FoundAction | undefined {
-  for (const found of interactiveElements(blocks)) {
-    if (found.element.action_id === actionId && (!blockId || found.blockId === blockId)) return found;
-  }
-  return undefined;
-}
-
-function listActions(blocks: unknown[]): string[] {
-  return [...interactiveElements(blocks)].map((f) => String(f.element.action_id));
 }

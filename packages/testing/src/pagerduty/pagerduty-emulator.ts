@@ -24,6 +24,10 @@ import {
   type TimeInput,
 } from "./schedule-model.js";
 
+import { ArgumentError, defaultErrorBody, ERRORS, notFound, ok, type PagerDutyErrorBody } from "./pagerduty-errors.js";
+import { boolParam, byName, coverage, decode, listParam, matches, paging, timeParam, zoneParam } from "./query-params.js";
+
+export { pagerDutyError, type PagerDutyErrorBody } from "./pagerduty-errors.js";
 export type {
   OnCallRecord,
   OnCallShift,
@@ -79,42 +83,11 @@ export type PagerDutyOutage =
   | { drop: true; times?: number; operation?: string };
 
 /** PagerDuty's generic error body (`components.responses.*` in the OpenAPI description). */
-export interface PagerDutyErrorBody {
-  error: { message: string; code: number; errors?: string[] };
-}
-
 /** Rate limit PagerDuty reports in `ratelimit-limit` for a user token (per minute). */
 const RATE_LIMIT = 960;
-const MAX_LIMIT = 100;
-const DEFAULT_LIMIT = 25;
-const MAX_OFFSET_PLUS_LIMIT = 10_000;
 const HORIZON_MS = 90 * 86_400_000;
 const TWO_WEEKS_MS = 14 * 86_400_000;
 
-export function pagerDutyError(message: string, code: number, errors?: string[]): PagerDutyErrorBody {
-  return { error: errors ? { message, code, errors } : { message, code } };
-}
-
-const ERRORS = {
-  unauthorized: () => pagerDutyError("Authentication failed", 2006),
-  forbidden: () => pagerDutyError("Access Denied", 2010),
-  notFound: () => pagerDutyError("Not Found", 2100),
-  rateLimited: () => pagerDutyError("Rate Limit Exceeded", 2020),
-  internal: () => pagerDutyError("Internal Error", 2000),
-  invalid: (detail: string) => pagerDutyError("Invalid Input Provided", 2001, [detail]),
-  tooDeep: () =>
-    pagerDutyError("Arguments Caused Error", 2001, [
-      "Offset+limit exceeds maximum allowed value of 10000. Please try to refine your search to reduce the returned set of records below this number, like adding a date range.",
-    ]),
-};
-
-class ArgumentError extends Error {
-  constructor(readonly body: PagerDutyErrorBody) {
-    super(body.error.errors?.[0] ?? body.error.message);
-  }
-}
-
-type Query = Record<string, string | string[]>;
 
 /**
  * PagerDuty REST API v2 emulator: the read side an on-call integration uses (`GET /oncalls`,
@@ -497,124 +470,4 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
       teams: [],
     };
   }
-}
-
-function defaultErrorBody(status: number): PagerDutyErrorBody {
-  switch (status) {
-    case 401:
-      return ERRORS.unauthorized();
-    case 403:
-      return ERRORS.forbidden();
-    case 429:
-      return ERRORS.rateLimited();
-    default:
-      return ERRORS.internal();
-  }
-}
-
-function ok(body: unknown): EmulatorResponse {
-  return { status: 200, body };
-}
-
-function notFound(): EmulatorResponse {
-  return { status: 404, body: ERRORS.notFound() };
-}
-
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-function byName<T extends { name: string }>(items: T[]): T[] {
-  return items.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** PagerDuty's `query` parameter: a case-insensitive substring of the name (or a user's email). */
-function matches(q: Query, ...fields: string[]): boolean {
-  const query = single(q, "query");
-  if (!query) return true;
-  const needle = query.toLowerCase();
-  return fields.some((f) => f.toLowerCase().includes(needle));
-}
-
-function single(q: Query, name: string): string | undefined {
-  const v = q[name];
-  return Array.isArray(v) ? v[v.length - 1] : v;
-}
-
-/** Values of an array parameter, given as `name[]=a&name[]=b` (or without the brackets). */
-function listParam(q: Query, name: string): string[] {
-  const out: string[] = [];
-  for (const key of [`${name}[]`, name]) {
-    const v = q[key];
-    if (v === undefined) continue;
-    for (const item of Array.isArray(v) ? v : [v]) if (item !== "") out.push(item);
-  }
-  return [...new Set(out)];
-}
-
-function boolParam(q: Query, name: string): boolean | undefined {
-  const v = single(q, name);
-  if (v === undefined || v === "") return undefined;
-  if (v === "true") return true;
-  if (v === "false") return false;
-  throw new ArgumentError(ERRORS.invalid(`${name} must be true or false.`));
-}
-
-function intParam(q: Query, name: string): number | undefined {
-  const v = single(q, name);
-  if (v === undefined || v === "") return undefined;
-  if (!/^\d+$/.test(v)) throw new ArgumentError(ERRORS.invalid(`${name} must be a non-negative integer.`));
-  return Number(v);
-}
-
-function timeParam(q: Query, name: string): number | undefined {
-  const v = single(q, name);
-  if (v === undefined || v === "") return undefined;
-  const ms = Date.parse(v);
-  if (!Number.isFinite(ms)) throw new ArgumentError(ERRORS.invalid(`${name} is not a valid date-time.`));
-  return ms;
-}
-
-function zoneParam(q: Query, fallback: string): string {
-  const v = single(q, "time_zone");
-  if (v === undefined || v === "") return fallback;
-  if (!isTimeZone(v)) throw new ArgumentError(ERRORS.invalid("time_zone is not a valid time zone."));
-  return v;
-}
-
-/** Classic offset pagination: `limit` (default 25, at most 100), `offset`, `total=true`. */
-function paging(q: Query) {
-  const requested = intParam(q, "limit");
-  const limit = Math.min(Math.max(requested ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
-  const offset = intParam(q, "offset") ?? 0;
-  if (offset + limit > MAX_OFFSET_PLUS_LIMIT) throw new ArgumentError(ERRORS.tooDeep());
-  const withTotal = boolParam(q, "total") ?? false;
-  return {
-    limit,
-    offset,
-    meta: (count: number) => ({ limit, offset, more: offset + limit < count, total: withTotal ? count : null }),
-  };
-}
-
-/** Share of [since, until) covered by entries, in percent. */
-function coverage(entries: Array<{ start: number | null; end: number | null }>, since: number, until: number): number {
-  if (until <= since) return 0;
-  const spans = entries
-    .map((e) => [Math.max(e.start ?? since, since), Math.min(e.end ?? until, until)] as const)
-    .filter(([s, e]) => e > s)
-    .sort((a, b) => a[0] - b[0]);
-  let covered = 0;
-  let cursor = since;
-  for (const [s, e] of spans) {
-    const from = Math.max(s, cursor);
-    if (e > from) {
-      covered += e - from;
-      cursor = e;
-    }
-  }
-  return Math.round((covered / (until - since)) * 10_000) / 100;
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { HttpBackedEmulator } from "../emulator/http-backed-emulator.js";
 import {
   HttpEmulator,
@@ -24,9 +23,13 @@ import {
   type TimeInput,
 } from "./schedule-model.js";
 
+import { policyObject, ref, scheduleObject, userObject, type PagerDutyJsonContext } from "./pagerduty-json.js";
 import { ArgumentError, defaultErrorBody, ERRORS, notFound, ok, type PagerDutyErrorBody } from "./pagerduty-errors.js";
 import { boolParam, byName, coverage, decode, listParam, matches, paging, timeParam, zoneParam } from "./query-params.js";
 
+import type { OnCallTarget, PagerDutyEmulatorOptions, PagerDutyOutage } from "./pagerduty-emulator-options.js";
+
+export type { OnCallTarget, PagerDutyEmulatorOptions, PagerDutyOutage } from "./pagerduty-emulator-options.js";
 export { pagerDutyError, type PagerDutyErrorBody } from "./pagerduty-errors.js";
 export type {
   OnCallRecord,
@@ -42,47 +45,6 @@ export type {
 
 export const DEFAULT_PAGERDUTY_TOKEN = "pd-test-token";
 
-export interface PagerDutyEmulatorOptions {
-  /** Port on 127.0.0.1; 0 (default) picks a free one. */
-  port?: number;
-  /** API key the emulator accepts in `Authorization: Token token=<key>`. */
-  token?: string;
-  /** The emulator's clock ("now" for `GET /oncalls` and `handoff`); real time by default. */
-  now?: () => Date;
-  /** The account's time zone: the default for rendered times, users and schedules. `Etc/UTC` by default. */
-  timeZone?: string;
-  /** Subdomain in `html_url` links (`https://<subdomain>.pagerduty.com/...`). */
-  subdomain?: string;
-  /**
-   * Check every request and answer against PagerDuty's OpenAPI description, recording violations
-   * (see `expectConformance`). Default: on in conformance mode (`BOTYARD_CONFORMANCE=1` or
-   * `enableConformance()`).
-   */
-  conformance?: boolean;
-}
-
-/** What `setOnCall` targets: a schedule or an escalation policy (an id, or the object `add*` returned). */
-export type OnCallTarget =
-  | string
-  | { readonly type: "schedule" | "escalation_policy"; readonly id: string }
-  | { readonly scheduleId: string }
-  | { readonly escalationPolicyId: string };
-
-export type PagerDutyOutage =
-  | {
-      status: 401 | 403 | 429 | 500 | 502 | 503 | 504;
-      /** How many calls fail (default 1); `Infinity` for the rest of the test. */
-      times?: number;
-      /** Only this operation (`"GET /oncalls"`); every operation by default. */
-      operation?: string;
-      /** 429 only: the `ratelimit-reset` header, in seconds (default 1). */
-      resetSeconds?: number;
-      /** Replace PagerDuty's error body. */
-      body?: unknown;
-    }
-  | { drop: true; times?: number; operation?: string };
-
-/** PagerDuty's generic error body (`components.responses.*` in the OpenAPI description). */
 /** Rate limit PagerDuty reports in `ratelimit-limit` for a user token (per minute). */
 const RATE_LIMIT = 960;
 const HORIZON_MS = 90 * 86_400_000;
@@ -140,6 +102,10 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
 
   now(): Date {
     return this.clock();
+  }
+
+  private get json(): PagerDutyJsonContext {
+    return { account: this.account, api: this.url, html: this.htmlBase };
   }
 
   // --- account state -------------------------------------------------------------------------
@@ -305,9 +271,9 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
       const policy = this.account.policy(r.policyId);
       const schedule = r.scheduleId === null ? null : this.account.schedule(r.scheduleId);
       return {
-        user: include.has("users") ? this.userObject(user) : this.ref("user", user),
-        schedule: schedule === null ? null : include.has("schedules") ? this.scheduleObject(schedule) : this.ref("schedule", schedule),
-        escalation_policy: include.has("escalation_policies") ? this.policyObject(policy) : this.ref("escalation_policy", policy),
+        user: include.has("users") ? userObject(this.json, user) : ref(this.json, "user", user),
+        schedule: schedule === null ? null : include.has("schedules") ? scheduleObject(this.json, schedule) : ref(this.json, "schedule", schedule),
+        escalation_policy: include.has("escalation_policies") ? policyObject(this.json, policy) : ref(this.json, "escalation_policy", policy),
         escalation_level: r.level,
         start: render(r.start),
         end: render(r.end),
@@ -319,19 +285,19 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
   private listUsers(req: EmulatorRequest): EmulatorResponse {
     const page = paging(req.query);
     const users = byName([...this.account.users.values()]).filter((u) => matches(req.query, u.name, u.email));
-    return ok({ users: users.slice(page.offset, page.offset + page.limit).map((u) => this.userObject(u)), ...page.meta(users.length) });
+    return ok({ users: users.slice(page.offset, page.offset + page.limit).map((u) => userObject(this.json, u)), ...page.meta(users.length) });
   }
 
   private getUser(id: string): EmulatorResponse {
     const user = this.account.users.get(id);
-    return user ? ok({ user: this.userObject(user) }) : notFound();
+    return user ? ok({ user: userObject(this.json, user) }) : notFound();
   }
 
   private listSchedules(req: EmulatorRequest): EmulatorResponse {
     const page = paging(req.query);
     const schedules = byName([...this.account.schedules.values()]).filter((s) => matches(req.query, s.name));
     return ok({
-      schedules: schedules.slice(page.offset, page.offset + page.limit).map((s) => this.scheduleObject(s)),
+      schedules: schedules.slice(page.offset, page.offset + page.limit).map((s) => scheduleObject(this.json, s)),
       ...page.meta(schedules.length),
     });
   }
@@ -352,7 +318,7 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
     const rendered = entries.map((e) => {
       const start = overflow && e.start !== null ? e.start : Math.max(e.start ?? since, since);
       const end = overflow && e.end !== null ? e.end : Math.min(e.end ?? until, until);
-      return { user: this.ref("user", this.account.user(e.userId)), start: formatTime(start, timeZone), end: formatTime(end, timeZone) };
+      return { user: ref(this.json, "user", this.account.user(e.userId)), start: formatTime(start, timeZone), end: formatTime(end, timeZone) };
     });
     const covered = coverage(entries, since, until);
     const layerUsers = [...new Set(this.account.records.filter((r) => r.scheduleId === id).map((r) => r.userId))];
@@ -360,14 +326,14 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
 
     return ok({
       schedule: {
-        ...this.scheduleObject(schedule, timeZone),
+        ...scheduleObject(this.json, schedule, timeZone),
         schedule_layers: layerUsers.length
           ? [
               {
                 id: `L${id.slice(-6)}`,
                 name: "Layer 1",
                 start: formatTime(firstStart, timeZone),
-                users: layerUsers.map((u) => ({ user: this.ref("user", this.account.user(u)) })),
+                users: layerUsers.map((u) => ({ user: ref(this.json, "user", this.account.user(u)) })),
                 restrictions: [],
                 rotation_virtual_start: formatTime(firstStart, timeZone),
                 rotation_turn_length_seconds: 7 * 86_400,
@@ -391,83 +357,15 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
       return userIds.size === 0 || this.account.records.some((r) => r.policyId === p.id && userIds.has(r.userId));
     });
     return ok({
-      escalation_policies: policies.slice(page.offset, page.offset + page.limit).map((p) => this.policyObject(p)),
+      escalation_policies: policies.slice(page.offset, page.offset + page.limit).map((p) => policyObject(this.json, p)),
       ...page.meta(policies.length),
     });
   }
 
   private getPolicy(id: string): EmulatorResponse {
     const policy = this.account.policies.get(id);
-    return policy ? ok({ escalation_policy: this.policyObject(policy) }) : notFound();
+    return policy ? ok({ escalation_policy: policyObject(this.json, policy) }) : notFound();
   }
 
   // --- representations -----------------------------------------------------------------------
-
-  private ref(kind: "user" | "schedule" | "escalation_policy", obj: { id: string; name: string }) {
-    const plural = kind === "escalation_policy" ? "escalation_policies" : `${kind}s`;
-    return {
-      id: obj.id,
-      type: `${kind}_reference`,
-      summary: obj.name,
-      self: `${this.url}/${plural}/${obj.id}`,
-      html_url: `${this.htmlBase}/${plural}/${obj.id}`,
-    };
-  }
-
-  private userObject(user: PdUser) {
-    const hash = createHash("md5").update(user.email.trim().toLowerCase()).digest("hex");
-    return {
-      ...this.ref("user", user),
-      type: "user",
-      name: user.name,
-      email: user.email,
-      time_zone: user.timeZone,
-      color: user.color,
-      role: user.role,
-      avatar_url: `https://secure.gravatar.com/avatar/${hash}.png?d=mm&r=PG`,
-      description: null,
-      invitation_sent: false,
-      ...(user.jobTitle !== undefined ? { job_title: user.jobTitle } : {}),
-      teams: [],
-      contact_methods: [],
-      notification_rules: [],
-    };
-  }
-
-  private scheduleObject(schedule: PdSchedule, timeZone = schedule.timeZone) {
-    const policyIds = new Set(schedule.links.map((l) => l.policyId));
-    for (const r of this.account.records) if (r.scheduleId === schedule.id) policyIds.add(r.policyId);
-    const userIds = new Set(this.account.records.filter((r) => r.scheduleId === schedule.id).map((r) => r.userId));
-    return {
-      ...this.ref("schedule", schedule),
-      type: "schedule",
-      name: schedule.name,
-      time_zone: timeZone,
-      ...(schedule.description !== undefined ? { description: schedule.description } : {}),
-      escalation_policies: [...policyIds].map((id) => this.ref("escalation_policy", this.account.policy(id))),
-      users: [...userIds].map((id) => this.ref("user", this.account.user(id))),
-      teams: [],
-    };
-  }
-
-  private policyObject(policy: PdEscalationPolicy) {
-    return {
-      ...this.ref("escalation_policy", policy),
-      type: "escalation_policy",
-      name: policy.name,
-      ...(policy.description !== undefined ? { description: policy.description } : {}),
-      num_loops: 0,
-      on_call_handoff_notifications: "if_has_services",
-      escalation_rules: this.account.rulesOf(policy.id).map((rule) => ({
-        id: `R${policy.id.slice(1, 5)}${String(rule.level).padStart(2, "0")}`,
-        escalation_delay_in_minutes: 30,
-        targets: [
-          ...rule.scheduleIds.map((id) => this.ref("schedule", this.account.schedule(id))),
-          ...rule.userIds.map((id) => this.ref("user", this.account.user(id))),
-        ],
-      })),
-      services: [],
-      teams: [],
-    };
-  }
 }

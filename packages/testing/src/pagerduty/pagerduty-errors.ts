@@ -1,6 +1,7 @@
 // PagerDuty's error bodies (message, code, errors) and the answers that carry them.
 import type { EmulatorResponse } from "../emulator/http-emulator.js";
 
+/** PagerDuty's generic error body (`components.responses.*` in the OpenAPI description). */
 export interface PagerDutyErrorBody {
   error: { message: string; code: number; errors?: string[] };
 }

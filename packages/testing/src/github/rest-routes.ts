@@ -1,6 +1,7 @@
 // The GitHub emulator's REST endpoints: one route per operation, over the repository model.
 import type { EmulatorResponse } from "../emulator/http-emulator.js";
-import { commitJson, fileJson, issueJson, labelJson, privateUserJson, publicUserJson, pullJson, repoJson, reviewJson, teamJson, userJson, type JsonContext } from "./github-json.js";
+import { commitJson, fileJson, labelJson, privateUserJson, publicUserJson, repoJson, teamJson, userJson, type JsonContext } from "./github-json.js";
+import { issueJson, pullJson, reviewJson } from "./pull-json.js";
 import { type GitHubRepo, GitHubValidationError, type GitHubWorld, notCollaborator, type MergeMethod, type PullRecord } from "./repo-model.js";
 import { ApiError, asObject, first, pullFor, repoFor, MULTI_SEGMENT, stringList, type Bucket, type Handler, type HandlerContext, type Route, type TokenRecord } from "./rest-route.js";
 import { pageParams, paginate, setLink } from "./rest-paging.js";

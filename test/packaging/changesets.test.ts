@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 // Versioning as a release would do it: the workspace's manifests and changesets config in a
 // scratch copy, a changeset written, `changeset version` run.
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const PUBLISHED = ["packages/core", "packages/testing", "apps/host", "packages/plugin-release", "packages/plugin-oncall", "packages/plugin-dogdata"];
-const PRIVATE = ["examples/hello-plugin", "examples/demo", "bench", "tools/docs"];
+const PUBLISHED = ["packages/core", "packages/testing", "packages/demo", "apps/host", "packages/plugin-release", "packages/plugin-oncall", "packages/plugin-dogdata"];
+const PRIVATE = ["examples/hello-plugin", "examples/demo", "bench", "tools/docs", "tools/fidelity", "tools/test-support"];
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

@@ -115,7 +115,7 @@ describe("packages installed from their tarballs, outside the workspace", () => 
     await slack?.close();
     await pd?.close();
     rmSync(work, { recursive: true, force: true });
-  });
+  }, 120_000); // Removing the installs takes a while on a loaded machine.
 
   const env = () => ({ SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, PAGERDUTY_TOKEN: pd.token });
   const slackSection = () => `slack:\n  appToken: \${SLACK_APP_TOKEN}\n  botToken: \${SLACK_BOT_TOKEN}\n  apiUrl: ${slack.apiUrl}\nhttp: { port: 0 }\nstore: { type: sqlite, path: state.db }\n`;
@@ -128,6 +128,26 @@ describe("packages installed from their tarballs, outside the workspace", () => 
     }
     const cores = sh("npm", ["ls", "@botyard/core", "--all", "--parseable"], app).trim().split("\n").filter(Boolean);
     expect(new Set(cores)).toEqual(new Set([join(app, "node_modules/@botyard/core")]));
+  });
+
+  it("installs the host for production without the test kit: no @botyard/testing, ajv or ws below it, and `botyard demo` says what to install", () => {
+    const manifest = JSON.parse(readFileSync(join(app, "node_modules/@botyard/host/package.json"), "utf8")) as { dependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies)).not.toContain("@botyard/testing");
+    expect(Object.keys(manifest.dependencies)).not.toContain("@botyard/demo");
+    type Node = { dependencies?: Record<string, Node> };
+    const names = (node: Node): string[] => Object.entries(node.dependencies ?? {}).flatMap(([name, child]) => [name, ...names(child)]);
+    const host = (JSON.parse(sh("npm", ["ls", "@botyard/host", "--all", "--json"], app)) as Node).dependencies!["@botyard/host"]!;
+    expect(names(host).filter((n) => ["@botyard/testing", "ajv", "ws"].includes(n))).toEqual([]);
+    // This project installed the test kit but not @botyard/demo: the demo is refused, with the fix.
+    writeFileSync(join(app, "bots.yaml"), `${slackSection()}bots: []\n`);
+    let failed: Error | undefined;
+    try {
+      sh(process.execPath, ["node_modules/@botyard/host/dist/cli.js", "demo"], app, env());
+    } catch (error) {
+      failed = error as Error;
+    }
+    expect(failed?.message).toContain("npm install --save-dev @botyard/demo");
+    expect(failed?.message).toContain("BOTYARD_ERR_DEMO_NOT_INSTALLED");
   });
 
   it("validates and runs a bots.yaml naming the plugin by package name, and the bot answers", async () => {

@@ -1,4 +1,4 @@
-import { datadogAttachments, webhookPayload } from "@botyard/testing";
+import { datadogAttachments, webhookPayload } from "@botyard/plugin-dogdata/samples";
 import { CHANNELS, DOGDATA_SECRET, type SoakWorld } from "./soak-world.js";
 
 /** A Datadog alert the load posted in Slack, and whether its recovery webhook got a 2xx. */

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { createStore } from "@botyard/host";
-import { GitHubEmulator, HostProcess, PagerDutyEmulator, SlackEmulator, TcpProxy, TempProject, freePort, type SlackBotIdentity } from "@botyard/testing";
+import { GitHubEmulator, HostProcess, PagerDutyEmulator, SlackEmulator, freePort, type SlackBotIdentity } from "@botyard/testing";
+import { TcpProxy, TempProject } from "@botyard/test-support";
 import { REPO, until200 } from "../host-process.js";
 
 export const CHANNELS = { soak: "C0SOAK001", out: "C0SOAKOUT", alerts: "C0ALERTS1", releases: "C0RELEASE", sre: "C0SRETEAM" } as const;

@@ -10,7 +10,7 @@ import { SlackEmulator, type HostProcess, type SlackBotIdentity } from "@botyard
 import { median, percentile, type BenchOptions, type BenchResult } from "../bench-result.js";
 import { CLI, child, REPO, until200 } from "../host-process.js";
 // What Datadog posts and sends, shared with the plugin's tests.
-import { datadogAttachments, webhookPayload } from "@botyard/testing";
+import { datadogAttachments, webhookPayload } from "@botyard/plugin-dogdata/samples";
 
 const PLUGIN_DIR = join(REPO, "packages/plugin-dogdata");
 const SECRET = "bench-secret-0123456789abcdef";

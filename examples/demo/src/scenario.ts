@@ -1,4 +1,6 @@
-import { GitHubEmulator, PagerDutyEmulator, datadogAttachments, datadogEventId, webhookPayload, type DemoScenario } from "@botyard/testing";
+import { GitHubEmulator, PagerDutyEmulator } from "@botyard/testing";
+import { datadogAttachments, datadogEventId, webhookPayload } from "@botyard/plugin-dogdata/samples";
+import type { DemoScenario } from "@botyard/demo";
 
 const DOGDATA_SECRET = "demo-secret-0123456789";
 const CPU = { monitorId: "4242", scope: "host:web-1,env:prod", name: "CPU high on web" };

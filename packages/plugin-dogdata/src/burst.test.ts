@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from "vitest";
-import { datadogAttachments, webhookPayload } from "@botyard/testing";
+import { datadogAttachments, webhookPayload } from "./samples/datadog-samples.js";
 import { ALERTS, DogdataHarness } from "./test-support/dogdata-harness.js";
 
 let h: DogdataHarness;

@@ -3,12 +3,13 @@ import { fileURLToPath } from "node:url";
 import { SlackEmulator } from "@botyard/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // The host's own e2e helpers (the built `botyard` process, a throwaway project beside it).
-import { createRequire } from "node:module";
-import { HostProcess, TempProject } from "@botyard/testing";
-import { datadogAttachments, datadogEventId, webhookPayload } from "@botyard/testing";
+import { TempProject } from "@botyard/test-support";
+import { HostProcess } from "@botyard/testing";
+import { datadogAttachments, datadogEventId, webhookPayload } from "./samples/datadog-samples.js";
 
 const PLUGIN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
-const HOST_DIR = dirname(createRequire(import.meta.url).resolve("@botyard/host/package.json"));
+// This repository's built host (a dev dependency would make the host and this plugin depend on each other).
+const HOST_DIR = join(PLUGIN_DIR, "../../apps/host");
 const SECRET = "e2e-secret-0123456789abcdef";
 const ALERTS = "C00ALERTS";
 

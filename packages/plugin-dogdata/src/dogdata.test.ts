@@ -1,6 +1,6 @@
 import { MemoryStore } from "@botyard/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { datadogAttachments, datadogEventId, defaultPayload, monitorLink, webhookPayload } from "@botyard/testing";
+import { datadogAttachments, datadogEventId, defaultPayload, monitorLink, webhookPayload } from "./samples/datadog-samples.js";
 import { ALERTS, DELIVERY_QUEUE, DogdataHarness, SECRET } from "./test-support/dogdata-harness.js";
 
 let h: DogdataHarness;

@@ -14,15 +14,9 @@ export type * from "./pagerduty/pagerduty-emulator.js";
 export { HttpEmulator } from "./emulator/http-emulator.js";
 export type { RecordedCall, Fault, EmulatorRequest, EmulatorResponse, Router } from "./emulator/http-emulator.js";
 
-export type { DemoKit, DemoScenario } from "./demo/demo-scenario.js";
-
 export { HostProcess } from "./process/host-process.js";
 export type { HostProcessOptions } from "./process/host-process.js";
-export { TempProject } from "./process/temp-project.js";
 export { freePort } from "./process/free-port.js";
-
-export { datadogAttachments, datadogEventId, defaultPayload, legacyDatadogText, monitorLink, webhookPayload } from "./datadog/datadog-fixtures.js";
-export type { FixtureAlert, FixturePayload } from "./datadog/datadog-fixtures.js";
 
 export {
   CONFORMANCE_ENV,
@@ -36,4 +30,3 @@ export {
   validatedOperations,
 } from "./conformance/index.js";
 export type { ConformanceDirection, ConformanceProvider, ConformanceViolation, ValidatedOperation, ViolationFilter } from "./conformance/index.js";
-export { TcpProxy } from "./process/tcp-proxy.js";

@@ -7,7 +7,7 @@ import ts from "typescript";
 import { parseAllDocuments } from "yaml";
 import { HostConfigSchema, runCli } from "@botyard/host";
 import { parseDatadogPayload } from "@botyard/plugin-dogdata";
-import { webhookPayload } from "@botyard/testing";
+import { webhookPayload } from "@botyard/plugin-dogdata/samples";
 import { REPO } from "./doc-targets.js";
 import { schemaErrors } from "./schema-check.js";
 import { shellCommands, type ShellCommand } from "./shell-commands.js";
@@ -23,7 +23,7 @@ const DOCS = [
   ...readdirSync(join(REPO, "docs/plugins")).filter((f) => f.endsWith(".md")).map((f) => join(REPO, "docs/plugins", f)),
   ...readdirSync(join(REPO, "docs/testing")).filter((f) => f.endsWith(".md")).map((f) => join(REPO, "docs/testing", f)),
   join(REPO, "README.md"),
-  ...["packages/core", "packages/testing", "apps/host", "packages/plugin-release", "packages/plugin-oncall", "packages/plugin-dogdata"].map((p) => join(REPO, p, "README.md")),
+  ...["packages/core", "packages/testing", "packages/demo", "apps/host", "packages/plugin-release", "packages/plugin-oncall", "packages/plugin-dogdata"].map((p) => join(REPO, p, "README.md")),
 ];
 const SNIPPETS = join(REPO, "tools/docs/.snippets");
 const all = DOCS.flatMap(snippetsOf);

@@ -1,4 +1,4 @@
-import type { TempProject } from "@botyard/testing";
+import type { TempProject } from "@botyard/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { run } from "./run-cli.js";

@@ -15,7 +15,8 @@ Commands:
   demo       Run bots.yaml against the built-in Slack emulator, with a live transcript; type
              to talk to the bots (/help). Never reaches Slack or any other real service
              (--scenario <module> seeds the emulators and scripts a run when stdin is not a
-             terminal; --interactive reads typed lines from a pipe too)
+             terminal; --interactive reads typed lines from a pipe too). Needs the
+             @botyard/demo package installed beside bots.yaml
 
 Options:
   -c, --config <file>   The config file (default: ./bots.yaml)
@@ -70,7 +71,7 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
       case "validate":
         return await (await import("./validate-command.js")).validateCommand(parsed.values.config, io);
       case "demo":
-        return await (await import("./demo-command.js")).demoCommand(parsed.values.config, parsed.values.scenario, { ...io, stdin: io.stdin ?? process.stdin, interactive: parsed.values.interactive });
+        return await (await (await import("./load-demo.js")).loadDemo(parsed.values.config)).demoCommand(parsed.values.config, parsed.values.scenario, { ...io, stdin: io.stdin ?? process.stdin, interactive: parsed.values.interactive });
       case "new":
         return await (await import("./new-command.js")).newCommand(rest, parsed.values.out, io);
       case "list":

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { SlackEmulator, type TempProject } from "@botyard/testing";
+import { SlackEmulator } from "@botyard/testing";
+import { type TempProject } from "@botyard/test-support";
 import { run } from "./run-cli.js";
 import { userProject } from "../test-support/temp-project.js";
 

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TempProject } from "@botyard/testing";
+import type { TempProject } from "@botyard/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCodes } from "@botyard/core";
 import { ConfigError } from "./config-error.js";

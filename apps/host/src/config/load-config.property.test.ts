@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import type { TempProject } from "@botyard/testing";
+import type { TempProject } from "@botyard/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ConfigError } from "./config-error.js";

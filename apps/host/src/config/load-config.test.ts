@@ -1,4 +1,4 @@
-import type { TempProject } from "@botyard/testing";
+import type { TempProject } from "@botyard/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCodes } from "@botyard/core";
 import { loadConfig } from "./load-config.js";

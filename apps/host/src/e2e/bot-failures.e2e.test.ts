@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SlackEmulator, freePort, type HostProcess, type TempProject } from "@botyard/testing";
+import { SlackEmulator, freePort, type HostProcess } from "@botyard/testing";
+import { type TempProject } from "@botyard/test-support";
 import { HELLO_PLUGIN_DIR, botyard, userProject } from "../test-support/temp-project.js";
 
 // One bot's plugin failing at start must not take the host or the other bots with it: the real

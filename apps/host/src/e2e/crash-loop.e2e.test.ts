@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SlackEmulator, freePort, type HostProcess, type TempProject } from "@botyard/testing";
+import { SlackEmulator, freePort, type HostProcess } from "@botyard/testing";
+import { type TempProject } from "@botyard/test-support";
 import { botyard, userProject } from "../test-support/temp-project.js";
 
 // A third-party plugin written as the docs advise: a durable webhook whose handler posts through

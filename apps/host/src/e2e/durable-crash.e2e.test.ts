@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SlackEmulator, type HostProcess, type TempProject } from "@botyard/testing";
+import { SlackEmulator, type HostProcess } from "@botyard/testing";
+import { type TempProject } from "@botyard/test-support";
 import { botyard, userProject } from "../test-support/temp-project.js";
 
 // A durable webhook's handler that notes when it starts and ends, and holds the delivery until a

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SlackEmulator, type HostProcess, type TempProject } from "@botyard/testing";
+import { SlackEmulator, type HostProcess } from "@botyard/testing";
+import { type TempProject } from "@botyard/test-support";
 import { HELLO_PLUGIN_DIR, botyard, userProject } from "../test-support/temp-project.js";
 
 // The whole product in one test: the built `botyard start` process, the example plugin from the

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TempProject } from "@botyard/testing";
+import type { TempProject } from "@botyard/test-support";
 import { botyard, userProject } from "../test-support/temp-project.js";
 
 // What a user sees when `botyard start` or `botyard validate` is given a hostile or broken

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { SlackEmulator, type HostProcess, type TempProject } from "@botyard/testing";
+import { SlackEmulator, type HostProcess } from "@botyard/testing";
+import { type TempProject } from "@botyard/test-support";
 import { botyard, userProject } from "../test-support/temp-project.js";
 
 // Two `botyard start` processes, one bots.yaml, one Redis, one Slack: every schedule tick,

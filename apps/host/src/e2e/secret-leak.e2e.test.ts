@@ -3,17 +3,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  GitHubEmulator,
-  PagerDutyEmulator,
-  SlackEmulator,
-  datadogAttachments,
-  freePort,
-  datadogEventId,
-  webhookPayload,
-  type HostProcess,
-  type TempProject,
-} from "@botyard/testing";
+import { GitHubEmulator, PagerDutyEmulator, SlackEmulator, freePort, type HostProcess } from "@botyard/testing";
+import { datadogAttachments, datadogEventId, webhookPayload } from "@botyard/plugin-dogdata/samples";
+import { type TempProject } from "@botyard/test-support";
 import { REPO_ROOT, botyard, userProject } from "../test-support/temp-project.js";
 
 // Every secret Botyard is given, with a known and distinctive value, run through what production

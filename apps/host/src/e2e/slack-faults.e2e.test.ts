@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SlackEmulator, TcpProxy, type HostProcess, type TempProject } from "@botyard/testing";
+import { SlackEmulator, type HostProcess } from "@botyard/testing";
+import { TcpProxy, type TempProject } from "@botyard/test-support";
 import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
 import { botyard, userProject } from "../test-support/temp-project.js";
 

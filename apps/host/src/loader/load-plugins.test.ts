@@ -2,7 +2,7 @@ import { utimesSync } from "node:fs";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { CORE_VERSION, createLogger } from "@botyard/core";
-import type { TempProject } from "@botyard/testing";
+import type { TempProject } from "@botyard/test-support";
 import { loadConfig } from "../config/load-config.js";
 import { userProject } from "../test-support/temp-project.js";
 import { loadPlugins } from "./load-plugins.js";

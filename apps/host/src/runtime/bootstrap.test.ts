@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore, createLogger, createSlackClient } from "@botyard/core";
-import type { TempProject } from "@botyard/testing";
+import type { TempProject } from "@botyard/test-support";
 import { loadConfig } from "../config/load-config.js";
 import { userProject } from "../test-support/temp-project.js";
 import { buildEngine, checkBots } from "./bootstrap.js";

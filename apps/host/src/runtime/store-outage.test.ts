@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { TcpProxy } from "@botyard/testing";
+import { TcpProxy } from "@botyard/test-support";
 import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
 
 // Losing the store for a while: the host says so (logs, metrics, readiness), stops taking work it

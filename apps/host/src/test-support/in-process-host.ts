@@ -3,7 +3,7 @@ import { SlackEmulator } from "@botyard/testing";
 import { loadConfig } from "../config/load-config.js";
 import { startHost, type HostOptions, type RunningHost } from "../runtime/host.js";
 import { userProject } from "./temp-project.js";
-import type { TempProject } from "@botyard/testing";
+import type { TempProject } from "@botyard/test-support";
 
 export interface InProcessHost {
   host: RunningHost;

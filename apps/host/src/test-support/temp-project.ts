@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { HostProcess, TempProject, type HostProcessOptions } from "@botyard/testing";
+import { TempProject } from "@botyard/test-support";
+import { HostProcess, type HostProcessOptions } from "@botyard/testing";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 export const HELLO_PLUGIN_DIR = join(REPO_ROOT, "examples/hello-plugin");

@@ -117,4 +117,8 @@ export const errorReference: { readonly [C in ErrorCode]: ErrorReferenceEntry } 
     when: "The host cannot start with what it was given: a missing or wrong Slack token (`xapp-` for the app token, `xoxb-` for the bot token), a token Slack refuses, or Socket Mode turned off for the app.",
     fix: "Check the tokens in the environment variables `bots.yaml` names, and that Socket Mode is on in the app's settings; `docs/getting-started.md` shows where each token comes from.",
   },
+  BOTYARD_ERR_DEMO_NOT_INSTALLED: {
+    when: "`botyard demo` ran, but the `@botyard/demo` package (the emulators and the transcript, kept out of the host so that a production install does not carry them) is neither beside `bots.yaml` nor beside the host.",
+    fix: "Install it where you try the demo: `npm install --save-dev @botyard/demo` (from a clone, its tarball is in `dist-tarballs/`). `botyard start` never needs it.",
+  },
 };

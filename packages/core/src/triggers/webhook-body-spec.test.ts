@@ -97,7 +97,7 @@ describe("a webhook's declared body", () => {
     engine.queues.setPaused(true);
     expect((await post(engine, "pager", { event_id: "ev-1", p: 2 })).status).toBe(202);
     expect(reads).toBe(1);
-    const stored = await store.claim<{ event: WebhookRequest }>("host/deliveries/pager/webhook:/", { leaseMs: 60_000 });
+    const stored = await store.claim<{ event: WebhookRequest }>("host/deliveries/pager/webhook:/", { claimMs: 60_000 });
     expect(stored!.payload.event.body).toEqual({ id: "ev-1", priority: 2 });
     await store.release(stored!);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { datadogAttachments, legacyDatadogText, monitorLink } from "@botyard/testing";
+import { datadogAttachments, legacyDatadogText, monitorLink } from "../samples/datadog-samples.js";
 import { DEFAULT_LINK_PATTERNS } from "../payload/monitor-link.js";
 import { isFromDatadog, readAlertMessage } from "./match-alert-message.js";
 import { ownAlertMetadata, readOwnAlert } from "./own-alert.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultPayload, webhookPayload } from "@botyard/testing";
+import { defaultPayload, webhookPayload } from "../samples/datadog-samples.js";
 import { alertKey, parseDatadogPayload, type DatadogEvent, type ParsedPayload } from "./parse-payload.js";
 import { normalizeScope } from "./scope.js";
 import { parseAlertTitle } from "./title.js";

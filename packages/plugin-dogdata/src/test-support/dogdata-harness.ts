@@ -1,7 +1,7 @@
 import type { StoreBackend, WebhookResponse } from "@botyard/core";
 import { createTestBot, SlackEmulator, type SlackBotIdentity, type SlackMessage, type TestBot } from "@botyard/testing";
 import dogdata from "../index.js";
-import { datadogAttachments, legacyDatadogText, type FixtureAlert } from "@botyard/testing";
+import { datadogAttachments, legacyDatadogText, type FixtureAlert } from "../samples/datadog-samples.js";
 
 export const SECRET = "test-secret-0123456789";
 export const ALERTS = "C00ALERTS";

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { HttpBackedEmulator } from "../emulator/http-backed-emulator.js";
 import {
   HttpEmulator,
@@ -24,6 +23,14 @@ import {
   type TimeInput,
 } from "./schedule-model.js";
 
+import { policyObject, ref, scheduleObject, userObject, type PagerDutyJsonContext } from "./pagerduty-json.js";
+import { ArgumentError, defaultErrorBody, ERRORS, notFound, ok, type PagerDutyErrorBody } from "./pagerduty-errors.js";
+import { boolParam, byName, coverage, decode, listParam, matches, paging, timeParam, zoneParam } from "./query-params.js";
+
+import type { OnCallTarget, PagerDutyEmulatorOptions, PagerDutyOutage } from "./pagerduty-emulator-options.js";
+
+export type { OnCallTarget, PagerDutyEmulatorOptions, PagerDutyOutage } from "./pagerduty-emulator-options.js";
+export { pagerDutyError, type PagerDutyErrorBody } from "./pagerduty-errors.js";
 export type {
   OnCallRecord,
   OnCallShift,
@@ -38,83 +45,11 @@ export type {
 
 export const DEFAULT_PAGERDUTY_TOKEN = "pd-test-token";
 
-export interface PagerDutyEmulatorOptions {
-  /** Port on 127.0.0.1; 0 (default) picks a free one. */
-  port?: number;
-  /** API key the emulator accepts in `Authorization: Token token=<key>`. */
-  token?: string;
-  /** The emulator's clock ("now" for `GET /oncalls` and `handoff`); real time by default. */
-  now?: () => Date;
-  /** The account's time zone: the default for rendered times, users and schedules. `Etc/UTC` by default. */
-  timeZone?: string;
-  /** Subdomain in `html_url` links (`https://<subdomain>.pagerduty.com/...`). */
-  subdomain?: string;
-  /**
-   * Check every request and answer against PagerDuty's OpenAPI description, recording violations
-   * (see `expectConformance`). Default: on in conformance mode (`BOTYARD_CONFORMANCE=1` or
-   * `enableConformance()`).
-   */
-  conformance?: boolean;
-}
-
-/** What `setOnCall` targets: a schedule or an escalation policy (an id, or the object `add*` returned). */
-export type OnCallTarget =
-  | string
-  | { readonly type: "schedule" | "escalation_policy"; readonly id: string }
-  | { readonly scheduleId: string }
-  | { readonly escalationPolicyId: string };
-
-export type PagerDutyOutage =
-  | {
-      status: 401 | 403 | 429 | 500 | 502 | 503 | 504;
-      /** How many calls fail (default 1); `Infinity` for the rest of the test. */
-      times?: number;
-      /** Only this operation (`"GET /oncalls"`); every operation by default. */
-      operation?: string;
-      /** 429 only: the `ratelimit-reset` header, in seconds (default 1). */
-      resetSeconds?: number;
-      /** Replace PagerDuty's error body. */
-      body?: unknown;
-    }
-  | { drop: true; times?: number; operation?: string };
-
-/** PagerDuty's generic error body (`components.responses.*` in the OpenAPI description). */
-export interface PagerDutyErrorBody {
-  error: { message: string; code: number; errors?: string[] };
-}
-
 /** Rate limit PagerDuty reports in `ratelimit-limit` for a user token (per minute). */
 const RATE_LIMIT = 960;
-const MAX_LIMIT = 100;
-const DEFAULT_LIMIT = 25;
-const MAX_OFFSET_PLUS_LIMIT = 10_000;
 const HORIZON_MS = 90 * 86_400_000;
 const TWO_WEEKS_MS = 14 * 86_400_000;
 
-export function pagerDutyError(message: string, code: number, errors?: string[]): PagerDutyErrorBody {
-  return { error: errors ? { message, code, errors } : { message, code } };
-}
-
-const ERRORS = {
-  unauthorized: () => pagerDutyError("Authentication failed", 2006),
-  forbidden: () => pagerDutyError("Access Denied", 2010),
-  notFound: () => pagerDutyError("Not Found", 2100),
-  rateLimited: () => pagerDutyError("Rate Limit Exceeded", 2020),
-  internal: () => pagerDutyError("Internal Error", 2000),
-  invalid: (detail: string) => pagerDutyError("Invalid Input Provided", 2001, [detail]),
-  tooDeep: () =>
-    pagerDutyError("Arguments Caused Error", 2001, [
-      "Offset+limit exceeds maximum allowed value of 10000. Please try to refine your search to reduce the returned set of records below this number, like adding a date range.",
-    ]),
-};
-
-class ArgumentError extends Error {
-  constructor(readonly body: PagerDutyErrorBody) {
-    super(body.error.errors?.[0] ?? body.error.message);
-  }
-}
-
-type Query = Record<string, string | string[]>;
 
 /**
  * PagerDuty REST API v2 emulator: the read side an on-call integration uses (`GET /oncalls`,
@@ -167,6 +102,10 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
 
   now(): Date {
     return this.clock();
+  }
+
+  private get json(): PagerDutyJsonContext {
+    return { account: this.account, api: this.url, html: this.htmlBase };
   }
 
   // --- account state -------------------------------------------------------------------------
@@ -332,9 +271,9 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
       const policy = this.account.policy(r.policyId);
       const schedule = r.scheduleId === null ? null : this.account.schedule(r.scheduleId);
       return {
-        user: include.has("users") ? this.userObject(user) : this.ref("user", user),
-        schedule: schedule === null ? null : include.has("schedules") ? this.scheduleObject(schedule) : this.ref("schedule", schedule),
-        escalation_policy: include.has("escalation_policies") ? this.policyObject(policy) : this.ref("escalation_policy", policy),
+        user: include.has("users") ? userObject(this.json, user) : ref(this.json, "user", user),
+        schedule: schedule === null ? null : include.has("schedules") ? scheduleObject(this.json, schedule) : ref(this.json, "schedule", schedule),
+        escalation_policy: include.has("escalation_policies") ? policyObject(this.json, policy) : ref(this.json, "escalation_policy", policy),
         escalation_level: r.level,
         start: render(r.start),
         end: render(r.end),
@@ -346,19 +285,19 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
   private listUsers(req: EmulatorRequest): EmulatorResponse {
     const page = paging(req.query);
     const users = byName([...this.account.users.values()]).filter((u) => matches(req.query, u.name, u.email));
-    return ok({ users: users.slice(page.offset, page.offset + page.limit).map((u) => this.userObject(u)), ...page.meta(users.length) });
+    return ok({ users: users.slice(page.offset, page.offset + page.limit).map((u) => userObject(this.json, u)), ...page.meta(users.length) });
   }
 
   private getUser(id: string): EmulatorResponse {
     const user = this.account.users.get(id);
-    return user ? ok({ user: this.userObject(user) }) : notFound();
+    return user ? ok({ user: userObject(this.json, user) }) : notFound();
   }
 
   private listSchedules(req: EmulatorRequest): EmulatorResponse {
     const page = paging(req.query);
     const schedules = byName([...this.account.schedules.values()]).filter((s) => matches(req.query, s.name));
     return ok({
-      schedules: schedules.slice(page.offset, page.offset + page.limit).map((s) => this.scheduleObject(s)),
+      schedules: schedules.slice(page.offset, page.offset + page.limit).map((s) => scheduleObject(this.json, s)),
       ...page.meta(schedules.length),
     });
   }
@@ -379,7 +318,7 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
     const rendered = entries.map((e) => {
       const start = overflow && e.start !== null ? e.start : Math.max(e.start ?? since, since);
       const end = overflow && e.end !== null ? e.end : Math.min(e.end ?? until, until);
-      return { user: this.ref("user", this.account.user(e.userId)), start: formatTime(start, timeZone), end: formatTime(end, timeZone) };
+      return { user: ref(this.json, "user", this.account.user(e.userId)), start: formatTime(start, timeZone), end: formatTime(end, timeZone) };
     });
     const covered = coverage(entries, since, until);
     const layerUsers = [...new Set(this.account.records.filter((r) => r.scheduleId === id).map((r) => r.userId))];
@@ -387,14 +326,14 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
 
     return ok({
       schedule: {
-        ...this.scheduleObject(schedule, timeZone),
+        ...scheduleObject(this.json, schedule, timeZone),
         schedule_layers: layerUsers.length
           ? [
               {
                 id: `L${id.slice(-6)}`,
                 name: "Layer 1",
                 start: formatTime(firstStart, timeZone),
-                users: layerUsers.map((u) => ({ user: this.ref("user", this.account.user(u)) })),
+                users: layerUsers.map((u) => ({ user: ref(this.json, "user", this.account.user(u)) })),
                 restrictions: [],
                 rotation_virtual_start: formatTime(firstStart, timeZone),
                 rotation_turn_length_seconds: 7 * 86_400,
@@ -418,203 +357,15 @@ export class PagerDutyEmulator extends HttpBackedEmulator {
       return userIds.size === 0 || this.account.records.some((r) => r.policyId === p.id && userIds.has(r.userId));
     });
     return ok({
-      escalation_policies: policies.slice(page.offset, page.offset + page.limit).map((p) => this.policyObject(p)),
+      escalation_policies: policies.slice(page.offset, page.offset + page.limit).map((p) => policyObject(this.json, p)),
       ...page.meta(policies.length),
     });
   }
 
   private getPolicy(id: string): EmulatorResponse {
     const policy = this.account.policies.get(id);
-    return policy ? ok({ escalation_policy: this.policyObject(policy) }) : notFound();
+    return policy ? ok({ escalation_policy: policyObject(this.json, policy) }) : notFound();
   }
 
   // --- representations -----------------------------------------------------------------------
-
-  private ref(kind: "user" | "schedule" | "escalation_policy", obj: { id: string; name: string }) {
-    const plural = kind === "escalation_policy" ? "escalation_policies" : `${kind}s`;
-    return {
-      id: obj.id,
-      type: `${kind}_reference`,
-      summary: obj.name,
-      self: `${this.url}/${plural}/${obj.id}`,
-      html_url: `${this.htmlBase}/${plural}/${obj.id}`,
-    };
-  }
-
-  private userObject(user: PdUser) {
-    const hash = createHash("md5").update(user.email.trim().toLowerCase()).digest("hex");
-    return {
-      ...this.ref("user", user),
-      type: "user",
-      name: user.name,
-      email: user.email,
-      time_zone: user.timeZone,
-      color: user.color,
-      role: user.role,
-      avatar_url: `https://secure.gravatar.com/avatar/${hash}.png?d=mm&r=PG`,
-      description: null,
-      invitation_sent: false,
-      ...(user.jobTitle !== undefined ? { job_title: user.jobTitle } : {}),
-      teams: [],
-      contact_methods: [],
-      notification_rules: [],
-    };
-  }
-
-  private scheduleObject(schedule: PdSchedule, timeZone = schedule.timeZone) {
-    const policyIds = new Set(schedule.links.map((l) => l.policyId));
-    for (const r of this.account.records) if (r.scheduleId === schedule.id) policyIds.add(r.policyId);
-    const userIds = new Set(this.account.records.filter((r) => r.scheduleId === schedule.id).map((r) => r.userId));
-    return {
-      ...this.ref("schedule", schedule),
-      type: "schedule",
-      name: schedule.name,
-      time_zone: timeZone,
-      ...(schedule.description !== undefined ? { description: schedule.description } : {}),
-      escalation_policies: [...policyIds].map((id) => this.ref("escalation_policy", this.account.policy(id))),
-      users: [...userIds].map((id) => this.ref("user", this.account.user(id))),
-      teams: [],
-    };
-  }
-
-  private policyObject(policy: PdEscalationPolicy) {
-    return {
-      ...this.ref("escalation_policy", policy),
-      type: "escalation_policy",
-      name: policy.name,
-      ...(policy.description !== undefined ? { description: policy.description } : {}),
-      num_loops: 0,
-      on_call_handoff_notifications: "if_has_services",
-      escalation_rules: this.account.rulesOf(policy.id).map((rule) => ({
-        id: `R${policy.id.slice(1, 5)}${String(rule.level).padStart(2, "0")}`,
-        escalation_delay_in_minutes: 30,
-        targets: [
-          ...rule.scheduleIds.map((id) => this.ref("schedule", this.account.schedule(id))),
-          ...rule.userIds.map((id) => this.ref("user", this.account.user(id))),
-        ],
-      })),
-      services: [],
-      teams: [],
-    };
-  }
-}
-
-function defaultErrorBody(status: number): PagerDutyErrorBody {
-  switch (status) {
-    case 401:
-      return ERRORS.unauthorized();
-    case 403:
-      return ERRORS.forbidden();
-    case 429:
-      return ERRORS.rateLimited();
-    default:
-      return ERRORS.internal();
-  }
-}
-
-function ok(body: unknown): EmulatorResponse {
-  return { status: 200, body };
-}
-
-function notFound(): EmulatorResponse {
-  return { status: 404, body: ERRORS.notFound() };
-}
-
-function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-function byName<T extends { name: string }>(items: T[]): T[] {
-  return items.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** PagerDuty's `query` parameter: a case-insensitive substring of the name (or a user's email). */
-function matches(q: Query, ...fields: string[]): boolean {
-  const query = single(q, "query");
-  if (!query) return true;
-  const needle = query.toLowerCase();
-  return fields.some((f) => f.toLowerCase().includes(needle));
-}
-
-function single(q: Query, name: string): string | undefined {
-  const v = q[name];
-  return Array.isArray(v) ? v[v.length - 1] : v;
-}
-
-/** Values of an array parameter, given as `name[]=a&name[]=b` (or without the brackets). */
-function listParam(q: Query, name: string): string[] {
-  const out: string[] = [];
-  for (const key of [`${name}[]`, name]) {
-    const v = q[key];
-    if (v === undefined) continue;
-    for (const item of Array.isArray(v) ? v : [v]) if (item !== "") out.push(item);
-  }
-  return [...new Set(out)];
-}
-
-function boolParam(q: Query, name: string): boolean | undefined {
-  const v = single(q, name);
-  if (v === undefined || v === "") return undefined;
-  if (v === "true") return true;
-  if (v === "false") return false;
-  throw new ArgumentError(ERRORS.invalid(`${name} must be true or false.`));
-}
-
-function intParam(q: Query, name: string): number | undefined {
-  const v = single(q, name);
-  if (v === undefined || v === "") return undefined;
-  if (!/^\d+$/.test(v)) throw new ArgumentError(ERRORS.invalid(`${name} must be a non-negative integer.`));
-  return Number(v);
-}
-
-function timeParam(q: Query, name: string): number | undefined {
-  const v = single(q, name);
-  if (v === undefined || v === "") return undefined;
-  const ms = Date.parse(v);
-  if (!Number.isFinite(ms)) throw new ArgumentError(ERRORS.invalid(`${name} is not a valid date-time.`));
-  return ms;
-}
-
-function zoneParam(q: Query, fallback: string): string {
-  const v = single(q, "time_zone");
-  if (v === undefined || v === "") return fallback;
-  if (!isTimeZone(v)) throw new ArgumentError(ERRORS.invalid("time_zone is not a valid time zone."));
-  return v;
-}
-
-/** Classic offset pagination: `limit` (default 25, at most 100), `offset`, `total=true`. */
-function paging(q: Query) {
-  const requested = intParam(q, "limit");
-  const limit = Math.min(Math.max(requested ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
-  const offset = intParam(q, "offset") ?? 0;
-  if (offset + limit > MAX_OFFSET_PLUS_LIMIT) throw new ArgumentError(ERRORS.tooDeep());
-  const withTotal = boolParam(q, "total") ?? false;
-  return {
-    limit,
-    offset,
-    meta: (count: number) => ({ limit, offset, more: offset + limit < count, total: withTotal ? count : null }),
-  };
-}
-
-/** Share of [since, until) covered by entries, in percent. */
-function coverage(entries: Array<{ start: number | null; end: number | null }>, since: number, until: number): number {
-  if (until <= since) return 0;
-  const spans = entries
-    .map((e) => [Math.max(e.start ?? since, since), Math.min(e.end ?? until, until)] as const)
-    .filter(([s, e]) => e > s)
-    .sort((a, b) => a[0] - b[0]);
-  let covered = 0;
-  let cursor = since;
-  for (const [s, e] of spans) {
-    const from = Math.max(s, cursor);
-    if (e > from) {
-      covered += e - from;
-      cursor = e;
-    }
-  }
-  return Math.round((covered / (until - since)) * 10_000) / 100;
 }

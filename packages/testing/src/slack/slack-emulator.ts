@@ -1,29 +1,14 @@
-import { randomBytes } from "node:crypto";
-// See socket-mode.ts: the emulator keeps real time even when a test fakes the global timers.
-import { clearInterval, clearTimeout, setInterval, setTimeout } from "node:timers";
-import { SlackEventsConformance } from "../conformance/events-conformance.js";
-import { conformanceEnabled } from "../conformance/registry.js";
-import { SlackWebApiConformance } from "../conformance/slack-conformance.js";
-import { type EmulatorRequest, type EmulatorResponse, type Fault, HttpEmulator, type RecordedCall } from "../emulator/http-emulator.js";
-import { channelType, eventCallback, eventsFor, newEventId, richTextBlock, triggerId, verificationToken } from "./events.js";
-import { type ResponseUrlPost, ResponseUrls } from "./response-urls.js";
-import { type HalfOpenOptions, type SocketModeEnvelope, SocketModeServer } from "./socket-mode.js";
-import {
-  type AddUsergroupOptions,
-  type AddUserOptions,
-  type ChannelRecord,
-  type CreateChannelOptions,
-  type EphemeralMessage,
-  type SlackActivity,
-  type SlackBotIdentity,
-  type SlackMessage,
-  type SlackMessageMetadata,
-  type SlackReaction,
-  Workspace,
-  clientMsgId,
-  stripUndefined,
-} from "./state.js";
-import { Args, callWebApi, normalizeBlocks, WEB_API_METHODS, type WebApiContext } from "./web-api.js";
+import type { Fault } from "../emulator/http-emulator.js";
+import { channelType, richTextBlock, triggerId } from "./events.js";
+import { type SocketModeEnvelope } from "./socket-mode.js";
+import { type SlackBotIdentity, clientMsgId, stripUndefined } from "./state.js";
+import { normalizeBlocks, WEB_API_METHODS } from "./web-api.js";
+import { toSlackCall } from "./call-log.js";
+import { SlackEmulatorBase } from "./slack-emulator-base.js";
+import { blockActionsPayload, findAction, listActions, slashCommandPayload } from "./interactive-payloads.js";
+import type { ClickButtonOptions, DeliveredEvent, InteractionResult, PostAsOptions, PostedMessage, SendMessageOptions, SlackApiCall, SlackEmulatorOptions, SlashCommandOptions, WaitForCallsQuery } from "./slack-emulator-options.js";
+
+export type * from "./slack-emulator-options.js";
 
 export type { HalfOpenOptions, SocketModeEnvelope } from "./socket-mode.js";
 export type { ResponseUrlPost } from "./response-urls.js";
@@ -41,126 +26,7 @@ export type {
 } from "./state.js";
 export { SlackApiError } from "./errors.js";
 
-/** Options for `SlackEmulator.start`. */
-export interface SlackEmulatorOptions {
-  /** Port on 127.0.0.1; default: an ephemeral one. */
-  port?: number;
-  /** Redeliver an unacknowledged Events API envelope after this long (default 3000, Slack's deadline). */
-  ackTimeoutMs?: number;
-  /** Redeliveries before giving up on an event (default 3, as Slack). */
-  maxRetries?: number;
-  /** Interval of server pings on Socket Mode connections (default 5000; 0 disables them). */
-  pingIntervalMs?: number;
-  teamId?: string;
-  teamName?: string;
-  teamDomain?: string;
-  /** The bot user's handle (default `botyard`). */
-  botName?: string;
-  botUserId?: string;
-  botId?: string;
-  appId?: string;
-  /**
-   * Check every Web API call, answer and Events API payload against Slack's published API
-   * descriptions, recording violations (see `expectConformance`). Default: on in conformance mode
-   * (`BOTYARD_CONFORMANCE=1` or `enableConformance()`).
-   */
-  conformance?: boolean;
-}
-
-/** A recorded Web API call, with its arguments decoded (JSON-string fields such as `blocks` parsed). */
-export interface SlackApiCall extends RecordedCall {
-  args: Record<string, unknown>;
-  ok?: boolean;
-  error?: string;
-}
-
-/** An Events API delivery started by the emulator. */
-export interface DeliveredEvent {
-  type: string;
-  eventId: string;
-  envelopeId: string;
-}
-
-/** A message a person sends (see `SlackEmulator.sendMessage`). */
-export interface SendMessageOptions {
-  channel: string;
-  user: string;
-  text?: string;
-  thread_ts?: string;
-  /** Default: the `rich_text` block Slack clients derive from `text`. */
-  blocks?: unknown[];
-  attachments?: unknown[];
-  reply_broadcast?: boolean;
-  /** Store without delivering any event: history that predates the test. */
-  silent?: boolean;
-}
-
-/** A message another app posts (see `SlackEmulator.postAs`). */
-export interface PostAsOptions {
-  channel: string;
-  text?: string;
-  attachments?: unknown[];
-  blocks?: unknown[];
-  /** `"bot_message"` for a classic integration post (then `username` names it and there is no `user`). */
-  subtype?: string;
-  username?: string;
-  thread_ts?: string;
-  metadata?: SlackMessageMetadata;
-  /** Store without delivering any event: history that predates the test. */
-  silent?: boolean;
-}
-
-/** The outcome of a message the emulator stored and announced. */
-export interface PostedMessage {
-  ts: string;
-  /** The `message` event's id; absent when the bot is not in the channel (no event is sent). */
-  eventId?: string;
-  /** Every event delivered for it (`message`, and `app_mention` when the bot was mentioned). */
-  events: DeliveredEvent[];
-}
-
-/** A slash command typed by a user (see `SlackEmulator.slashCommand`). */
-export interface SlashCommandOptions {
-  command: string;
-  text?: string;
-  user: string;
-  channel: string;
-}
-
-/** What came back from an interaction the app had to acknowledge. */
-export interface InteractionResult {
-  /** The payload the app put in its ack (`{}` for a bare ack). */
-  ack: Record<string, unknown>;
-  responseUrl: string;
-  responseUrlId: string;
-  triggerId: string;
-  envelopeId: string;
-  /** The payload the app received. */
-  payload: Record<string, unknown>;
-}
-
-/** A button click (see `SlackEmulator.clickButton`). */
-export interface ClickButtonOptions {
-  user: string;
-  channel: string;
-  /** The message holding the button (a channel message, or an ephemeral shown to `user`). */
-  messageTs: string;
-  actionId: string;
-  /** Default: the button's own `value`. */
-  value?: string;
-  /** Needed only when several blocks hold the same action_id. */
-  blockId?: string;
-}
-
-/** Wait for Web API calls: resolves with the matching calls once there are `count` (default 1). */
-export interface WaitForCallsQuery {
-  method: string;
-  count?: number;
-  where?: (call: SlackApiCall) => boolean;
-}
-
 const DEFAULT_WAIT_MS = 2_000;
-const JSON_ARGS = new Set(["blocks", "attachments", "metadata", "unfurl"]);
 
 /**
  * A Slack workspace on 127.0.0.1 that the real `@slack/web-api` WebClient (`slackApiUrl:
@@ -184,81 +50,12 @@ const JSON_ARGS = new Set(["blocks", "attachments", "metadata", "unfurl"]);
  * - `apps.connections.open` failing for a while: the Web API faults below work on it like on any
  *   method, e.g. `inject({ operation: "apps.connections.open", times: 3, status: 503 })`,
  *   `rateLimit("apps.connections.open", { times: 2 })`, or `inject({ ..., drop: true })` for a reset
- *   connection. For a refused connection, put a `TcpProxy` in front of `url` and stop it.
+ *   connection. For a refused connection, put a TCP proxy (this repository's tests use `TcpProxy` from tools/test-support) in front of `url` and stop it.
  * - Web API: `rateLimit` (the next N calls), `rateLimitFor` (every call for a while: a 429 storm),
  *   `failNext` (`{ok:false}` errors such as `not_in_channel`, `missing_scope` with `needed`), `inject`
  *   (any HTTP status, or a dropped connection) and `setLatency` (slow answers, timeouts).
  */
-export class SlackEmulator {
-  readonly teamId: string;
-  readonly teamName: string;
-  readonly teamDomain: string;
-  readonly botUserId: string;
-  readonly botId: string;
-  readonly appId: string;
-  /** A bot token (`xoxb-`) the Web API accepts. */
-  readonly botToken: string;
-  /** An app-level token (`xapp-`) for `apps.connections.open`. */
-  readonly appToken: string;
-
-  private readonly http: HttpEmulator;
-  private readonly ws: Workspace;
-  private readonly socket: SocketModeServer;
-  private readonly responseUrls: ResponseUrls;
-  private readonly activityLog: SlackActivity[] = [];
-  private readonly activityListeners = new Set<(activity: SlackActivity) => void>();
-  private readonly changeListeners = new Set<() => void>();
-  private readonly pendingWaits = new Set<(error: Error) => void>();
-  private readonly webApi: WebApiContext;
-  /** `rateLimitFor` storms by method (`*` for all): until when, and the Retry-After they answer. */
-  private readonly storms = new Map<string, { until: number; retryAfterSec: number }>();
-
-  private constructor(options: SlackEmulatorOptions) {
-    this.teamId = options.teamId ?? "T0BOTYARD";
-    this.teamName = options.teamName ?? "Botyard";
-    this.teamDomain = options.teamDomain ?? "botyard";
-    this.botUserId = options.botUserId ?? "U0BOTYARD";
-    this.botId = options.botId ?? "B0BOTYARD";
-    this.appId = options.appId ?? "A0BOTYARD";
-    const digits = () => String(Math.floor(1e12 + Math.random() * 9e12));
-    this.botToken = `xoxb-${digits()}-${digits()}-${randomBytes(12).toString("hex")}`;
-    this.appToken = `xapp-1-${this.appId}-${digits()}-${randomBytes(32).toString("hex")}`;
-    this.ws = new Workspace({
-      teamId: this.teamId,
-      teamName: this.teamName,
-      teamDomain: this.teamDomain,
-      appId: this.appId,
-      botId: this.botId,
-      botUserId: this.botUserId,
-      botName: options.botName ?? "botyard",
-    });
-    const conformance = options.conformance ?? conformanceEnabled();
-    const events = conformance ? new SlackEventsConformance() : undefined;
-    this.socket = new SocketModeServer({
-      ...(events ? { onSend: (type, payload) => events.check(type, payload), prepare: () => events.prepare() } : {}),
-      appId: this.appId,
-      ackTimeoutMs: options.ackTimeoutMs ?? 3_000,
-      maxRetries: options.maxRetries ?? 3,
-      pingIntervalMs: options.pingIntervalMs ?? 5_000,
-    });
-    this.socket.onChange(() => this.changed());
-    this.webApi = {
-      ws: this.ws,
-      botToken: this.botToken,
-      appToken: this.appToken,
-      teamUrl: this.teamUrl,
-      publish: (activities) => void this.publish(activities),
-      socketUrl: () => this.socket.issueUrl(this.url),
-    };
-    this.responseUrls = new ResponseUrls(this.ws, (activities) => void this.publish(activities), () => this.botFields());
-    this.http = new HttpEmulator(
-      "Slack",
-      (req) => this.route(req),
-      conformance ? new SlackWebApiConformance((method) => WEB_API_METHODS.includes(method)) : undefined,
-    );
-    this.http.onCall(() => this.changed());
-  }
-
+export class SlackEmulator extends SlackEmulatorBase {
   /** The Web API methods the emulator implements. */
   static get implementedMethods(): readonly string[] {
     return WEB_API_METHODS;
@@ -274,133 +71,9 @@ export class SlackEmulator {
 
   /** Stop serving: Socket Mode connections are cut, pending waits fail. */
   async close(): Promise<void> {
-    for (const abort of [...this.pendingWaits]) abort(new Error("SlackEmulator closed while a waitFor was pending"));
+    this.waits.abortAll(new Error("SlackEmulator closed while a waitFor was pending"));
     await this.socket.close();
     await this.http.close();
-  }
-
-  // ---- addresses -------------------------------------------------------------------------------
-
-  /** `http://127.0.0.1:PORT` */
-  get url(): string {
-    return this.http.url;
-  }
-
-  /** What the WebClient's `slackApiUrl` takes: `${url}/api/`. */
-  get apiUrl(): string {
-    return `${this.url}/api/`;
-  }
-
-  /** The workspace URL `auth.test` reports, e.g. `https://botyard.slack.com/`. */
-  get teamUrl(): string {
-    return `https://${this.teamDomain}.slack.com/`;
-  }
-
-  /** The legacy verification `token` found in every payload. */
-  get verificationToken(): string {
-    return verificationToken(this.teamId);
-  }
-
-  // ---- workspace setup -------------------------------------------------------------------------
-
-  /** Create a channel (the bot is a member unless `botMember: false`). Returns it as `conversations.info` shows it. */
-  createChannel(name: string, options: CreateChannelOptions = {}): ChannelView {
-    return this.channelView(this.ws.createChannel(name, options));
-  }
-
-  /** Add a person (or a bot user with `isBot`). Returns them as `users.info` shows them. */
-  addUser(options: AddUserOptions): UserView {
-    return this.ws.apiUser(this.ws.addUser(options)) as UserView;
-  }
-
-  /** Add a user group (`@handle`). Returns it as `usergroups.list` shows it. */
-  addUsergroup(options: AddUsergroupOptions): UsergroupView {
-    for (const user of options.users ?? []) this.ws.userOrThrow(user, "usergroup member");
-    return this.ws.apiUsergroup(this.ws.addUsergroup(options)) as UsergroupView;
-  }
-
-  /** Register another app (e.g. Datadog) whose posts `postAs` makes. */
-  addBot(options: { botId?: string; userId?: string; appId?: string; name: string; icons?: Record<string, string> }): SlackBotIdentity {
-    return { ...this.ws.addBot(options) };
-  }
-
-  /** Put the bot into a channel without the `channel_join` noise `conversations.join` makes. */
-  joinChannel(channelId: string): void {
-    this.ws.channelOrThrow(channelId).members.add(this.botUserId);
-  }
-
-  /** Put a person into a channel (quietly, like `createChannel`'s `members`). */
-  addMember(channelId: string, userId: string): void {
-    this.ws.userOrThrow(userId);
-    this.ws.channelOrThrow(channelId).members.add(userId);
-  }
-
-  /** The bot's DM channel with a user (opened if needed), for `sendMessage` and `messages`. */
-  dmChannel(userId: string): string {
-    this.ws.userOrThrow(userId);
-    return this.ws.openIm(userId).id;
-  }
-
-  // ---- reading state ---------------------------------------------------------------------------
-
-  /** Top-level messages (and broadcast replies), oldest first, with thread summaries, reactions and metadata. */
-  messages(channelId: string): SlackMessage[] {
-    return structuredClone(this.ws.topLevel(this.ws.channelOrThrow(channelId)));
-  }
-
-  /** Replies in a thread, parent excluded, oldest first. */
-  replies(channelId: string, threadTs: string): SlackMessage[] {
-    return structuredClone(this.ws.replies(this.ws.channelOrThrow(channelId), threadTs));
-  }
-
-  /** One message by ts (top-level or reply). */
-  message(channelId: string, ts: string): SlackMessage | undefined {
-    const message = this.ws.findMessage(this.ws.channelOrThrow(channelId), ts);
-    return message ? structuredClone(message) : undefined;
-  }
-
-  /** Reactions on a message (`[]` when none). */
-  reactions(channelId: string, ts: string): SlackReaction[] {
-    return structuredClone(this.ws.findMessage(this.ws.channelOrThrow(channelId), ts)?.reactions ?? []);
-  }
-
-  /** A channel by id or `#name`, as `conversations.info` shows it, plus its `members`. */
-  channel(idOrName: string): ChannelView | undefined {
-    const channel = this.ws.findChannel(idOrName, { byName: true });
-    return channel ? this.channelView(channel) : undefined;
-  }
-
-  /** A user as `users.info` shows them. */
-  user(id: string): UserView | undefined {
-    const user = this.ws.users.get(id);
-    return user ? (this.ws.apiUser(user) as UserView) : undefined;
-  }
-
-  /** A user group by id or handle, with `users` (`date_delete` is non-zero while disabled). */
-  usergroup(idOrHandle: string): UsergroupView | undefined {
-    const group = this.ws.findUsergroup(idOrHandle);
-    return group ? (this.ws.apiUsergroup(group) as UsergroupView) : undefined;
-  }
-
-  /** Ephemeral messages shown so far, optionally in one channel. */
-  ephemerals(channelId?: string): EphemeralMessage[] {
-    return structuredClone(this.ws.ephemerals.filter((e) => !channelId || e.channel === channelId));
-  }
-
-  /** POSTs the app made to `response_url`s, optionally for one of them. */
-  responses(responseUrlId?: string): ResponseUrlPost[] {
-    return structuredClone(this.responseUrls.posts.filter((p) => !responseUrlId || p.responseUrlId === responseUrlId));
-  }
-
-  /** Every workspace change so far, oldest first. */
-  get activities(): SlackActivity[] {
-    return structuredClone(this.activityLog);
-  }
-
-  /** Follow workspace changes as they happen (the `botyard demo` transcript). Returns an unsubscribe function. */
-  onActivity(listener: (activity: SlackActivity) => void): () => void {
-    this.activityListeners.add(listener);
-    return () => this.activityListeners.delete(listener);
   }
 
   // ---- acting as people and other apps ----------------------------------------------------------
@@ -493,21 +166,7 @@ export class SlackEmulator {
     const user = this.ws.userOrThrow(options.user);
     const response = this.responseUrls.create(this.url, { kind: "command", channel: channel.id, user: user.id });
     const trigger = triggerId();
-    const payload: Record<string, unknown> = {
-      token: this.verificationToken,
-      team_id: this.teamId,
-      team_domain: this.teamDomain,
-      channel_id: channel.id,
-      channel_name: channel.kind === "im" ? "directmessage" : channel.name,
-      user_id: user.id,
-      user_name: user.name,
-      command: options.command,
-      text: options.text ?? "",
-      api_app_id: this.appId,
-      is_enterprise_install: "false",
-      response_url: response.url,
-      trigger_id: trigger,
-    };
+    const payload = slashCommandPayload(this, { channel, user, command: options.command, text: options.text ?? "", responseUrl: response.url, triggerId: trigger });
     const envelope = await this.dispatch("slash_commands", payload, `Slash command ${options.command}`);
     const ack = envelope.ackPayload ?? {};
     if (ack.text || ack.blocks || ack.attachments) this.responseUrls.applyById(response.id, ack, "ack");
@@ -536,41 +195,8 @@ export class SlackEmulator {
       original: { ts: message.ts, ephemeral: Boolean(ephemeral) },
     });
     const trigger = triggerId();
-    const { element, blockId } = found;
     const actionTs = this.ws.nextTs();
-    const payload: Record<string, unknown> = {
-      type: "block_actions",
-      user: { id: user.id, username: user.name, name: user.name, team_id: this.teamId },
-      api_app_id: this.appId,
-      token: this.verificationToken,
-      container: stripUndefined({
-        type: "message",
-        message_ts: message.ts,
-        channel_id: channel.id,
-        is_ephemeral: Boolean(ephemeral),
-        thread_ts: message.thread_ts && message.thread_ts !== message.ts ? message.thread_ts : undefined,
-      }),
-      trigger_id: trigger,
-      team: { id: this.teamId, domain: this.teamDomain },
-      enterprise: null,
-      is_enterprise_install: false,
-      channel: { id: channel.id, name: channel.kind === "im" ? "directmessage" : channel.name },
-      // Slack leaves out the message of an ephemeral container.
-      ...(ephemeral ? {} : { message: structuredClone(message) }),
-      state: { values: {} },
-      response_url: response.url,
-      actions: [
-        stripUndefined({
-          action_id: element.action_id,
-          block_id: blockId,
-          text: element.text,
-          value: options.value ?? element.value,
-          style: element.style,
-          type: element.type,
-          action_ts: actionTs,
-        }),
-      ],
-    };
+    const payload = blockActionsPayload(this, { channel, user, message, ephemeral: Boolean(ephemeral), found, value: options.value, actionTs, responseUrl: response.url, triggerId: trigger });
     const envelope = await this.dispatch("interactive", payload, `Click on "${options.actionId}"`);
     return {
       ack: envelope.ackPayload ?? {},
@@ -607,9 +233,9 @@ export class SlackEmulator {
   waitFor<T>(condition: () => T, timeoutMs?: number): Promise<NonNullable<Exclude<T, false | 0 | "">>>;
   waitFor(query: WaitForCallsQuery, timeoutMs?: number): Promise<SlackApiCall[]>;
   waitFor(condition: (() => unknown) | WaitForCallsQuery, timeoutMs = DEFAULT_WAIT_MS): Promise<unknown> {
-    if (typeof condition === "function") return this.until(condition, timeoutMs, "condition");
+    if (typeof condition === "function") return this.waits.until(condition, timeoutMs, "condition");
     const { method, count = 1, where } = condition;
-    return this.until(
+    return this.waits.until(
       () => {
         const calls = this.callsTo(method).filter((c) => !where || where(c));
         return calls.length >= count ? calls : undefined;
@@ -621,54 +247,16 @@ export class SlackEmulator {
 
   /** Resolve once `count` Socket Mode connections are open. */
   waitForConnection(count = 1, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
-    return this.until(() => this.connections >= count, timeoutMs, `${count} Socket Mode connection(s)`).then(() => undefined);
+    return this.waits.until(() => this.connections >= count, timeoutMs, `${count} Socket Mode connection(s)`).then(() => undefined);
   }
 
   /** Resolve with the envelope once the app acknowledged an event (by event id or envelope id). */
   waitForAck(id: string, timeoutMs = DEFAULT_WAIT_MS): Promise<SocketModeEnvelope> {
-    return this.until(
+    return this.waits.until(
       () => this.socket.envelopes.find((e) => (e.eventId === id || e.envelopeId === id) && e.state === "acked"),
       timeoutMs,
       `an ack for ${id}`,
     );
-  }
-
-  // ---- Socket Mode control -----------------------------------------------------------------------
-
-  /** Open Socket Mode connections. */
-  get connections(): number {
-    return this.socket.openConnections;
-  }
-
-  /** Every envelope sent or queued, with its ack state. */
-  get envelopes(): SocketModeEnvelope[] {
-    return this.socket.envelopes.map((e) => ({ ...e }));
-  }
-
-  /**
-   * Send Slack's `disconnect` message on every connection, then close it (except for `warning`,
-   * Slack's heads-up ~10 s before a refresh). `refresh_requested` (the default) is Slack recycling a
-   * server; `link_disabled` means Socket Mode was turned off in the app's settings, and reconnecting
-   * cannot help until someone turns it back on.
-   */
-  disconnectAll(reason: "refresh_requested" | "warning" | "link_disabled" | (string & {}) = "refresh_requested"): void {
-    this.socket.disconnectAll(reason);
-  }
-
-  /** Cut every connection without a goodbye, like a network failure. */
-  dropConnections(): void {
-    this.socket.dropAll();
-  }
-
-  /**
-   * Make every open Socket Mode connection half-open (a NAT or proxy silently dropping the flow):
-   * nothing closes, Slack stops answering the app's pings and receiving its acks and, unless
-   * `stillSending`, stops pinging and delivering to it; envelopes routed to it meanwhile are lost and
-   * redelivered after their ack deadline. Slack closes its end `closeAfterMs` later (default two ping
-   * intervals). Half-open connections no longer count in `connections`. Returns how many there are.
-   */
-  halfOpen(options: HalfOpenOptions = {}): number {
-    return this.socket.halfOpen(options);
   }
 
   // ---- calls and faults --------------------------------------------------------------------------
@@ -736,242 +324,4 @@ export class SlackEmulator {
   setLatency(method: string, ms: number): void {
     this.http.setLatency(method, ms);
   }
-
-  // ---- internals -------------------------------------------------------------------------------
-
-  private route(req: EmulatorRequest): ReturnType<ConstructorParameters<typeof HttpEmulator>[1]> {
-    const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(req.path);
-    if (api) {
-      const method = api[1]!;
-      return { operation: method, handle: () => this.stormAnswer(method) ?? this.handleApi(method, req) };
-    }
-    const response = /^\/response\/([A-Za-z0-9_-]+)$/.exec(req.path);
-    if (response && req.method === "POST") {
-      return { operation: "response_url", handle: () => this.responseUrls.handle(response[1]!, req.body) };
-    }
-    return undefined;
-  }
-
-  /** The 429 a `rateLimitFor` storm gives `method`, while it lasts. */
-  private stormAnswer(method: string): EmulatorResponse | undefined {
-    const storm = this.storms.get(method) ?? this.storms.get("*");
-    if (!storm || Date.now() >= storm.until) return undefined;
-    return { status: 429, headers: { "retry-after": String(storm.retryAfterSec) }, body: { ok: false, error: "ratelimited" } };
-  }
-
-  private handleApi(method: string, req: EmulatorRequest): EmulatorResponse {
-    const isJson = String(req.headers["content-type"] ?? "").includes("application/json");
-    if (isJson && typeof req.body === "string") return { status: 200, body: { ok: false, error: "invalid_json" } };
-    if (isJson && Array.isArray(req.body)) return { status: 200, body: { ok: false, error: "json_not_object" } };
-    const body = typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
-    const args = new Args({ ...req.query, ...body });
-    const header = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ""))?.[1];
-    // Slack reads `token` from form and query arguments, but JSON bodies must use the header.
-    const token = header ?? (isJson ? undefined : args.str("token"));
-    return { status: 200, body: callWebApi(method, args, token, this.webApi) };
-  }
-
-  private botFields(): Omit<SlackMessage, "type" | "ts" | "text"> {
-    const bot = this.ws.bots.get(this.botId)!;
-    return { user: this.botUserId, bot_id: bot.botId, app_id: bot.appId, team: this.teamId, bot_profile: this.ws.botProfile(bot) };
-  }
-
-  private channelView(channel: ChannelRecord): ChannelView {
-    return { ...this.ws.apiChannel(channel, { includeNumMembers: true }), members: [...channel.members] } as ChannelView;
-  }
-
-  /** Record activities, tell listeners, and deliver the events they imply. */
-  private publish(activities: SlackActivity[], { deliver = true } = {}): DeliveredEvent[] {
-    const delivered: DeliveredEvent[] = [];
-    for (const activity of activities) {
-      const snapshot = { ...structuredClone(activity), at: Date.now() };
-      this.activityLog.push(snapshot);
-      for (const listener of [...this.activityListeners]) {
-        try {
-          listener(structuredClone(snapshot));
-        } catch {
-          // A transcript printer must not break the Web API call that caused the activity.
-        }
-      }
-      if (deliver) for (const event of eventsFor(activity, this.ws)) delivered.push(this.deliver(event));
-    }
-    this.changed();
-    return delivered;
-  }
-
-  private posted(activities: SlackActivity[], silent = false): PostedMessage {
-    const events = this.publish(activities, { deliver: !silent });
-    const message = activities.find((a): a is Extract<SlackActivity, { type: "message" }> => a.type === "message")!.message;
-    return stripUndefined({ ts: message.ts, eventId: events.find((e) => e.type === "message")?.eventId, events });
-  }
-
-  private deliver(event: Record<string, unknown>, options: { eventId?: string; retryAttempt?: number; retryReason?: string } = {}): DeliveredEvent {
-    const eventId = options.eventId ?? newEventId();
-    const payload = eventCallback(this.ws, event, eventId, Math.floor(Date.now() / 1000));
-    const envelope = this.socket.send("events_api", payload, { eventId, ...stripUndefined({ retryAttempt: options.retryAttempt, retryReason: options.retryReason }) });
-    return { type: String(event.type), eventId, envelopeId: envelope.envelopeId };
-  }
-
-  /** Send an envelope that must be acked before Slack's deadline (slash commands, interactions). */
-  private async dispatch(type: "slash_commands" | "interactive", payload: Record<string, unknown>, describe: string): Promise<SocketModeEnvelope> {
-    if (this.socket.openConnections === 0) {
-      throw new Error(`${describe} failed with the error "dispatch_failed": no Socket Mode connection is open`);
-    }
-    const envelope = this.socket.send(type, payload);
-    return this.socket.waitForAck(envelope, describe);
-  }
-
-  private changed(): void {
-    for (const listener of [...this.changeListeners]) listener();
-  }
-
-  private until<T>(check: () => T, timeoutMs: number, description: string): Promise<NonNullable<T>> {
-    return new Promise((resolve, reject) => {
-      let lastError: unknown;
-      let done = false;
-      const finish = () => {
-        done = true;
-        this.changeListeners.delete(evaluate);
-        this.pendingWaits.delete(abort);
-        clearInterval(poll);
-        clearTimeout(deadline);
-      };
-      const abort = (error: Error) => {
-        finish();
-        reject(error);
-      };
-      function evaluate(): void {
-        if (done) return;
-        try {
-          const value = check();
-          if (value) {
-            finish();
-            resolve(value as NonNullable<T>);
-          }
-        } catch (error) {
-          lastError = error;
-        }
-      }
-      this.changeListeners.add(evaluate);
-      this.pendingWaits.add(abort);
-      const poll = setInterval(evaluate, 25);
-      const deadline = setTimeout(() => {
-        if (done) return;
-        finish();
-        const cause = lastError instanceof Error ? `\nLast error from the condition: ${lastError.message}` : "";
-        reject(new Error(`SlackEmulator: timed out after ${timeoutMs} ms waiting for ${description}.${cause}\n${this.describeRecent()}`));
-      }, timeoutMs);
-      evaluate();
-    });
-  }
-
-  /** A short account of recent calls and envelopes for timeout messages. */
-  private describeRecent(): string {
-    const recent = this.http.calls.slice(-10).map(toSlackCall);
-    const calls = recent.map((c) => {
-      const outcome = c.status !== 200 ? `HTTP ${c.status}` : c.ok === false ? `error ${c.error}` : "ok";
-      const args = Object.entries(c.args)
-        .filter(([k]) => k !== "token")
-        .map(([k, v]) => `${k}=${truncate(typeof v === "string" ? v : JSON.stringify(v))}`)
-        .join(" ");
-      return `  ${c.operation} -> ${outcome}${args ? `  (${args})` : ""}`;
-    });
-    const envelopes = this.socket.envelopes.slice(-5).map((e) => {
-      const payload = e.payload as { event?: { type?: string }; command?: string; type?: string };
-      const what = payload.event?.type ?? payload.command ?? payload.type ?? "";
-      return `  ${e.type} ${what} retry=${e.retryAttempt} ${e.state}`;
-    });
-    return [
-      `Recent Web API calls (${this.http.calls.length} in all, newest last):`,
-      ...(calls.length ? calls : ["  none"]),
-      `Recent Socket Mode envelopes (${this.socket.openConnections} connection(s) open):`,
-      ...(envelopes.length ? envelopes : ["  none"]),
-      ...(recent.some((c) => c.error === "unknown_method") ? [`Methods the emulator implements: ${WEB_API_METHODS.join(", ")}`] : []),
-    ].join("\n");
-  }
-}
-
-/** A channel as `conversations.info` returns it, plus its members. */
-export interface ChannelView {
-  id: string;
-  name: string;
-  is_private: boolean;
-  is_member: boolean;
-  is_archived: boolean;
-  topic: { value: string; creator: string; last_set: number };
-  purpose: { value: string; creator: string; last_set: number };
-  num_members: number;
-  members: string[];
-  [field: string]: unknown;
-}
-
-/** A user as `users.info` returns them. */
-export interface UserView {
-  id: string;
-  name: string;
-  real_name: string;
-  tz: string;
-  is_bot: boolean;
-  deleted: boolean;
-  profile: { email?: string; display_name: string; real_name: string; [field: string]: unknown };
-  [field: string]: unknown;
-}
-
-/** A user group as the usergroups methods return it. */
-export interface UsergroupView {
-  id: string;
-  handle: string;
-  name: string;
-  description: string;
-  users: string[];
-  user_count: number;
-  /** Non-zero while the group is disabled. */
-  date_delete: number;
-  [field: string]: unknown;
-}
-
-function toSlackCall(call: RecordedCall): SlackApiCall {
-  const raw = { ...call.query, ...(typeof call.body === "object" && call.body !== null ? (call.body as Record<string, unknown>) : {}) };
-  const args: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (JSON_ARGS.has(key) && typeof value === "string") {
-      try {
-        args[key] = JSON.parse(value);
-        continue;
-      } catch {
-        // leave malformed JSON as sent
-      }
-    }
-    args[key] = value;
-  }
-  const response = call.response as { ok?: boolean; error?: string } | undefined;
-  return stripUndefined({ ...call, args, ok: response?.ok, error: response?.error });
-}
-
-function truncate(text: string, max = 60): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-interface FoundAction {
-  element: Record<string, unknown>;
-  blockId: string | undefined;
-}
-
-function* interactiveElements(blocks: unknown[]): Generator<FoundAction> {
-  for (const raw of blocks) {
-    const block = raw as { block_id?: string; type?: string; elements?: unknown[]; accessory?: unknown; element?: unknown };
-    const candidates = [...(block.type === "actions" ? (block.elements ?? []) : []), block.accessory, block.element].filter(Boolean);
-    for (const element of candidates) yield { element: element as Record<string, unknown>, blockId: block.block_id };
-  }
-}
-
-function findAction(blocks: unknown[], actionId: string, blockId?: string): FoundAction | undefined {
-  for (const found of interactiveElements(blocks)) {
-    if (found.element.action_id === actionId && (!blockId || found.blockId === blockId)) return found;
-  }
-  return undefined;
-}
-
-function listActions(blocks: unknown[]): string[] {
-  return [...interactiveElements(blocks)].map((f) => String(f.element.action_id));
 }

@@ -1,4 +1,4 @@
-import type { SlackEmulator } from "../slack/slack-emulator.js";
+import type { SlackEmulator } from "@botyard/testing";
 
 /** What a demo scenario gets: the emulator, and once the host runs, its URL. */
 export interface DemoKit {

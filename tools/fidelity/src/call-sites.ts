@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { loadSpec } from "../conformance/specs.js";
+import { loadSpec } from "@botyard/testing/fidelity-sources";
 
 /** A Slack method, GitHub operation or PagerDuty path that Botyard's own code calls. */
 export interface CallSite {

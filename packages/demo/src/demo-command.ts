@@ -3,16 +3,24 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
-import { SlackEmulator, type DemoScenario } from "@botyard/testing";
-import { loadConfig } from "../config/load-config.js";
-import { channelsNamedIn } from "../demo/demo-channels.js";
-import { demoLog } from "../demo/demo-log.js";
-import { DemoSession } from "../demo/demo-session.js";
-import { guardOutbound } from "../demo/outbound-guard.js";
-import { Transcript } from "../demo/transcript.js";
-import { startHost, type RunningHost } from "../runtime/host.js";
-import type { CliIO } from "./run-cli.js";
-import { STORE_ALIASES } from "../config/config-schema.js";
+import { loadConfig, startHost, STORE_ALIASES, type RunningHost } from "@botyard/host";
+import { SlackEmulator } from "@botyard/testing";
+import { channelsNamedIn } from "./demo-channels.js";
+import { demoLog } from "./demo-log.js";
+import type { DemoScenario } from "./demo-scenario.js";
+import { DemoSession } from "./demo-session.js";
+import { guardOutbound } from "./outbound-guard.js";
+import { Transcript } from "./transcript.js";
+
+/** What the host's CLI hands the demo: its streams (already scrubbed of secrets) and environment. */
+export interface DemoIO {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  /** Read lines from stdin even when it is not a terminal. */
+  interactive?: boolean;
+}
 
 /** How long the host may take to start before the demo says what it is waiting for. */
 const SLOW_START_MS = 5_000;
@@ -28,7 +36,7 @@ const SLOW_START_MS = 5_000;
 export async function demoCommand(
   configPath: string,
   scenarioPath: string | undefined,
-  io: CliIO & { stdin: NodeJS.ReadStream; interactive?: boolean },
+  io: DemoIO,
 ): Promise<number> {
   let transcript: Transcript | undefined;
   const early: string[] = [];
@@ -52,7 +60,7 @@ export async function demoCommand(
 async function runDemo(
   configPath: string,
   scenarioPath: string | undefined,
-  io: CliIO & { stdin: NodeJS.ReadStream; interactive?: boolean },
+  io: DemoIO,
   onTranscript: (t: Transcript) => void,
   narrate: (text: string) => void,
 ): Promise<number> {

@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { GitHubEmulator } from "../github/github-emulator.js";
-import { PagerDutyEmulator } from "../pagerduty/pagerduty-emulator.js";
-import { SlackEmulator } from "../slack/slack-emulator.js";
+import { GitHubEmulator, PagerDutyEmulator, SlackEmulator } from "@botyard/testing";
 import { findCallSites, templateCovers } from "./call-sites.js";
 import { runExercise } from "./exercise.js";
 import { REPO_ROOT, REPORT_FILE } from "./generate.js";

@@ -1,10 +1,8 @@
 import { Octokit } from "@octokit/rest";
 import webApi from "@slack/web-api";
-import { conformanceEnabled, conformanceViolations, enableConformance, validatedOperations } from "../conformance/registry.js";
-import type { ConformanceViolation, ValidatedOperation } from "../conformance/registry.js";
-import { GitHubEmulator } from "../github/github-emulator.js";
-import { PagerDutyEmulator } from "../pagerduty/pagerduty-emulator.js";
-import { SlackEmulator } from "../slack/slack-emulator.js";
+import { GitHubEmulator, PagerDutyEmulator, SlackEmulator } from "@botyard/testing";
+import { conformanceEnabled, conformanceViolations, enableConformance, validatedOperations } from "@botyard/testing/conformance";
+import type { ConformanceViolation, ValidatedOperation } from "@botyard/testing/conformance";
 
 const { WebClient } = webApi;
 const silent = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => "error" as never, setName() {} };

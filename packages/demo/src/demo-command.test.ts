@@ -1,12 +1,17 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { HELLO_PLUGIN_DIR, REPO_ROOT, botyard } from "../test-support/temp-project.js";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { HostProcess, type HostProcessOptions } from "@botyard/testing";
 
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const HELLO_PLUGIN_DIR = join(REPO_ROOT, "examples/hello-plugin");
 const DEMO = join(REPO_ROOT, "examples/demo");
+// The `botyard` CLI of this repository's host: it finds this package beside bots.yaml, or beside itself.
 const CLI = join(REPO_ROOT, "apps/host/dist/cli.js");
+const botyard = (options: Omit<HostProcessOptions, "script">) => new HostProcess({ ...options, script: CLI });
 // The root's `pnpm demo` builds, then runs examples/demo's `demo` script: the same command here.
 const script = (JSON.parse(readFileSync(join(DEMO, "package.json"), "utf8")) as { scripts: { demo: string } }).scripts.demo;
 const [bin, ...args] = script.split(" ");

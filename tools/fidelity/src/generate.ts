@@ -8,8 +8,8 @@ import { findCallSites } from "./call-sites.js";
 import { runExercise } from "./exercise.js";
 import { renderReport } from "./report.js";
 
-/** The repository root, from src/fidelity or dist/fidelity alike. */
-export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+/** The repository root, from tools/fidelity/src or tools/fidelity/dist alike. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const REPORT_FILE = `${REPO_ROOT}docs/testing/emulator-fidelity.md`;
 
 export async function generateReport(): Promise<string> {

@@ -120,6 +120,22 @@ describe("ctx.once across a crash (the lease a dead process left)", () => {
     expect(await store.get(`once/${key}`)).toMatchObject({ run: "r2" });
   });
 
+  it("the same unit of work redelivered while its earlier attempt still runs here (it lost its claim in a stall) waits for that attempt, and does not act twice", async () => {
+    const store = new MemoryStore();
+    let posted = 0;
+    let answer: (ts: string) => void = () => {};
+    // The first attempt's Slack call is slow; meanwhile its claim ran out and the job came back to this process.
+    const first = once(run(store, "work/deliveries/poster/5"), key, () => new Promise<string>((resolve) => ((answer = resolve), posted++)));
+    await new Promise((r) => setTimeout(r, 20));
+    const second = once(run(store, "work/deliveries/poster/5"), key, async () => (posted++, "again"));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(posted).toBe(1);
+    answer("1.000100");
+    expect(await first).toEqual({ ran: true, value: "1.000100" });
+    expect(await second).toEqual({ ran: false, reason: "done" });
+    expect(posted).toBe(1);
+  });
+
   it("another unit of work waits for the dead holder's lease to run out, then acts (it never answers done for work nobody did)", async () => {
     const { store, advance } = frozen();
     expect(await store.acquireLease(`once/${key}`, "run/dead-process-run", ONCE_LEASE_MS)).toBe(true);

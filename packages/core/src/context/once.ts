@@ -32,6 +32,14 @@ export interface OnceOptions {
  */
 const unrecorded = new WeakMap<Store, Map<string, OnceRecord>>();
 
+/**
+ * Effects running in this process, by store and record key. An earlier attempt of the same work
+ * that lost its claim while its run stalled (a loaded machine, a claim shorter than the stall) may
+ * still be doing the effect here: the redelivered attempt waits for it rather than taking the
+ * lease over, which is right only when the earlier attempt's process is gone.
+ */
+const running = new WeakMap<Store, Map<string, Promise<unknown>>>();
+
 /** What the store keeps under `once/<key>`: the effect started (with a probe only), or done. */
 interface OnceRecord {
   at: number;
@@ -77,6 +85,10 @@ export async function once<T>(run: OnceRun, key: string, effect: () => Promise<T
     unrecorded.get(store)?.delete(recordKey);
     return { ran: false, reason: "done" };
   }
+  for (let inHand = running.get(store)?.get(recordKey); inHand; inHand = running.get(store)?.get(recordKey)) {
+    run.log().debug({ once: key }, "ctx.once: an earlier attempt in this process is still doing this effect; waiting for it");
+    await untilSettledOrAborted(inHand, run.signal);
+  }
   if (isDone(await store.get<OnceRecord>(recordKey))) return { ran: false, reason: "done" };
   const lease = `once/${key}`;
   for (let look = 1; !(await store.acquireLease(lease, owner, ONCE_LEASE_MS)); look++) {
@@ -105,7 +117,16 @@ export async function once<T>(run: OnceRun, key: string, effect: () => Promise<T
       }
       await store.set(recordKey, { started: true, at: Date.now(), run: run.runId }, ttl);
     }
-    const value = await effect();
+    let inFlight = running.get(store);
+    if (!inFlight) running.set(store, (inFlight = new Map()));
+    const doing = effect();
+    inFlight.set(recordKey, doing);
+    let value: T;
+    try {
+      value = await doing;
+    } finally {
+      if (inFlight.get(recordKey) === doing) inFlight.delete(recordKey);
+    }
     const done = { at: Date.now(), run: run.runId };
     try {
       await store.set(recordKey, done, ttl);
@@ -123,4 +144,17 @@ export async function once<T>(run: OnceRun, key: string, effect: () => Promise<T
     clearInterval(renew);
     await store.releaseLease(lease, owner).catch(() => false);
   }
+}
+
+/** Resolves once `promise` settles, either way; rejects with the signal's reason if it aborts first. */
+function untilSettledOrAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      () => (signal.removeEventListener("abort", onAbort), resolve()),
+      () => (signal.removeEventListener("abort", onAbort), resolve()),
+    );
+  });
 }

@@ -12,6 +12,7 @@ export type { OnceOptions } from "./context/once.js";
 export type { ScheduleContext, ScheduleEvent, ScheduleHandler, ScheduleOptions } from "./triggers/schedule.js";
 export type {
   EventContext,
+  SlackEventType,
   MentionContext,
   MessageContext,
   MessageOptions,

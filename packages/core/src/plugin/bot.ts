@@ -60,8 +60,8 @@ export interface Bot<C = unknown> {
   mention(pattern: Pattern, handler: (ctx: MentionContext) => unknown, options?: SlackEventOptions): void;
   /** A reaction added to a message (`white_check_mark`), or any reaction. */
   reaction(name: string | undefined, handler: (ctx: ReactionContext) => unknown, options?: SlackEventOptions): void;
-  /** Any Events API event type (`channel_created`, `member_joined_channel`...). */
-  event(type: string, handler: (ctx: EventContext) => unknown, options?: SlackEventOptions): void;
+  /** Any Events API event type (`channel_created`, `member_joined_channel`...), typed as Slack publishes it where it does. */
+  event<T extends string>(type: T, handler: (ctx: EventContext<T>) => unknown, options?: SlackEventOptions): void;
   /** A slash command (`/release`), exclusive across bots. */
   command(command: string, handler: (ctx: CommandContext) => unknown): void;
   /** A block button or menu by `action_id` (or a regex over it). */
@@ -145,7 +145,8 @@ export function createBotBuilder<C>(info: BotInfo, config: C, log: Logger, conta
       add(new ReactionTrigger(options.name ?? `reaction:${name ?? "*"}${options.channel ? `@${options.channel}` : ""}`, name, handler, options));
     },
     event(type, handler, options = {}) {
-      add(new EventTrigger(options.name ?? `event:${type}${options.channel ? `@${options.channel}` : ""}`, type, handler, options));
+      // The trigger hands on the event as Slack sent it; its type is the caller's to narrow.
+      add(new EventTrigger(options.name ?? `event:${type}${options.channel ? `@${options.channel}` : ""}`, type, handler as (ctx: EventContext) => unknown, options));
     },
     command(command, handler) {
       add(new SlashCommandTrigger(command, handler));

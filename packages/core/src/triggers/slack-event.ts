@@ -1,3 +1,4 @@
+import type { SlackEvent } from "@slack/types";
 import type { BaseContext, ContextExtras } from "../context/context.js";
 import type { AppMentionEvent, MessageEvent, ReactionAddedEvent } from "../slack/slack-types.js";
 import { ErrorCodes, isBotyardError } from "../errors/botyard-error.js";
@@ -21,7 +22,13 @@ export type MentionContext = BaseContext<AppMentionEvent> & {
   match: RegExpMatchArray;
 };
 export type ReactionContext = BaseContext<ReactionAddedEvent>;
-export type EventContext = BaseContext<Record<string, unknown>>;
+/** The Events API event types Slack publishes types for (`@slack/types`). */
+export type SlackEventType = SlackEvent["type"];
+/**
+ * `bot.event(type, ...)`'s context: for a type Slack publishes (`member_joined_channel`,
+ * `channel_created`...), the event as `@slack/types` describes it; for any other, a plain record.
+ */
+export type EventContext<T extends string = string> = BaseContext<T extends SlackEventType ? Extract<SlackEvent, { type: T }> : Record<string, unknown>>;
 
 export interface SlackEventOptions {
   /** Only this channel (id). Routed by channel, so it costs nothing for events elsewhere. */

@@ -1,23 +1,13 @@
 import { getEventListeners } from "node:events";
-import { Writable } from "node:stream";
 import { createLogger } from "@botyard/core";
 import { GitHubEmulator } from "@botyard/testing";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { TOKEN, logs, releaseConfig, stagingRepo, startWorld, type World } from "../test-support/release-world.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOKEN, logs, releaseConfig, stagingRepo, startWorld, eachTestAt, loggerInto, type World } from "../test-support/release-world.js";
 import { createGitHub } from "./client.js";
 import { githubSettings } from "../test-support/github-settings.js";
 
 let w: World | undefined;
-beforeEach(() => {
-  // As in the plugin's other tests: only Date is faked, so runs on a loaded machine keep to one clock.
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(new Date("2024-06-03T08:00:00Z"));
-});
-afterEach(async () => {
-  await w?.close();
-  w = undefined;
-  vi.useRealTimers();
-});
+eachTestAt("2024-06-03T08:00:00Z");
 
 describe("requests and the run's abort signal", () => {
   let gh: GitHubEmulator;
@@ -86,15 +76,7 @@ describe("rate-limit awareness", () => {
     afterAll(() => gh.close());
 
     it("warns once when fewer than 10% are left, then waits for the reset instead of sending what GitHub would refuse", async () => {
-      const log = createLogger({
-        level: "debug",
-        destination: new Writable({
-          write(chunk, _enc, done) {
-            for (const line of String(chunk).split("\n")) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-            done();
-          },
-        }),
-      });
+      const log = loggerInto(lines);
       const octokit = createGitHub(githubSettings({ token: "ghp_small_budget", baseUrl: gh.url, maxRateLimitWaitSeconds: 60 }), { log });
       for (let i = 0; i < 10; i++) await octokit.repos.get({ owner: "acme", repo: "web" });
       const warned = lines.filter((l) => l.level === 40).map((l) => l.msg);

@@ -1,8 +1,7 @@
-import { Writable } from "node:stream";
-import { createLogger } from "@botyard/core";
 import { GitHubEmulator } from "@botyard/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitHub } from "./client.js";
+import { loggerInto } from "../test-support/release-world.js";
 import { rateLimitWait } from "./rate-limit.js";
 import { githubSettings } from "../test-support/github-settings.js";
 
@@ -11,15 +10,7 @@ let gh: GitHubEmulator;
 let lines: Array<Record<string, unknown>>;
 
 function client(github: { maxRateLimitWaitSeconds?: number; maxRetries?: number } = {}, signal?: AbortSignal) {
-  const log = createLogger({
-    level: "debug",
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        for (const line of String(chunk).split("\n")) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    }),
-  });
+  const log = loggerInto(lines);
   return createGitHub(githubSettings({ token: TOKEN, baseUrl: gh.url, ...github }), { log, ...(signal ? { signal } : {}) });
 }
 

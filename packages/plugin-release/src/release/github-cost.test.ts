@@ -1,17 +1,9 @@
 import { GRAPHQL_OPERATION, type GitHubRepo, type MergeMethod } from "@botyard/testing";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CHANNEL, TOKEN, logs, releaseConfig, releasePulls, stagingRepo, startWorld, type World } from "../test-support/release-world.js";
+import { describe, expect, it } from "vitest";
+import { CHANNEL, TOKEN, logs, releaseConfig, releasePulls, stagingRepo, startWorld, eachTestAt, type World } from "../test-support/release-world.js";
 
 let w: World | undefined;
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(new Date("2024-06-03T08:00:00Z"));
-});
-afterEach(async () => {
-  await w?.close();
-  w = undefined;
-  vi.useRealTimers();
-});
+eachTestAt("2024-06-03T08:00:00Z");
 
 const METHODS: MergeMethod[] = ["merge", "squash", "rebase"];
 const merge = (repo: GitHubRepo, i: number) =>

@@ -1,21 +1,11 @@
-import { Writable } from "node:stream";
-import { Engine, MemoryStore, createLogger, createSlackClient } from "@botyard/core";
+import { Engine, MemoryStore, createSlackClient } from "@botyard/core";
 import { GitHubEmulator, GRAPHQL_OPERATION, SlackEmulator } from "@botyard/testing";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import release from "../index.js";
-import { CHANNEL, TOKEN, logs, releaseConfig, releasePulls, stagingRepo, startWorld, type World } from "../test-support/release-world.js";
+import { CHANNEL, TOKEN, logs, releaseConfig, releasePulls, stagingRepo, startWorld, eachTestAt, loggerInto, type World } from "../test-support/release-world.js";
 
 let w: World | undefined;
-beforeEach(() => {
-  // Only Date is faked (network and timers stay real): titles carry a known date.
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(new Date("2024-06-03T08:00:00Z"));
-});
-afterEach(async () => {
-  await w?.close();
-  w = undefined;
-  vi.useRealTimers();
-});
+eachTestAt("2024-06-03T08:00:00Z");
 
 const PULLS_PATCH = "PATCH /repos/{owner}/{repo}/pulls/{pull_number}";
 
@@ -389,15 +379,7 @@ describe("several release bots in one host", () => {
     const gh = await GitHubEmulator.start();
     const slack = await SlackEmulator.start();
     const lines: Array<Record<string, unknown>> = [];
-    const logger = createLogger({
-      level: "info",
-      destination: new Writable({
-        write(chunk, _encoding, done) {
-          for (const line of String(chunk).split("\n")) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-          done();
-        },
-      }),
-    });
+    const logger = loggerInto(lines, "info");
     const engine = new Engine({ slack: createSlackClient({ token: slack.botToken, apiUrl: slack.apiUrl, logger }), store: new MemoryStore(), logger });
     try {
       slack.createChannel("releases", { id: CHANNEL });

@@ -1,17 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CHANNEL, logs, releaseConfig, releasePulls, stagingRepo, startWorld, type World } from "../test-support/release-world.js";
+import { describe, expect, it, vi } from "vitest";
+import { CHANNEL, logs, releaseConfig, releasePulls, stagingRepo, startWorld, eachTestAt, type World } from "../test-support/release-world.js";
 
 let w: World | undefined;
-beforeEach(() => {
-  // Only Date is faked: each reminder tick is a distinct planned time we choose.
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(new Date("2024-06-03T09:00:00Z"));
-});
-afterEach(async () => {
-  await w?.close();
-  w = undefined;
-  vi.useRealTimers();
-});
+eachTestAt("2024-06-03T09:00:00Z");
 
 /** Fires the reminder schedule at `iso` (one tick). */
 async function remindAt(iso: string): Promise<void> {

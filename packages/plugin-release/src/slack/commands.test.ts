@@ -1,20 +1,9 @@
 import { Tokens } from "@botyard/core";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CHANNEL, logs, releaseConfig, releasePulls, stagingRepo, startWorld, type World } from "../test-support/release-world.js";
+import { describe, expect, it } from "vitest";
+import { CHANNEL, logs, releaseConfig, releasePulls, stagingRepo, startWorld, eachTestAt, type World } from "../test-support/release-world.js";
 
 let w: World | undefined;
-beforeEach(() => {
-  // Only Date is faked, as in the plugin's other tests: the Socket Mode client's 200 ms pong check
-  // reads it, and on a loaded machine a release run's CPU would otherwise drop the socket between
-  // two slash commands.
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(new Date("2024-06-03T08:00:00Z"));
-});
-afterEach(async () => {
-  await w?.close();
-  w = undefined;
-  vi.useRealTimers();
-});
+eachTestAt("2024-06-03T08:00:00Z");
 
 const TWO_REPOS = { repositories: [{ repo: "acme/web", reviewers: ["alice"] }, { repo: "acme/api-server", name: "api", head: "staging", base: "production" }] };
 

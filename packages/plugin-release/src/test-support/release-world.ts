@@ -1,5 +1,8 @@
 // Shared set-up for this plugin's tests (not shipped: excluded in package.json `files`).
+import { Writable } from "node:stream";
+import { createLogger, type Logger } from "@botyard/core";
 import { createTestBot, GitHubEmulator, SlackEmulator, type GitHubRepo, type TestBot, type TestBotOptions } from "@botyard/testing";
+import { afterEach, beforeEach, vi } from "vitest";
 import release from "../index.js";
 
 export const TOKEN = "ghp_release_bot_test_token_0001";
@@ -12,6 +15,40 @@ export interface World {
   /** Slack ids of the people in both worlds. */
   users: { alice: string; bob: string; carol: string };
   close(): Promise<void>;
+}
+
+/** Worlds started in the current test: closed after it (see `eachTestAt`). */
+const open = new Set<World>();
+
+/**
+ * Runs each test of the file with the clock at `at`, and closes the worlds it started after it.
+ * Only Date is faked: network and timers stay real, so release PR titles carry a known date and a
+ * run's CPU on a loaded machine cannot make the Socket Mode client's pong check miss.
+ */
+export function eachTestAt(at: string): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(at));
+  });
+  afterEach(async () => {
+    const worlds = [...open];
+    open.clear();
+    await Promise.all(worlds.map((w) => w.close()));
+    vi.useRealTimers();
+  });
+}
+
+/** A logger whose JSON lines are pushed to `lines`, for tests that read what was logged. */
+export function loggerInto(lines: Array<Record<string, unknown>>, level: "debug" | "info" = "debug"): Logger {
+  return createLogger({
+    level,
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split("\n")) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    }),
+  });
 }
 
 /**
@@ -41,17 +78,20 @@ export async function startWorld(config: (gh: GitHubEmulator) => Record<string, 
     await gh.close();
     throw error;
   }
-  return {
+  const world: World = {
     gh,
     slack,
     t,
     users,
     async close() {
+      open.delete(world);
       await t.close();
       await slack.close();
       await gh.close();
     },
   };
+  open.add(world);
+  return world;
 }
 
 /** The usual config: one repository, develop into main, alice asked to review; overrides win. */

@@ -124,7 +124,15 @@ bots:
       return byId;
     };
     // On a timeout the assertion below names what was lost, with the live host's recent log.
-    await slack.waitFor(() => [...acked].every((id) => posts().has(id)), LEASE_MS + 15_000).catch(() => undefined);
+    // One copy of the channel per look, not one per delivery: thousands of copies per look would
+    // block the emulator (it runs in this process) past the host's Slack timeout, and the client's
+    // retries of a post Slack had taken would be duplicates this test caused.
+    await slack
+      .waitFor(() => {
+        const seen = posts();
+        return [...acked].every((id) => seen.has(id));
+      }, LEASE_MS + 15_000)
+      .catch(() => undefined);
     await new Promise((r) => setTimeout(r, LEASE_MS + 500));
 
     const posted = posts();

@@ -112,6 +112,23 @@ export class PrometheusMetrics {
     });
   }
 
+  /**
+   * `botyard_slack_missing_scopes{bot}`: how many scopes each bot needs that the bot token lacks,
+   * read at each scrape from the start-time check (bots lacking none have no series).
+   */
+  watchScopes(report: () => { missing: Record<string, string[]> }): void {
+    new Gauge({
+      name: "botyard_slack_missing_scopes",
+      help: "Slack scopes a bot needs that the bot token lacks (checked at start from x-oauth-scopes); fix by reinstalling the app from `botyard manifest`.",
+      labelNames: ["bot"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [bot, scopes] of Object.entries(report().missing)) this.set({ bot }, scopes.length);
+      },
+    });
+  }
+
   /** Counts a request the HTTP server refused before any handler ran. */
   httpRefused(reason: RefusalReason): void {
     this.httpRefusals.inc({ reason });

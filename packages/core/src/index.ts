@@ -97,7 +97,7 @@ export { BlockActionTrigger } from "./triggers/block-action.js";
 // --- For hosts and test kits ----------------------------------------------------------------
 export { Engine } from "./engine/engine.js";
 export type { EngineOptions, BotStatus, TriggerStatus } from "./engine/engine.js";
-export type { EngineObserver, RunInfo, BotState } from "./engine/observer.js";
+export type { EngineObserver, RunInfo, BotState, ScheduleSkipReason } from "./engine/observer.js";
 export { prepareBot, validatePluginConfig, findTriggerConflicts, triggerConflictErrors } from "./engine/prepare-bot.js";
 export type { BotSpec, PreparedBot } from "./engine/prepare-bot.js";
 export { QueueWorker } from "./engine/queue-worker.js";

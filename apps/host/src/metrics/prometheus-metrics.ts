@@ -34,6 +34,7 @@ export class PrometheusMetrics {
   private readonly storeLatency: FastHistogram;
   private readonly storeErrors: Counter<"backend" | "op">;
   private readonly lastSuccess: Gauge<"bot" | "trigger">;
+  private readonly ticksSkipped: Counter<"bot" | "trigger" | "reason">;
   private readonly deadLetters: Counter<"bot" | "queue">;
   private readonly bots: Gauge<"state">;
   private readonly httpRefusals: Counter<"reason">;
@@ -73,6 +74,12 @@ export class PrometheusMetrics {
       name: "botyard_schedule_last_success_timestamp_seconds",
       help: "When each schedule last completed a run without error (alert on time() minus this).",
       labelNames: ["bot", "trigger"],
+      registers,
+    });
+    this.ticksSkipped = new Counter({
+      name: "botyard_schedule_ticks_skipped_total",
+      help: "Schedule ticks that did not run on this replica, by reason: store_unavailable (the tick could not be claimed), overrun (the previous run still held the trigger). Ticks another replica ran are not counted.",
+      labelNames: ["bot", "trigger", "reason"],
       registers,
     });
     this.deadLetters = new Counter({
@@ -129,6 +136,61 @@ export class PrometheusMetrics {
     });
   }
 
+  /**
+   * What is read from the running host at each scrape: `botyard_ready` (what /readyz answers),
+   * each schedule's next planned run (a time left in the past means its timer did not fire: the
+   * tick was missed), and each durable queue's backlog and how long its oldest claimable job has
+   * waited for a worker.
+   */
+  watchHost(host: {
+    ready: () => boolean;
+    schedules: () => Array<{ bot: string; trigger: string; nextRun: Date }>;
+    queues: () => Promise<Array<{ queue: string; bot?: string; jobs: number; readyWaitMs?: number }>>;
+  }): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: "botyard_ready",
+      help: "1 while the host is ready (what /readyz answers with 200: Socket Mode connected, taking events, store answering), else 0.",
+      registers,
+      collect() {
+        this.set(host.ready() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "botyard_schedule_next_run_timestamp_seconds",
+      help: "When each active schedule plans to run next (alert when time() is well past it: the tick was missed).",
+      labelNames: ["bot", "trigger"],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of host.schedules()) this.set({ bot: s.bot, trigger: s.trigger }, Math.floor(s.nextRun.getTime() / 1000));
+      },
+    });
+    // One read of the queues per scrape serves both gauges (prom-client collects them in order).
+    let backlog: ReturnType<typeof host.queues> | undefined;
+    const readBacklog = () => (backlog ??= host.queues().finally(() => setImmediate(() => (backlog = undefined))));
+    new Gauge({
+      name: "botyard_queue_jobs",
+      help: "Jobs in each durable queue, waiting or in hand.",
+      labelNames: ["bot", "queue"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const q of await readBacklog().catch(() => [])) this.set({ bot: q.bot ?? "", queue: q.queue }, q.jobs);
+      },
+    });
+    new Gauge({
+      name: "botyard_queue_oldest_ready_age_seconds",
+      help: "How long the oldest claimable job of each durable queue has waited for a worker (0 when none is waiting).",
+      labelNames: ["bot", "queue"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const q of await readBacklog().catch(() => [])) if (q.readyWaitMs !== undefined) this.set({ bot: q.bot ?? "", queue: q.queue }, q.readyWaitMs / 1000);
+      },
+    });
+  }
+
   /** Counts a request the HTTP server refused before any handler ran. */
   httpRefused(reason: RefusalReason): void {
     this.httpRefusals.inc({ reason });
@@ -152,6 +214,7 @@ export class PrometheusMetrics {
         this.slackCalls.inc({ method, outcome });
         if (outcome === "rate_limited") this.slackRateLimited.inc({ method });
       },
+      scheduleSkipped: (bot, trigger, _at, reason) => this.ticksSkipped.inc({ bot, trigger, reason }),
       scheduleSucceeded: (bot, trigger, at) => this.lastSuccess.set({ bot, trigger }, Math.floor(Math.max(at.getTime(), Date.now()) / 1000)),
       metric: (sample) => this.pluginMetric(sample),
       deadLetter: (letter) => this.deadLetters.inc({ bot: letter.bot ?? "", queue: letter.queue }),

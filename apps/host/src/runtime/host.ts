@@ -97,6 +97,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     onStoreFailure: (error) => health.reportFailure(error),
     onConnected: (connected) => metrics.slackConnected.set(connected ? 1 : 0),
   });
+  const isReady = () => slackIntake.connected && slackIntake.accepting && health.healthy;
   // Filled in once auth.test has answered (before the host says it is ready).
   let scopes: ScopeReport = { checked: false, missing: {} };
   // One failed bot is reported but does not make the host unready: the others serve. Nor does a
@@ -105,7 +106,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
   // webhooks out of rotation with it. It is reported here, in the log, `botyard list` and
   // `botyard_slack_missing_scopes`, which an alert can page on.
   const readiness = async () => ({
-    ready: slackIntake.connected && slackIntake.accepting && health.healthy,
+    ready: isReady(),
     // Whether Socket Mode is up and, when it is not, why and what happens next.
     slack: slackIntake.status,
     store: { kind: store.kind, ...health.status },
@@ -113,6 +114,16 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     scopes,
   });
   metrics.watchScopes(() => scopes);
+  metrics.watchHost({
+    ready: () => isReady(),
+    schedules: () =>
+      engine.status().flatMap((b) =>
+        b.state !== "running" ? [] : b.triggers.flatMap((t) => (t.kind === "schedule" && t.nextRun ? [{ bot: b.id, trigger: t.name, nextRun: new Date(t.nextRun) }] : [])),
+      ),
+    // While the store is down, reading it would only add failures: the gauges go empty, and
+    // botyard_store_up says why.
+    queues: () => (health.healthy ? engine.queues.backlog() : Promise.resolve([])),
+  });
   const scrubbed = <T>(value: T): T => JSON.parse(scrubber.scrub(JSON.stringify(value))) as T;
   const http = new HttpIntake({
     engine,

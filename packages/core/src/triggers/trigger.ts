@@ -68,6 +68,8 @@ export interface TriggerRuntime {
   readonly queues: QueueRunner;
   /** Reports that a schedule tick completed, for the last-success metric. */
   scheduleSucceeded(triggerName: string, at: Date): void;
+  /** Reports a tick that did not run here (see `EngineObserver.scheduleSkipped`), for the missed-tick metric. */
+  scheduleSkipped?(triggerName: string, at: Date, reason: "store_unavailable" | "overrun"): void;
 }
 
 export interface RunOptions {

@@ -48,6 +48,7 @@ export class PrometheusMetrics {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "botyard_process_" });
+    this.dropMisnamedTotals();
     // The per-event metrics avoid prom-client's per-call label hashing (see fast-metrics.ts).
     this.received = new FastCounter("botyard_events_received_total", "Slack envelopes and webhook requests received, before routing.", ["source", "type"], this.registry);
     this.runs = new FastCounter("botyard_runs_total", "Handler runs by bot, trigger and outcome (ok, error).", ["bot", "trigger", "outcome"], this.registry);
@@ -191,6 +192,15 @@ export class PrometheusMetrics {
     });
   }
 
+  /**
+   * prom-client also exports three gauges named `..._total` (the sums of its per-type
+   * `nodejs_active_handles{type}`, `_requests`, `_resources`), a suffix Prometheus keeps for
+   * counters: `promtool check metrics` reports them. The per-type gauges stay; sum them.
+   */
+  private dropMisnamedTotals(): void {
+    for (const name of ["nodejs_active_handles", "nodejs_active_requests", "nodejs_active_resources"]) this.registry.removeSingleMetric(`botyard_process_${name}_total`);
+  }
+
   /** Counts a request the HTTP server refused before any handler ran. */
   httpRefused(reason: RefusalReason): void {
     this.httpRefusals.inc({ reason });
@@ -326,3 +336,4 @@ export class PrometheusMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
+

@@ -1,23 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
+import { scrape } from "../test-support/metrics-scrape.js";
 
 let h: InProcessHost | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** One scrape, as series (`name{labels}`) to value. */
-async function scrape(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const series = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const space = line.lastIndexOf(" ");
-    series.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return series;
-}
 
 // A bot with a durable message trigger whose handler waits until released, and a schedule.
 const PLUGIN = `import { definePlugin, Type } from "@botyard/core";
@@ -39,7 +28,7 @@ describe("the gauges read from the running host at each scrape", () => {
       },
     });
     const url = h.url;
-    let m = await scrape(url);
+    let m = await scrape({ url });
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect(m.get("botyard_ready")).toBe(1);
     const next = m.get('botyard_schedule_next_run_timestamp_seconds{bot="slow",trigger="daily"}');
@@ -56,7 +45,7 @@ describe("the gauges read from the running host at each scrape", () => {
     const waitedFrom = Date.now();
     await h.slack.waitFor(() => (globalThis as unknown as { __gaugeRelease: unknown[] }).__gaugeRelease.length === 1, 10_000);
     await new Promise((r) => setTimeout(r, 1_500));
-    m = await scrape(url);
+    m = await scrape({ url });
     expect(m.get(`botyard_queue_jobs${queue}`)).toBe(2);
     const age = m.get(`botyard_queue_oldest_ready_age_seconds${queue}`)!;
     expect(age).toBeGreaterThanOrEqual(1.4);
@@ -67,7 +56,7 @@ describe("the gauges read from the running host at each scrape", () => {
     await h.slack.waitFor(() => (globalThis as unknown as { __gaugeRelease: unknown[] }).__gaugeRelease.length === 1, 10_000);
     release();
     await h.host.engine.queues.drain(10_000);
-    m = await scrape(url);
+    m = await scrape({ url });
     expect(m.get(`botyard_queue_jobs${queue}`)).toBe(0);
     expect(m.get(`botyard_queue_oldest_ready_age_seconds${queue}`)).toBe(0);
   });

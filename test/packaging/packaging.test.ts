@@ -225,6 +225,11 @@ describe("packages installed from their tarballs, outside the workspace", () => 
     expect(printed).toEqual(doc["plugin.sh"]!.split("\n").filter((l) => l.startsWith("npm ")));
     expect(made).toMatch(/Tests +4 passed/);
     writeFileSync(join(cwd, "bots.yaml"), doc["bots.yaml"]!);
+    // The Slack app's manifest, before any token exists: what the doc shows is what it prints.
+    const manifest = play("manifest.sh");
+    const shown = /For the standup bot it prints:\n\n```yaml\n([\s\S]*?)```/.exec(readFileSync(join(REPO, "docs/getting-started.md"), "utf8"));
+    expect(shown, "the doc's manifest").not.toBeNull();
+    expect(manifest).toContain(shown![1]!);
     const checked = play("check.sh");
     expect(checked).toContain("is valid: 1 bot (standup: standup)");
     expect(JSON.parse(readFileSync(join(cwd, "bots.schema.json"), "utf8"))).toHaveProperty("properties.bots");

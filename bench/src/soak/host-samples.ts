@@ -34,7 +34,8 @@ export async function sampleHost(url: string, replica: number, pid: number): Pro
     rssMb: mb(`${PREFIX}process_resident_memory_bytes`),
     heapUsedMb: mb(`${PREFIX}nodejs_heap_size_used_bytes`),
     eventLoopP99Ms: (series.get(`${PREFIX}nodejs_eventloop_lag_p99_seconds`) ?? Number.NaN) * 1000,
-    activeHandles: series.get(`${PREFIX}nodejs_active_handles_total`) ?? Number.NaN,
+    // The host exports handles by type (its `_total` gauge was misnamed for Prometheus): add them up.
+    activeHandles: sumOf(series, `${PREFIX}nodejs_active_handles{`),
   };
   const signal = series.get(`${PREFIX}listeners{emitter="shutdown_signal"}`);
   const proc = series.get(`${PREFIX}listeners{emitter="process"}`);
@@ -67,4 +68,10 @@ export function slopePerHour(points: ReadonlyArray<{ at: number; value: number }
     den += (p.at - mx) ** 2;
   }
   return den === 0 ? Number.NaN : (num / den) * 3_600_000;
+}
+
+function sumOf(series: Map<string, number>, prefix: string): number {
+  let total = Number.NaN;
+  for (const [key, value] of series) if (key.startsWith(prefix)) total = (Number.isNaN(total) ? 0 : total) + value;
+  return total;
 }

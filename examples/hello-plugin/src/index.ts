@@ -15,12 +15,14 @@ export default definePlugin({
   name: "hello",
   core: "^1.0.0",
   config: HelloConfig,
+  // ctx.say and the webhook's post are chat.postMessage; /hello answers through its response_url (no scope).
+  slack: { scopes: ["chat:write"] },
   setup(bot, config) {
     bot.message(/^hello\b/i, async (ctx) => {
       await ctx.say(renderTemplate(config.greeting, { user: `<@${ctx.event.user}>` }));
     });
 
-    bot.command(config.command, async (ctx) => {
+    bot.command(config.command, { description: "Says hello back", usageHint: "[anything]" }, async (ctx) => {
       await ctx.respond(`Hello <@${ctx.actor!.slackUserId}>, you said: ${ctx.text || "nothing"}`);
     });
 

@@ -21,7 +21,10 @@ export type {
   SlackEventOptions,
 } from "./triggers/slack-event.js";
 export { stripMention } from "./slack/mention-text.js";
-export type { CommandContext } from "./triggers/slash-command.js";
+export type { CommandContext, CommandOptions } from "./triggers/slash-command.js";
+export { SLACK_BOT_SCOPES, type SlackBotScope } from "./slack-needs/bot-scopes.js";
+export { botSlackNeeds, combineSlackNeeds, eventNeeds } from "./slack-needs/slack-needs.js";
+export type { PluginSlackNeeds, SlackNeeds, SlashCommandNeed, TriggerSlackNeeds } from "./slack-needs/slack-needs.js";
 export type { BlockActionContext } from "./triggers/block-action.js";
 export type { WebhookContext, WebhookHandler, WebhookOptions } from "./triggers/webhook.js";
 export { invalidWebhookBody } from "./triggers/webhook-body-spec.js";
@@ -94,7 +97,7 @@ export { BlockActionTrigger } from "./triggers/block-action.js";
 // --- For hosts and test kits ----------------------------------------------------------------
 export { Engine } from "./engine/engine.js";
 export type { EngineOptions, BotStatus, TriggerStatus } from "./engine/engine.js";
-export type { EngineObserver, RunInfo, BotState } from "./engine/observer.js";
+export type { EngineObserver, RunInfo, BotState, ScheduleSkipReason } from "./engine/observer.js";
 export { prepareBot, validatePluginConfig, findTriggerConflicts, triggerConflictErrors } from "./engine/prepare-bot.js";
 export type { BotSpec, PreparedBot } from "./engine/prepare-bot.js";
 export { QueueWorker } from "./engine/queue-worker.js";

@@ -33,6 +33,9 @@ export default definePlugin({
   core: "^1.0.0",
   description: "Threads Datadog recoveries under the original alert message and marks it with a check.",
   config: DogdataConfig,
+  // chat.postMessage (replies, its own alerts); reactions.add/remove (the check);
+  // conversations.history/replies (the history scan and the answered-already probe).
+  slack: { scopes: ["chat:write", "reactions:write", "channels:history", "groups:history"] },
   setup(bot, config) {
     const settings = resolveSettings(config);
     const authenticate = createAuthenticator({ secret: config.secret, header: config.secretHeader, basic: config.basicAuth });

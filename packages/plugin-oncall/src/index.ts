@@ -34,6 +34,18 @@ export default definePlugin({
   core: "^1.0.0",
   description: "Slack user groups that always hold who is on call in PagerDuty.",
   config: OncallConfig,
+  // usergroups.list / .users.update / .enable / .disable; users.lookupByEmail (a PagerDuty user's
+  // Slack user); chat.postMessage (handoffs, answers); conversations.setTopic when a sync sets one.
+  slack: {
+    scopes: (config) => [
+      "usergroups:read",
+      "usergroups:write",
+      "users:read",
+      "users:read.email",
+      "chat:write",
+      ...(config.syncs.some((sync) => sync.topicChannel) ? (["channels:write.topic", "groups:write.topic"] as const) : []),
+    ],
+  },
   setup(bot, config) {
     const problems = configProblems(config);
     if (problems.length) throw new Error(`the config has ${problems.length} problem(s):\n  - ${problems.join("\n  - ")}`);
@@ -63,7 +75,7 @@ export default definePlugin({
       }
       return whoIsOnCall(matching(snapshots, words));
     };
-    bot.command(config.command, async (ctx) => ctx.respond(await answer(ctx, ctx.args)));
+    bot.command(config.command, { description: "Who is on call, and until when", usageHint: "[schedule name]" }, async (ctx) => ctx.respond(await answer(ctx, ctx.args)));
     bot.mention(config.keyword, async (ctx) => ctx.say(await answer(ctx, ctx.args)));
     if (config.answerWhoIsOnCall) {
       bot.mention(whoIsOnCallQuestion(config.keyword), async (ctx) => ctx.say(await answer(ctx, ctx.args)), { name: "mention:who-is-on-call" });

@@ -25,6 +25,9 @@ export default definePlugin({
   core: "^1.0.0",
   description: "Scheduled release PRs on GitHub and reminders to pending reviewers.",
   config: ReleaseConfig,
+  // chat.postMessage and chat.update (announcements, reminders, answers); users.lookupByEmail (a
+  // GitHub login's Slack user); usergroups.users.list only when user groups may start a release.
+  slack: { scopes: (config) => ["chat:write", "users:read", "users:read.email", ...(config.allow.usergroups.length > 0 ? (["usergroups:read"] as const) : [])] },
   setup(bot, config) {
     bot.provide(ReleaseTokens.GitHub, () => (options) => createGitHub(config.github, options));
     const targets = repoTargets(config);
@@ -62,7 +65,7 @@ export default definePlugin({
 
     if (config.command !== false) {
       const command = config.command;
-      bot.command(command, (ctx) => handleRequest(startRun(ctx, config, targets), { words: ctx.args, invocation: command }, (text) => ctx.respond(text)));
+      bot.command(command, { description: "Opens a release PR now, or says what a release would hold", usageHint: "<repo> | all | status | help" }, (ctx) => handleRequest(startRun(ctx, config, targets), { words: ctx.args, invocation: command }, (text) => ctx.respond(text)));
     }
 
     if (config.mention !== false) {

@@ -10,7 +10,11 @@ import type { CliIO } from "./run-cli.js";
  * A bot as listed: what a running host reports, or what the config would run. "invalid" is a bot
  * the config cannot set up here (unknown plugin, config its schema rejects, unset variable).
  */
-type ListedBot = Omit<BotStatus, "state"> & { state: BotState | "not running" | "disabled" | "invalid" };
+type ListedBot = Omit<BotStatus, "state"> & {
+  state: BotState | "not running" | "disabled" | "invalid";
+  /** Scopes the bot needs that the running host's bot token lacks (see `botyard manifest`). */
+  missingScopes?: string[];
+};
 
 /**
  * `botyard list`: every bot with its plugin and version, state, triggers, the next run of each
@@ -50,6 +54,9 @@ export async function listCommand(configPath: string, json: boolean, io: CliIO):
       if (t.lastRun) parts.push(`last ${t.lastRun} (${t.runs} runs, ${t.errors} errors)`);
       if (t.lastError) parts.push(`last error: ${t.lastError.split("\n")[0]}`);
       io.stdout.write(`    ${t.name}: ${parts.join("; ")}\n`);
+    }
+    if (bot.missingScopes?.length) {
+      io.stdout.write(`    missing Slack scopes: ${bot.missingScopes.join(", ")} (update the app from \`botyard manifest\` and reinstall it)\n`);
     }
   }
   if (bots.some((b) => b.state === "invalid")) io.stdout.write("\n`botyard validate` shows every problem with its line in the config.\n");

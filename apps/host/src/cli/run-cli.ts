@@ -11,6 +11,8 @@ Commands:
   validate   Check bots.yaml and every plugin's config without starting anything
   list       Every bot: plugin, version, state, triggers, next and last runs, last error
   schema     Print the JSON Schema of bots.yaml, plugin configs included (--out <file> to write it)
+  manifest   Print the Slack app manifest for the bots in bots.yaml: scopes, events, slash
+             commands, Socket Mode (--format yaml|json, --name <app name>)
   new        Scaffold a plugin package: botyard new plugin <name> [--out <dir>]
   demo       Run bots.yaml against the built-in Slack emulator, with a live transcript; type
              to talk to the bots (/help). Never reaches Slack or any other real service
@@ -23,6 +25,8 @@ Options:
   -o, --out <file>      (schema) write to a file instead of stdout
       --json            (list) machine-readable output
       --interactive     (demo) read lines from stdin even when it is not a terminal
+      --format <f>      (manifest) yaml (default) or json
+      --name <name>     (manifest) the app's name and bot user (default: botyard)
   -h, --help            Show this help
 `;
 
@@ -47,6 +51,8 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
         out: { type: "string", short: "o" },
         scenario: { type: "string" },
         interactive: { type: "boolean", default: false },
+        format: { type: "string" },
+        name: { type: "string" },
       },
     });
   } catch (error) {
@@ -76,6 +82,8 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
         return await (await import("./new-command.js")).newCommand(rest, parsed.values.out, io);
       case "list":
         return await (await import("./list-command.js")).listCommand(parsed.values.config, parsed.values.json, io);
+      case "manifest":
+        return await (await import("./manifest-command.js")).manifestCommand(parsed.values.config, parsed.values.format, parsed.values.name, io);
       case "schema":
         return await (await import("./schema-command.js")).schemaCommand(argv.some((a) => a === "-c" || a.startsWith("--config")) ? parsed.values.config : existsSync(parsed.values.config) ? parsed.values.config : undefined, parsed.values.out, io);
       default:

@@ -63,6 +63,13 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, onProblem: (
  * The environment's values for every `${VAR}` a config text mentions, without parsing it: what the
  * CLI scrubs from what it prints, even when the file is too broken to load.
  */
+/** The names of the variables `text` references (`${NAME}`), each once. */
+export function referencedNames(text: string): string[] {
+  const names = new Set<string>();
+  for (const [, name] of text.matchAll(REFERENCE)) if (name !== undefined && NAME.test(name)) names.add(name);
+  return [...names];
+}
+
 export function referencedValues(text: string, env: NodeJS.ProcessEnv): string[] {
   const values = new Set<string>();
   for (const [, name] of text.matchAll(REFERENCE)) {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { HELLO_PLUGIN_DIR } from "../test-support/temp-project.js";
 import { startInProcessHost, type InProcessHost } from "../test-support/in-process-host.js";
+import { scrape } from "../test-support/metrics-scrape.js";
 
 // A plugin whose triggers succeed, fail or fail on demand: what an operator alerts on.
 const TICKER = `import { definePlugin, Type } from "@botyard/core";
@@ -46,18 +47,6 @@ async function start(bots = ["ticker", "hello"]): Promise<InProcessHost> {
       },
     },
   );
-}
-
-/** Every series of a /metrics scrape (`name{labels}`) with its value. */
-async function scrape(host: InProcessHost): Promise<Map<string, number>> {
-  const text = await (await fetch(`${host.url}/metrics`)).text();
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const at = line.lastIndexOf(" ");
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
 }
 
 /** The first scrape for which `check` holds. */

@@ -34,6 +34,7 @@ export class PrometheusMetrics {
   private readonly storeLatency: FastHistogram;
   private readonly storeErrors: Counter<"backend" | "op">;
   private readonly lastSuccess: Gauge<"bot" | "trigger">;
+  private readonly ticksSkipped: Counter<"bot" | "trigger" | "reason">;
   private readonly deadLetters: Counter<"bot" | "queue">;
   private readonly bots: Gauge<"state">;
   private readonly httpRefusals: Counter<"reason">;
@@ -47,6 +48,7 @@ export class PrometheusMetrics {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "botyard_process_" });
+    this.dropMisnamedTotals();
     // The per-event metrics avoid prom-client's per-call label hashing (see fast-metrics.ts).
     this.received = new FastCounter("botyard_events_received_total", "Slack envelopes and webhook requests received, before routing.", ["source", "type"], this.registry);
     this.runs = new FastCounter("botyard_runs_total", "Handler runs by bot, trigger and outcome (ok, error).", ["bot", "trigger", "outcome"], this.registry);
@@ -73,6 +75,12 @@ export class PrometheusMetrics {
       name: "botyard_schedule_last_success_timestamp_seconds",
       help: "When each schedule last completed a run without error (alert on time() minus this).",
       labelNames: ["bot", "trigger"],
+      registers,
+    });
+    this.ticksSkipped = new Counter({
+      name: "botyard_schedule_ticks_skipped_total",
+      help: "Schedule ticks that did not run on this replica, by reason: store_unavailable (the tick could not be claimed), overrun (the previous run still held the trigger). Ticks another replica ran are not counted.",
+      labelNames: ["bot", "trigger", "reason"],
       registers,
     });
     this.deadLetters = new Counter({
@@ -112,6 +120,87 @@ export class PrometheusMetrics {
     });
   }
 
+  /**
+   * `botyard_slack_missing_scopes{bot}`: how many scopes each bot needs that the bot token lacks,
+   * read at each scrape from the start-time check (bots lacking none have no series).
+   */
+  watchScopes(report: () => { missing: Record<string, string[]> }): void {
+    new Gauge({
+      name: "botyard_slack_missing_scopes",
+      help: "Slack scopes a bot needs that the bot token lacks (checked at start from x-oauth-scopes); fix by reinstalling the app from `botyard manifest`.",
+      labelNames: ["bot"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [bot, scopes] of Object.entries(report().missing)) this.set({ bot }, scopes.length);
+      },
+    });
+  }
+
+  /**
+   * What is read from the running host at each scrape: `botyard_ready` (what /readyz answers),
+   * each schedule's next planned run (a time left in the past means its timer did not fire: the
+   * tick was missed), and each durable queue's backlog and how long its oldest claimable job has
+   * waited for a worker.
+   */
+  watchHost(host: {
+    ready: () => boolean;
+    schedules: () => Array<{ bot: string; trigger: string; nextRun: Date }>;
+    queues: () => Promise<Array<{ queue: string; bot?: string; jobs: number; readyWaitMs?: number }>>;
+  }): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: "botyard_ready",
+      help: "1 while the host is ready (what /readyz answers with 200: Socket Mode connected, taking events, store answering), else 0.",
+      registers,
+      collect() {
+        this.set(host.ready() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "botyard_schedule_next_run_timestamp_seconds",
+      help: "When each active schedule plans to run next (alert when time() is well past it: the tick was missed).",
+      labelNames: ["bot", "trigger"],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of host.schedules()) this.set({ bot: s.bot, trigger: s.trigger }, Math.floor(s.nextRun.getTime() / 1000));
+      },
+    });
+    // One read of the queues per scrape serves both gauges (prom-client collects them in order).
+    let backlog: ReturnType<typeof host.queues> | undefined;
+    const readBacklog = () => (backlog ??= host.queues().finally(() => setImmediate(() => (backlog = undefined))));
+    new Gauge({
+      name: "botyard_queue_jobs",
+      help: "Jobs in each durable queue, waiting or in hand.",
+      labelNames: ["bot", "queue"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const q of await readBacklog().catch(() => [])) this.set({ bot: q.bot ?? "", queue: q.queue }, q.jobs);
+      },
+    });
+    new Gauge({
+      name: "botyard_queue_oldest_ready_age_seconds",
+      help: "How long the oldest claimable job of each durable queue has waited for a worker (0 when none is waiting).",
+      labelNames: ["bot", "queue"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const q of await readBacklog().catch(() => [])) if (q.readyWaitMs !== undefined) this.set({ bot: q.bot ?? "", queue: q.queue }, q.readyWaitMs / 1000);
+      },
+    });
+  }
+
+  /**
+   * prom-client also exports three gauges named `..._total` (the sums of its per-type
+   * `nodejs_active_handles{type}`, `_requests`, `_resources`), a suffix Prometheus keeps for
+   * counters: `promtool check metrics` reports them. The per-type gauges stay; sum them.
+   */
+  private dropMisnamedTotals(): void {
+    for (const name of ["nodejs_active_handles", "nodejs_active_requests", "nodejs_active_resources"]) this.registry.removeSingleMetric(`botyard_process_${name}_total`);
+  }
+
   /** Counts a request the HTTP server refused before any handler ran. */
   httpRefused(reason: RefusalReason): void {
     this.httpRefusals.inc({ reason });
@@ -135,6 +224,7 @@ export class PrometheusMetrics {
         this.slackCalls.inc({ method, outcome });
         if (outcome === "rate_limited") this.slackRateLimited.inc({ method });
       },
+      scheduleSkipped: (bot, trigger, _at, reason) => this.ticksSkipped.inc({ bot, trigger, reason }),
       scheduleSucceeded: (bot, trigger, at) => this.lastSuccess.set({ bot, trigger }, Math.floor(Math.max(at.getTime(), Date.now()) / 1000)),
       metric: (sample) => this.pluginMetric(sample),
       deadLetter: (letter) => this.deadLetters.inc({ bot: letter.bot ?? "", queue: letter.queue }),
@@ -246,3 +336,4 @@ export class PrometheusMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
+

@@ -4,7 +4,9 @@ import { ConfigError } from "../config/config-error.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { HttpIntake } from "../intake/http-intake.js";
 import { SocketModeIntake } from "../intake/socket-mode-intake.js";
+import { slackNeedsByBot } from "../manifest/app-manifest.js";
 import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
+import { checkScopes, logScopeReport, type ScopeReport } from "../scopes/scope-check.js";
 import { openStore } from "../store/create-store.js";
 import { buildEngine, checkBots } from "./bootstrap.js";
 import { hostLog } from "./host-log.js";
@@ -37,6 +39,8 @@ export interface RunningHost {
   port: number;
   adminPort?: number;
   readiness(): Promise<{ ready: boolean; [k: string]: unknown }>;
+  /** The bot token's scopes against the loaded bots' needs, as checked at start. */
+  scopes: ScopeReport;
   /** Graceful stop: intake off, in-flight handlers finish within the configured bound, socket and store closed. */
   stop(): Promise<{ unfinished: number }>;
 }
@@ -93,13 +97,32 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     onStoreFailure: (error) => health.reportFailure(error),
     onConnected: (connected) => metrics.slackConnected.set(connected ? 1 : 0),
   });
-  // One failed bot is reported but does not make the host unready: the others serve.
+  const isReady = () => slackIntake.connected && slackIntake.accepting && health.healthy;
+  // Filled in once auth.test has answered (before the host says it is ready).
+  let scopes: ScopeReport = { checked: false, missing: {} };
+  // One failed bot is reported but does not make the host unready: the others serve. Nor does a
+  // missing scope: it fails only that bot's calls needing it, and no restart or rescheduling can
+  // fix it (a person must reinstall the app), while an unready host would take every other bot's
+  // webhooks out of rotation with it. It is reported here, in the log, `botyard list` and
+  // `botyard_slack_missing_scopes`, which an alert can page on.
   const readiness = async () => ({
-    ready: slackIntake.connected && slackIntake.accepting && health.healthy,
+    ready: isReady(),
     // Whether Socket Mode is up and, when it is not, why and what happens next.
     slack: slackIntake.status,
     store: { kind: store.kind, ...health.status },
     bots: engine.status().map((b) => ({ id: b.id, state: b.state, ...(b.reason ? { reason: b.reason } : {}) })),
+    scopes,
+  });
+  metrics.watchScopes(() => scopes);
+  metrics.watchHost({
+    ready: () => isReady(),
+    schedules: () =>
+      engine.status().flatMap((b) =>
+        b.state !== "running" ? [] : b.triggers.flatMap((t) => (t.kind === "schedule" && t.nextRun ? [{ bot: b.id, trigger: t.name, nextRun: new Date(t.nextRun) }] : [])),
+      ),
+    // While the store is down, reading it would only add failures: the gauges go empty, and
+    // botyard_store_up says why.
+    queues: () => (health.healthy ? engine.queues.backlog() : Promise.resolve([])),
   });
   const scrubbed = <T>(value: T): T => JSON.parse(scrubber.scrub(JSON.stringify(value))) as T;
   const http = new HttpIntake({
@@ -117,7 +140,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       const rendered = await metrics.render();
       return { contentType: rendered.contentType, body: scrubber.scrub(rendered.body) };
     },
-    status: () => scrubbed(engine.status()),
+    status: () => scrubbed(engine.status().map((b) => (scopes.missing[b.id] ? { ...b, missingScopes: scopes.missing[b.id] } : b))),
   });
   // While the store is down nothing is taken in (Slack redelivers what is left unacked; webhooks
   // get 503) and durable workers stop claiming.
@@ -135,6 +158,8 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     ports = await http.start();
     log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
     await slackIntake.start(auth, engine.start());
+    scopes = checkScopes(slackNeedsByBot(checked.prepared), (await auth).scopes);
+    logScopeReport(scopes, log);
   } catch (error) {
     // A refused start stops what it started (bots, the socket's retries, the HTTP server, the store).
     await engine.stop(0);
@@ -157,6 +182,9 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     port: ports.port,
     ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}),
     readiness,
+    get scopes() {
+      return scopes;
+    },
     stop: () =>
       (stopping ??= (async () => {
         log.info("shutting down");

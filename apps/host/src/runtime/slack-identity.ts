@@ -14,12 +14,21 @@ export function checkTokens(slack: { appToken: string; botToken: string }): void
   }
 }
 
-/** Checks the bot token with Slack and learns the app's identity (so bots do not see their own messages). */
-export async function authTest(slack: ReturnType<typeof createSlackClient>, log: Logger): Promise<{ userId?: string; botId?: string }> {
+/**
+ * Checks the bot token with Slack and learns the app's identity (so bots do not see their own
+ * messages) and the token's scopes (from the answer's `x-oauth-scopes` header, which the client
+ * puts in `response_metadata.scopes`; absent when no header came).
+ */
+export async function authTest(slack: ReturnType<typeof createSlackClient>, log: Logger): Promise<{ userId?: string; botId?: string; scopes?: string[] }> {
   try {
     const auth = await slack.auth.test();
     log.info({ team: auth.team, user: auth.user }, "Slack bot token accepted");
-    return { ...(auth.user_id ? { userId: auth.user_id } : {}), ...(auth.bot_id ? { botId: auth.bot_id as string } : {}) };
+    const scopes = auth.response_metadata?.scopes;
+    return {
+      ...(auth.user_id ? { userId: auth.user_id } : {}),
+      ...(auth.bot_id ? { botId: auth.bot_id as string } : {}),
+      ...(Array.isArray(scopes) ? { scopes: scopes.filter((s) => s !== "") } : {}),
+    };
   } catch (cause) {
     const code = (cause as { data?: { error?: string } }).data?.error;
     throw new BotyardError(ErrorCodes.HOST_START, `Slack refused the bot token${code ? ` (${code})` : ""}: ${(cause as Error).message}`, {

@@ -93,6 +93,9 @@ export default definePlugin({
   name: ${JSON.stringify(o.name)},
   core: ${JSON.stringify(o.coreRange)},
   config: Config,
+  // The scopes of the Web API methods it calls (chat.postMessage); those of its triggers (the
+  // command, the mention) follow from them. \`npx botyard manifest\` adds them all up.
+  slack: { scopes: ["chat:write"] },
   setup(bot, config) {
     bot.schedule(config.schedule, { timezone: config.timezone }, async (ctx) => {
       const sent = ((await ctx.store.get<number>("sent")) ?? 0) + 1;
@@ -105,7 +108,7 @@ export default definePlugin({
       return \`I have posted \${sent} reminder\${sent === 1 ? "" : "s"} in <#\${config.channel}>.\`;
     };
 
-    bot.command(config.command, async (ctx) => {
+    bot.command(config.command, { description: "How many reminders were posted" }, async (ctx) => {
       await ctx.respond(await summary(ctx.store));
     });
 

@@ -322,6 +322,7 @@ export class Engine {
         enqueue: (queue, payload, options) => this.queues.enqueue(queue, payload, options),
       },
       scheduleSucceeded: (name, at) => this.observers.emit((o) => o.scheduleSucceeded?.(entry.id, name, at)),
+      scheduleSkipped: (name, at, reason) => this.observers.emit((o) => o.scheduleSkipped?.(entry.id, name, at, reason)),
     };
   }
 

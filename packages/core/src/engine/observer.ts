@@ -11,6 +11,12 @@ export interface EngineObserver {
   action?(record: ActionRecord): void;
   slackCall?(method: string, outcome: "ok" | "error" | "rate_limited"): void;
   scheduleSucceeded?(bot: string, trigger: string, at: Date): void;
+  /**
+   * A tick this process woke for did not run: the store could not claim it (`store_unavailable`)
+   * or the previous run still held the trigger (`overrun`). Ticks another replica claimed are not
+   * reported: they ran there.
+   */
+  scheduleSkipped?(bot: string, trigger: string, at: Date, reason: ScheduleSkipReason): void;
   /** A durable job failed for the last time and was kept as a dead letter. */
   deadLetter?(letter: DeadLetter): void;
   /** A plugin reported a metric (`ctx.metrics`). */
@@ -26,5 +32,7 @@ export interface RunInfo {
   kind: string;
   runId: string;
 }
+
+export type ScheduleSkipReason = "store_unavailable" | "overrun";
 
 export type BotState = "loaded" | "running" | "failed" | "stopped";

@@ -87,6 +87,22 @@ export class QueueWorker implements QueueRunner {
     };
   }
 
+  /**
+   * Each consumed queue's backlog, for metrics: jobs waiting or in hand, and how long the oldest
+   * claimable job has waited for a worker (0 when none is ready: every job is in hand or held
+   * back by a retry delay). Needs the store's `nextReadyAt`; without it the wait is unknown.
+   */
+  async backlog(): Promise<Array<{ queue: string; bot?: string; jobs: number; readyWaitMs?: number }>> {
+    const now = Date.now();
+    return Promise.all(
+      [...this.consumers.values()].map(async (c) => {
+        const [jobs, readyAt] = await Promise.all([this.store.queueSize(c.queue), this.store.nextReadyAt?.(c.queue)]);
+        const readyWaitMs = this.store.nextReadyAt ? (readyAt === undefined ? 0 : Math.max(0, now - readyAt)) : undefined;
+        return { queue: c.queue, ...(c.bot ? { bot: c.bot } : {}), jobs, ...(readyWaitMs !== undefined ? { readyWaitMs } : {}) };
+      }),
+    );
+  }
+
   notify(queue: string): void {
     this.consumers.get(queue)?.wake();
   }

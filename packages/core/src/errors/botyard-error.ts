@@ -60,6 +60,8 @@ export const ErrorCodes = {
   METRIC_INVALID: "BOTYARD_ERR_METRIC_INVALID",
   /** The host was asked to start without what it needs (tokens...). */
   HOST_START: "BOTYARD_ERR_HOST_START",
+  /** The bot token lacks scopes the loaded bots need (a warning: the host runs, those calls fail). */
+  SLACK_SCOPES_MISSING: "BOTYARD_ERR_SLACK_SCOPES_MISSING",
   /** `botyard demo` ran where the `@botyard/demo` package is not installed. */
   DEMO_NOT_INSTALLED: "BOTYARD_ERR_DEMO_NOT_INSTALLED",
 } as const;

@@ -117,6 +117,10 @@ export const errorReference: { readonly [C in ErrorCode]: ErrorReferenceEntry } 
     when: "The host cannot start with what it was given: a missing or wrong Slack token (`xapp-` for the app token, `xoxb-` for the bot token), a token Slack refuses, or Socket Mode turned off for the app.",
     fix: "Check the tokens in the environment variables `bots.yaml` names, and that Socket Mode is on in the app's settings; `docs/getting-started.md` shows where each token comes from.",
   },
+  BOTYARD_ERR_SLACK_SCOPES_MISSING: {
+    when: "At start, the bot token's scopes (Slack names them in the `x-oauth-scopes` header of `auth.test`'s answer) lack some a loaded bot needs: a scope its plugin declares for the Web API methods it calls, or one its triggers imply (`app_mentions:read` for a mention, `commands` for a slash command). A warning, logged once per bot, shown by `botyard list` and in `/readyz` under `scopes`: the host runs, and that bot's calls needing the scope fail with `missing_scope`.",
+    fix: "Update the Slack app from the manifest `botyard manifest` prints for this `bots.yaml` (app settings → App Manifest, or create the app again), reinstall it to the workspace so the token gets the new scopes, and restart the host. See docs/operations.md.",
+  },
   BOTYARD_ERR_DEMO_NOT_INSTALLED: {
     when: "`botyard demo` ran, but the `@botyard/demo` package (the emulators and the transcript, kept out of the host so that a production install does not carry them) is neither beside `bots.yaml` nor beside the host.",
     fix: "Install it where you try the demo: `npm install --save-dev @botyard/demo` (from a clone, its tarball is in `dist-tarballs/`). `botyard start` never needs it.",

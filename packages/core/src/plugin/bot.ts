@@ -19,7 +19,7 @@ import {
   type ReactionContext,
   type SlackEventOptions,
 } from "../triggers/slack-event.js";
-import { SlashCommandTrigger, type CommandContext } from "../triggers/slash-command.js";
+import { SlashCommandTrigger, type CommandContext, type CommandOptions } from "../triggers/slash-command.js";
 import type { Trigger } from "../triggers/trigger.js";
 import { WebhookTrigger, type WebhookHandler, type WebhookOptions } from "../triggers/webhook.js";
 import type { WebhookBodyReader, WebhookSchemaBody } from "../triggers/webhook-body-spec.js";
@@ -62,8 +62,9 @@ export interface Bot<C = unknown> {
   reaction(name: string | undefined, handler: (ctx: ReactionContext) => unknown, options?: SlackEventOptions): void;
   /** Any Events API event type (`channel_created`, `member_joined_channel`...), typed as Slack publishes it where it does. */
   event<T extends string>(type: T, handler: (ctx: EventContext<T>) => unknown, options?: SlackEventOptions): void;
-  /** A slash command (`/release`), exclusive across bots. */
+  /** A slash command (`/release`), exclusive across bots; `description` is what Slack's command picker shows. */
   command(command: string, handler: (ctx: CommandContext) => unknown): void;
+  command(command: string, options: CommandOptions, handler: (ctx: CommandContext) => unknown): void;
   /** A block button or menu by `action_id` (or a regex over it). */
   blockAction(actionId: string | RegExp, handler: (ctx: BlockActionContext) => unknown): void;
   /** `POST /hooks/<bot id><path>`. */
@@ -148,8 +149,9 @@ export function createBotBuilder<C>(info: BotInfo, config: C, log: Logger, conta
       // The trigger hands on the event as Slack sent it; its type is the caller's to narrow.
       add(new EventTrigger(options.name ?? `event:${type}${options.channel ? `@${options.channel}` : ""}`, type, handler as (ctx: EventContext) => unknown, options));
     },
-    command(command, handler) {
-      add(new SlashCommandTrigger(command, handler));
+    command(command: string, a: CommandOptions | ((ctx: CommandContext) => unknown), b?: (ctx: CommandContext) => unknown) {
+      const [options, handler] = typeof a === "function" ? [{}, a] : [a, b!];
+      add(new SlashCommandTrigger(command, handler, options));
     },
     blockAction(actionId, handler) {
       add(new BlockActionTrigger(actionId, handler));

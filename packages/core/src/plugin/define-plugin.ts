@@ -1,6 +1,7 @@
 import type { Static, TSchema } from "typebox";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import { CORE_LOCATION, CORE_VERSION } from "../version.js";
+import type { PluginSlackNeeds } from "../slack-needs/slack-needs.js";
 import type { Bot } from "./bot.js";
 
 /** What a plugin author writes. */
@@ -12,6 +13,12 @@ export interface PluginDefinition<S extends TSchema = TSchema> {
   /** The plugin's own version, shown by `botyard list` (defaults to its package.json version). */
   version?: string;
   description?: string;
+  /**
+   * What the plugin needs from the Slack app beyond its triggers: the bot scopes of the Web API
+   * methods it calls (`chat:write` for `chat.postMessage`...). The events its triggers listen to,
+   * and the scopes those imply, follow from the triggers: `botyard manifest` adds them up.
+   */
+  slack?: PluginSlackNeeds<NoInfer<Static<S>>>;
   /** A typebox schema for the bot's `config:` in bots.yaml; defaults are applied before `setup`. */
   config: S;
   /**

@@ -1,6 +1,7 @@
 import type { BaseContext } from "../context/context.js";
 import type { BlockAction, BlockActionPayload } from "../slack/slack-types.js";
 import { isBlockActionPayload } from "./slack-event-shapes.js";
+import type { TriggerSlackNeeds } from "../slack-needs/slack-needs.js";
 import type { ActiveTrigger, Trigger, TriggerRuntime } from "./trigger.js";
 
 export type BlockActionContext = BaseContext<BlockActionPayload> & {
@@ -23,6 +24,11 @@ export class BlockActionTrigger implements Trigger {
 
   describe(): string {
     return `block action ${String(this.actionId)}`;
+  }
+
+  slackNeeds(): TriggerSlackNeeds {
+    // Block actions arrive over Socket Mode once interactivity is on; they need no scope.
+    return { interactivity: true };
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {

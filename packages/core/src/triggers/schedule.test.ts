@@ -109,13 +109,17 @@ describe("schedules", () => {
       running--;
     };
     const plugin = definePlugin({ name: "slow", core: "^1.0.0", config: Type.Object({}), setup: (bot) => bot.schedule("* * * * * *", slow) });
-    const e = engine();
+    const skipped: string[] = [];
+    const e = new Engine({ slack, store: new MemoryStore(), logger, observers: [{ scheduleSkipped: (bot, trigger, _at, reason) => void skipped.push(`${bot} ${trigger} ${reason}`) }] });
     e.load([{ id: "slow", plugin, config: {} }]);
     await e.start();
     await vi.advanceTimersByTimeAsync(6_050);
     expect(maxRunning).toBe(1);
     expect(started).toBeGreaterThanOrEqual(2);
     expect(started).toBeLessThanOrEqual(3);
+    // Each tick that did not run is reported, for botyard_schedule_ticks_skipped_total.
+    expect(skipped.length).toBeGreaterThanOrEqual(6 - started - 1);
+    expect(new Set(skipped)).toEqual(new Set(["slow schedule:* * * * * * overrun"]));
     const stopped = e.stop();
     await vi.advanceTimersByTimeAsync(3_000);
     await stopped;
@@ -159,7 +163,8 @@ describe("schedules", () => {
     const store = new MemoryStore();
     const lines: Array<{ level: number; msg: string }> = [];
     const log = createLogger({ level: "info", destination: new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }) });
-    const e = new Engine({ slack, store, logger: log });
+    const skipped: string[] = [];
+    const e = new Engine({ slack, store, logger: log, observers: [{ scheduleSkipped: (_bot, _trigger, at, reason) => void skipped.push(`${at.toISOString()} ${reason}`) }] });
     e.load([{ id: "t", plugin, config: {} }]);
     await e.start();
     const acquire = store.acquireLease.bind(store);
@@ -169,6 +174,7 @@ describe("schedules", () => {
     await vi.advanceTimersByTimeAsync(2_000);
     expect(ticks).toEqual(["2026-03-02T10:00:02.000Z"]);
     expect(lines.filter((l) => l.msg === "tick skipped: could not claim it in the store").map((l) => l.level)).toEqual([40]);
+    expect(skipped).toEqual(["2026-03-02T10:00:00.000Z store_unavailable"]);
     await e.stop();
   });
 

@@ -146,6 +146,7 @@ export class ScheduleTrigger implements Trigger {
       // An outage the host reports once, as an error, and in /readyz: each tick it costs is a warning.
       const level = isBotyardError(error, ErrorCodes.STORE_UNAVAILABLE) ? "warn" : "error";
       rt.log[level]({ err: error, trigger: this.name, scheduledAt: scheduledAt.toISOString() }, "tick skipped: could not claim it in the store");
+      if (!manual) rt.scheduleSkipped?.(this.name, scheduledAt, "store_unavailable");
       return undefined;
     }
   }
@@ -184,6 +185,7 @@ export class ScheduleTrigger implements Trigger {
     const holder = `${rt.owner}/${at}`;
     if (protect && !(await this.acquireRunning(rt, lease, holder, leaseMs, manual))) {
       rt.log.warn({ trigger: this.name, scheduledAt: new Date(at).toISOString() }, "skipped tick: the previous run is still going");
+      if (!manual) rt.scheduleSkipped?.(this.name, new Date(at), "overrun");
       return undefined;
     }
     const renew = protect ? setInterval(() => void rt.hostStore.renewLease(lease, holder, leaseMs).catch(() => false), Math.max(leaseMs / 5, 50)) : undefined;

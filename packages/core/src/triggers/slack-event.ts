@@ -6,6 +6,7 @@ import { retry } from "../retry/retry.js";
 import { mentionText } from "../slack/mention-text.js";
 import { durableQueue } from "./durable.js";
 import { isAppMentionEvent, isMessageEvent, isReactionAddedEvent } from "./slack-event-shapes.js";
+import { eventNeeds, type TriggerSlackNeeds } from "../slack-needs/slack-needs.js";
 import type { ActiveTrigger, RunOptions, SlackSubscriptions, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
 
 export type Pattern = string | RegExp;
@@ -47,6 +48,12 @@ export interface MessageOptions extends SlackEventOptions {
   includeSelf?: boolean;
   /** Also see messages posted by other apps and bots (on by default). */
   includeBots?: boolean;
+  /**
+   * Direct messages to the app too: the app manifest then subscribes to `message.im` and
+   * `message.mpim` (with their `im:history` and `mpim:history` scopes). Off by default: a bot
+   * listening in channels should not ask to read DMs.
+   */
+  directMessages?: boolean;
 }
 
 // Subtypes that are a new message someone wrote; edits, deletions and joins are not.
@@ -122,6 +129,10 @@ export class MessageTrigger implements Trigger {
     return `message ${this.pattern === undefined ? "(any)" : String(this.pattern)}${this.options.channel ? ` in ${this.options.channel}` : ""}`;
   }
 
+  slackNeeds(): TriggerSlackNeeds {
+    return eventNeeds("message", { directMessages: this.options.directMessages ?? false });
+  }
+
   activate(rt: TriggerRuntime): ActiveTrigger {
     const match = (event: MessageEvent) => matchText(this.pattern, event.text ?? "") ?? ([] as unknown as RegExpMatchArray);
     const delivery = deliveryFor<MessageEvent, RegExpMatchArray>(rt, this.name, this.options.durable, match, (event, match, extras, options) =>
@@ -158,6 +169,10 @@ export class MentionTrigger implements Trigger {
 
   claims(): TriggerClaim[] {
     return typeof this.pattern === "string" ? [{ what: "mention keyword", value: this.pattern.toLowerCase() }] : [];
+  }
+
+  slackNeeds(): TriggerSlackNeeds {
+    return eventNeeds("app_mention");
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {
@@ -203,6 +218,10 @@ export class ReactionTrigger implements Trigger {
     return `reaction ${this.reaction ? `:${this.reaction}:` : "(any)"}`;
   }
 
+  slackNeeds(): TriggerSlackNeeds {
+    return eventNeeds("reaction_added");
+  }
+
   activate(rt: TriggerRuntime): ActiveTrigger {
     const delivery = deliveryFor<ReactionAddedEvent>(rt, this.name, this.options.durable, () => undefined, (event, _, extras, options) => rt.run(event, this.handler, extras, options));
     const off = rt.slack.onEvent("reaction_added", this.options.channel, (event) => {
@@ -228,6 +247,10 @@ export class EventTrigger implements Trigger {
 
   describe(): string {
     return `event ${this.type}${this.options.channel ? ` in ${this.options.channel}` : ""}`;
+  }
+
+  slackNeeds(): TriggerSlackNeeds {
+    return eventNeeds(this.type);
   }
 
   activate(rt: TriggerRuntime): ActiveTrigger {

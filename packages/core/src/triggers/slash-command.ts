@@ -2,7 +2,17 @@ import type { BaseContext } from "../context/context.js";
 import { BotyardError, ErrorCodes } from "../errors/botyard-error.js";
 import type { SlashCommand } from "../slack/slack-types.js";
 import { isSlashCommand } from "./slack-event-shapes.js";
+import type { SlashCommandNeed, TriggerSlackNeeds } from "../slack-needs/slack-needs.js";
 import type { ActiveTrigger, Trigger, TriggerClaim, TriggerRuntime } from "./trigger.js";
+
+/** How Slack's command picker presents a slash command (the app manifest's `slash_commands`). */
+export interface CommandOptions {
+  /** What the command does, in a line (the app manifest requires one: the plugin's description otherwise). */
+  description?: string;
+  /** The arguments it takes (`[repo] [branch]`). */
+  usageHint?: string;
+  name?: string;
+}
 
 export type CommandContext = BaseContext<SlashCommand> & {
   /** The text after the command. */
@@ -22,14 +32,23 @@ export class SlashCommandTrigger implements Trigger {
   constructor(
     readonly command: string,
     private readonly handler: (ctx: CommandContext) => unknown,
-    name?: string,
+    private readonly options: CommandOptions = {},
   ) {
     if (!/^\/[\w-]+$/.test(command)) {
       throw new BotyardError(ErrorCodes.TRIGGER_INVALID, `Invalid slash command ${JSON.stringify(command)}.`, {
         hint: 'A slash command starts with "/" followed by letters, digits, "-" or "_" (e.g. "/release").',
       });
     }
-    this.name = name ?? `command:${command}`;
+    this.name = options.name ?? `command:${command}`;
+  }
+
+  slackNeeds(): TriggerSlackNeeds {
+    const command: SlashCommandNeed = {
+      command: this.command,
+      ...(this.options.description ? { description: this.options.description } : {}),
+      ...(this.options.usageHint ? { usageHint: this.options.usageHint } : {}),
+    };
+    return { scopes: ["commands"], command };
   }
 
   describe(): string {

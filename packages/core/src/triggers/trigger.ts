@@ -2,6 +2,7 @@ import type { Logger } from "../logging/logger.js";
 import type { EnqueueOptions, EnqueueResult, Store } from "../store/store.js";
 import type { BaseContext, ContextExtras } from "../context/context.js";
 import type { SlackEnvelope } from "../slack/slack-types.js";
+import type { TriggerSlackNeeds } from "../slack-needs/slack-needs.js";
 
 /**
  * A trigger: something that makes a bot run. The built-in kinds (schedule, webhook, Slack events,
@@ -17,6 +18,12 @@ export interface Trigger {
   describe(): string;
   /** When it would fire next, computed without activating it (schedules), for `botyard list`. */
   nextRun?(): Date | undefined;
+  /**
+   * What the Slack app needs for this trigger to fire (event subscriptions and the scopes they
+   * imply, a slash command, interactivity): `botyard manifest` writes the app from these, and the
+   * host checks the bot token's scopes against them at start. None for non-Slack triggers.
+   */
+  slackNeeds?(): TriggerSlackNeeds;
   /** Exclusive claims checked across all bots at load time (e.g. one bot per slash command). */
   claims?(): TriggerClaim[];
   /** Starts listening. Called once the host is ready; the returned handle stops it. */
@@ -61,6 +68,8 @@ export interface TriggerRuntime {
   readonly queues: QueueRunner;
   /** Reports that a schedule tick completed, for the last-success metric. */
   scheduleSucceeded(triggerName: string, at: Date): void;
+  /** Reports a tick that did not run here (see `EngineObserver.scheduleSkipped`), for the missed-tick metric. */
+  scheduleSkipped?(triggerName: string, at: Date, reason: "store_unavailable" | "overrun"): void;
 }
 
 export interface RunOptions {

@@ -10,6 +10,7 @@ import { type AddUsergroupOptions, type AddUserOptions, type ChannelRecord, type
 import { Args, callWebApi, WEB_API_METHODS, type WebApiContext } from "./web-api.js";
 import { describeRecent } from "./call-log.js";
 import { ChangeWaits } from "./change-waits.js";
+import { ALL_BOT_SCOPES, scopeHeaders } from "./oauth-scopes.js";
 import type { ChannelView, DeliveredEvent, PostedMessage, SlackEmulatorOptions, UsergroupView, UserView } from "./slack-emulator-options.js";
 
 
@@ -42,8 +43,11 @@ export abstract class SlackEmulatorBase {
   protected readonly webApi: WebApiContext;
   /** `rateLimitFor` storms by method (`*` for all): until when, and the Retry-After they answer. */
   protected readonly storms = new Map<string, { until: number; retryAfterSec: number }>();
+  /** The bot token's scopes, sent in `x-oauth-scopes` on every Web API answer. */
+  private oauthScopes: readonly string[];
 
   protected constructor(options: SlackEmulatorOptions) {
+    this.oauthScopes = [...(options.scopes ?? ALL_BOT_SCOPES)];
     this.teamId = options.teamId ?? "T0BOTYARD";
     this.teamName = options.teamName ?? "Botyard";
     this.teamDomain = options.teamDomain ?? "botyard";
@@ -214,6 +218,16 @@ export abstract class SlackEmulatorBase {
     return () => this.activityListeners.delete(listener);
   }
 
+  /** The bot token's scopes, as sent in `x-oauth-scopes`. */
+  get scopes(): string[] {
+    return [...this.oauthScopes];
+  }
+
+  /** Changes the bot token's scopes, as reinstalling the app with another manifest does. */
+  setScopes(scopes: readonly string[]): void {
+    this.oauthScopes = [...scopes];
+  }
+
   // ---- Socket Mode control -----------------------------------------------------------------------
 
   /** Open Socket Mode connections. */
@@ -258,7 +272,14 @@ export abstract class SlackEmulatorBase {
     const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(req.path);
     if (api) {
       const method = api[1]!;
-      return { operation: method, handle: () => this.stormAnswer(method) ?? this.handleApi(method, req) };
+      return {
+        operation: method,
+        handle: () => {
+          const answer = this.stormAnswer(method) ?? this.handleApi(method, req);
+          // As Slack: the token's scopes on every answer (429s included), beside the answer's own headers.
+          return { ...answer, headers: { ...scopeHeaders(method, this.oauthScopes), ...answer.headers } };
+        },
+      };
     }
     const response = /^\/response\/([A-Za-z0-9_-]+)$/.exec(req.path);
     if (response && req.method === "POST") {

@@ -21,6 +21,11 @@ export interface SlackEmulatorOptions {
   botId?: string;
   appId?: string;
   /**
+   * The bot token's scopes, which every Web API answer names in its `x-oauth-scopes` header as
+   * Slack's do (default: every bot scope Slack has, so that nothing a test does lacks one).
+   */
+  scopes?: readonly string[];
+  /**
    * Check every Web API call, answer and Events API payload against Slack's published API
    * descriptions, recording violations (see `expectConformance`). Default: on in conformance mode
    * (`BOTYARD_CONFORMANCE=1` or `enableConformance()`).

@@ -3,6 +3,9 @@ import type { EngineObserver, MetricSample, RunInfo, StoreBackend } from "@botya
 import { REFUSAL_REASONS, type RefusalReason } from "../intake/http-intake.js";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
+export const RELOAD_OUTCOMES = ["applied", "refused", "failed"] as const;
+export type ReloadOutcome = (typeof RELOAD_OUTCOMES)[number];
+
 interface RunKeys {
   trigger: string;
   ok: string;
@@ -37,6 +40,7 @@ export class PrometheusMetrics {
   private readonly deadLetters: Counter<"bot" | "queue">;
   private readonly bots: Gauge<"state">;
   private readonly httpRefusals: Counter<"reason">;
+  private readonly reloads: Counter<"outcome">;
   readonly slackConnected: Gauge;
   readonly storeUp: Gauge;
   private readonly botStates = new Map<string, string>();
@@ -90,6 +94,13 @@ export class PrometheusMetrics {
       labelNames: ["reason"],
       registers,
     });
+    this.reloads = new Counter({
+      name: "botyard_reloads_total",
+      help: "Reloads of bots.yaml (SIGHUP or botyard reload) by outcome: applied, refused (the new config did not validate; nothing changed), failed (an unexpected error while applying).",
+      labelNames: ["outcome"],
+      registers,
+    });
+    for (const outcome of RELOAD_OUTCOMES) this.reloads.inc({ outcome }, 0);
     // Every reason from the start, at 0: an alert on the rate of one fires at its first refusal.
     for (const reason of REFUSAL_REASONS) this.httpRefusals.inc({ reason }, 0);
   }
@@ -108,6 +119,32 @@ export class PrometheusMetrics {
       collect() {
         this.set({ emitter: "shutdown_signal" }, shutdownListeners());
         this.set({ emitter: "process" }, process.eventNames().reduce((n, name) => n + process.listenerCount(name), 0));
+      },
+    });
+  }
+
+  /**
+   * `botyard_dead_letters{bot}`: the dead letters each bot has now in the store (every replica
+   * sharing it reports the same count), read at a scrape at most every `cacheMs`: listing letters
+   * reads their payloads. A scrape while the store is down keeps the last counts (`botyard_store_up`
+   * says the store is down). Bots known to the host are reported at 0 too, so that an alert on the
+   * series sees it appear.
+   */
+  watchDeadLetters(count: () => Promise<Map<string, number>>, bots: () => string[], cacheMs = 10_000): void {
+    let last: { at: number; counts: Map<string, number> } | undefined;
+    new Gauge({
+      name: "botyard_dead_letters",
+      help: "Dead letters kept in the store now (until replayed, dropped or past queue.deadLetterTtlMs), by bot; botyard deadletters list shows them.",
+      labelNames: ["bot"],
+      registers: [this.registry],
+      async collect() {
+        if (!last || Date.now() - last.at >= cacheMs) {
+          const counts = await count().catch(() => last?.counts);
+          if (counts) last = { at: Date.now(), counts };
+        }
+        this.reset();
+        for (const bot of bots()) this.set({ bot }, 0);
+        for (const [bot, n] of last?.counts ?? []) this.set({ bot }, n);
       },
     });
   }
@@ -140,12 +177,25 @@ export class PrometheusMetrics {
       deadLetter: (letter) => this.deadLetters.inc({ bot: letter.bot ?? "", queue: letter.queue }),
       botState: (bot, state) => {
         this.botStates.set(bot, state);
-        this.bots.reset();
-        const counts = new Map<string, number>();
-        for (const s of this.botStates.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
-        for (const [s, n] of counts) this.bots.set({ state: s }, n);
+        this.countBots();
+      },
+      botRemoved: (bot) => {
+        this.botStates.delete(bot);
+        this.countBots();
       },
     };
+  }
+
+  private countBots(): void {
+    this.bots.reset();
+    const counts = new Map<string, number>();
+    for (const s of this.botStates.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
+    for (const [s, n] of counts) this.bots.set({ state: s }, n);
+  }
+
+  /** Counts a reload of bots.yaml (SIGHUP or `botyard reload`) by outcome. */
+  reloaded(outcome: ReloadOutcome): void {
+    this.reloads.inc({ outcome });
   }
 
   /**

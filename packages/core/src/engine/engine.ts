@@ -317,7 +317,7 @@ export class Engine {
       },
       // The bot's consumers are its own: their dead letters say whose they are.
       queues: {
-        consume: (queue, handler, options) => this.queues.consume(queue, handler, options, entry.id),
+        consume: (queue, handler, options) => this.queues.consume(queue, handler, options, entry.id, trigger.name),
         notify: (queue) => this.queues.notify(queue),
         enqueue: (queue, payload, options) => this.queues.enqueue(queue, payload, options),
       },

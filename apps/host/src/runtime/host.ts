@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { createSlackClient, type Engine, type EngineObserver, type Logger, type StoreBackend } from "@botyard/core";
+import { DeadLetters, createSlackClient, type Engine, type EngineObserver, type Logger, type StoreBackend } from "@botyard/core";
+import { AdminEndpoint } from "../admin/admin-endpoint.js";
 import { ConfigError } from "../config/config-error.js";
+import { AdminDefaults } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { HttpIntake } from "../intake/http-intake.js";
 import { SocketModeIntake } from "../intake/socket-mode-intake.js";
 import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
+import { Reloader, type ReloadReport } from "../reload/reload-config.js";
 import { openStore } from "../store/create-store.js";
 import { buildEngine, checkBots } from "./bootstrap.js";
 import { hostLog } from "./host-log.js";
@@ -28,6 +31,8 @@ export interface HostOptions {
   storeCheckIntervalMs?: number;
   /** Extra values to scrub from logs (the demo's emulator tokens are not secrets, but tests add some). */
   secrets?: string[];
+  /** The environment a reload interpolates bots.yaml from (the process's by default). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningHost {
@@ -36,6 +41,11 @@ export interface RunningHost {
   log: Logger;
   port: number;
   adminPort?: number;
+  /** The admin endpoint's port (dead letters, reload), when `admin.token` turned it on. */
+  adminEndpointPort?: number;
+  deadLetters: DeadLetters;
+  /** Re-reads bots.yaml and applies the difference (SIGHUP and `botyard reload` call it). */
+  reload(): Promise<ReloadReport>;
   readiness(): Promise<{ ready: boolean; [k: string]: unknown }>;
   /** Graceful stop: intake off, in-flight handlers finish within the configured bound, socket and store closed. */
   stop(): Promise<{ unfinished: number }>;
@@ -80,6 +90,23 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const engine = buildEngine(loaded, checked, { slack, store, log, observers, owner, redact: (text) => scrubber.scrub(text) });
   metrics.watchListeners(() => engine.shutdownListeners);
+  const deadLetters = new DeadLetters(engine.hostStore, {
+    ...(config.queue?.deadLetterTtlMs !== undefined ? { ttlMs: config.queue.deadLetterTtlMs } : {}),
+    notify: (queue) => engine.queues.notify(queue),
+  });
+  metrics.watchDeadLetters(() => deadLetters.countByBot(), () => engine.status().map((b) => b.id));
+  const reloader = new Reloader({ engine, log, env: options.env ?? process.env, loaded, specs: checked.specs, scrubber, onOutcome: (outcome) => metrics.reloaded(outcome) });
+  const admin = config.admin?.token
+    ? new AdminEndpoint({
+        host: config.admin.host ?? AdminDefaults.host,
+        port: config.admin.port ?? AdminDefaults.port,
+        token: config.admin.token,
+        log: log.child({ component: "admin" }),
+        deadLetters,
+        reload: () => reloader.reload(),
+        scrub: (text) => scrubber.scrub(text),
+      })
+    : undefined;
 
   // 4. The receivers, side by side: Slack's Socket Mode and HTTP (webhooks, admin endpoints).
   let stopping: Promise<{ unfinished: number }> | undefined;
@@ -117,7 +144,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
       const rendered = await metrics.render();
       return { contentType: rendered.contentType, body: scrubber.scrub(rendered.body) };
     },
-    status: () => scrubbed(engine.status()),
+    status: async () => scrubbed(await withDeadLetterCounts(engine, deadLetters)),
   });
   // While the store is down nothing is taken in (Slack redelivers what is left unacked; webhooks
   // get 503) and durable workers stop claiming.
@@ -131,8 +158,13 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
 
   // 5. Everything starts: HTTP, then the bot token check, the bots' start hooks and the socket, overlapping.
   let ports: { port: number; adminPort?: number };
+  let adminEndpointPort: number | undefined;
   try {
     ports = await http.start();
+    if (admin) {
+      adminEndpointPort = await admin.start();
+      log.info({ adminEndpointPort, host: config.admin?.host ?? AdminDefaults.host }, "admin endpoint listening (dead letters, reload)");
+    } else log.info("admin endpoint off: set admin.token in bots.yaml to use botyard deadletters and botyard reload");
     log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
     await slackIntake.start(auth, engine.start());
   } catch (error) {
@@ -140,6 +172,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     await engine.stop(0);
     await slackIntake.stop();
     await http.close();
+    await admin?.close();
     await store.close().catch(() => {});
     throw error;
   }
@@ -156,6 +189,9 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     log,
     port: ports.port,
     ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}),
+    ...(adminEndpointPort !== undefined ? { adminEndpointPort } : {}),
+    deadLetters,
+    reload: () => (stopping ? Promise.reject(new Error("the host is stopping")) : reloader.reload()),
     readiness,
     stop: () =>
       (stopping ??= (async () => {
@@ -168,9 +204,16 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
         const result = await engine.stop(config.shutdownTimeoutMs ?? 10_000);
         await slackIntake.stop();
         await http.close();
+        await admin?.close();
         await store.close();
         log.info({ unfinished: result.unfinished }, "stopped");
         return result;
       })()),
   };
+}
+
+/** Each bot's status with how many dead letters it has (left out while the store does not answer). */
+async function withDeadLetterCounts(engine: Engine, deadLetters: DeadLetters): Promise<unknown[]> {
+  const counts = await deadLetters.countByBot().catch(() => undefined);
+  return engine.status().map((b) => (counts ? { ...b, deadLetters: counts.get(b.id) ?? 0 } : b));
 }

@@ -130,7 +130,7 @@ export class PrometheusMetrics {
    * says the store is down). Bots known to the host are reported at 0 too, so that an alert on the
    * series sees it appear.
    */
-  watchDeadLetters(count: () => Promise<Map<string, number>>, bots: () => string[], cacheMs = 10_000): void {
+  watchDeadLetters(count: () => Promise<Map<string, number>>, bots: () => string[], cacheMs = 1_000): void {
     let last: { at: number; counts: Map<string, number> } | undefined;
     new Gauge({
       name: "botyard_dead_letters",

@@ -13,7 +13,14 @@ export default definePlugin({
   setup(bot, config) {
     bot.onStart(async (ctx) => { await ctx.store.set("starts", ((await ctx.store.get("starts")) ?? 0) + 1); });
     bot.webhook("/", async () => ({ status: 200, body: { label: config.label } }));
-    bot.webhook("/slow", async () => { await new Promise((r) => setTimeout(r, 600)); return { status: 200, body: { finished: config.label } }; });
+    let running = 0;
+    bot.webhook("/slow", async () => {
+      running++;
+      await new Promise((r) => setTimeout(r, 600));
+      running--;
+      return { status: 200, body: { finished: config.label } };
+    });
+    bot.onStop(async (ctx) => { await ctx.store.set("runningAtStop", running); });
   },
 });`;
 
@@ -34,7 +41,7 @@ function rewrite(host: InProcessHost, bots: string, header?: (text: string) => s
   const file = join(host.project.dir, "bots.yaml");
   const text = readFileSync(file, "utf8");
   const head = text.slice(0, text.indexOf("bots:\n"));
-  writeFileSync(file, `${header ? header(head) : head}bots:\n${bots}`);
+  writeFileSync(file, `${header ? header(head) : head}bots:${bots ? `\n${bots}` : " []\n"}`);
 }
 
 const label = async (host: InProcessHost, bot: string) => {
@@ -89,6 +96,8 @@ describe("reloading bots.yaml", () => {
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect(await answer.json()).toEqual({ finished: "s1" });
+    // Its stop hook ran once the run was over, not while it was going on.
+    expect(await h.host.store.get("bot/slow/runningAtStop")).toBe(0);
     expect(h.host.engine.status()).toEqual([]);
   });
 

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Redis } from "ioredis";
 import { SlackEmulator, type HostProcess } from "@botyard/testing";
 import { type TempProject } from "@botyard/test-support";
+import { REDIS_URL, deleteRedisPrefix, requireRedis } from "../test-support/redis.js";
 import { botyard, userProject } from "../test-support/temp-project.js";
 
 // Two `botyard start` replicas on one Redis, each with its own copy of bots.yaml (as each pod has
 // its own mounted file): a rolling change reloads one, then the other, and a per-second schedule
 // keeps firing once per tick throughout; dead letters kept through one replica are seen, and
 // replayed once, through either replica's admin endpoint.
-const REDIS_URL = "redis://127.0.0.1:6379";
 const TOKEN = "admin-token-rolling-0123456789abcdef";
 
 const plugin = `
@@ -38,15 +37,7 @@ describe("a rolling change of bots.yaml across two Redis replicas", () => {
     `slack:\n  appToken: \${SLACK_APP_TOKEN}\n  botToken: \${SLACK_BOT_TOKEN}\n  apiUrl: ${slack.apiUrl}\nhttp: { port: 0 }\nadmin: { token: "\${BOTYARD_ADMIN_TOKEN}", port: 0 }\nstore: { type: redis, url: "\${REDIS_URL}", prefix: "${prefix}" }\nbots:\n  - id: probe\n    use: botyard-plugin-rolling-probe\n    config: { channel: C0OPSTEAM, label: ${label} }\n`;
 
   beforeAll(async () => {
-    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    try {
-      await redis.connect();
-      await redis.ping();
-    } catch (error) {
-      throw new Error(`These tests need Redis on 127.0.0.1:6379 (start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no): ${(error as Error).message}`);
-    } finally {
-      redis.disconnect();
-    }
+    await requireRedis();
     slack = await SlackEmulator.start();
     slack.createChannel("ops", { id: "C0OPSTEAM" });
     project = userProject();
@@ -64,10 +55,7 @@ describe("a rolling change of bots.yaml across two Redis replicas", () => {
 
   afterAll(async () => {
     for (const r of replicas ?? []) r.kill("SIGKILL");
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisPrefix(prefix);
     await slack?.close();
     project?.remove();
   });

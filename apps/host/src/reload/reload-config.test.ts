@@ -11,6 +11,7 @@ export default definePlugin({
   core: "^1.0.0",
   config: Type.Object({ label: Type.String() }),
   setup(bot, config) {
+    if (config.label === "broken") throw new Error("setup refuses the label broken");
     bot.onStart(async (ctx) => { await ctx.store.set("starts", ((await ctx.store.get("starts")) ?? 0) + 1); });
     bot.webhook("/", async () => ({ status: 200, body: { label: config.label } }));
     let running = 0;
@@ -108,5 +109,18 @@ describe("reloading bots.yaml", () => {
     expect(report.outcome).toBe("applied");
     expect(report.needsRestart).toEqual([expect.stringMatching(/^http: changed in bots\.yaml; restart the host/)]);
     expect(report.unchanged).toEqual(["keep"]);
+  });
+
+  it("refuses a new or changed bot whose setup throws, but not an unchanged bot that failed the same way at start", async () => {
+    h = await start(entry("keep", "k1") + entry("bad", "broken"));
+    expect(h.host.engine.status().map((b) => [b.id, b.state])).toEqual([["keep", "running"], ["bad", "failed"]]);
+    rewrite(h, entry("keep", "k2") + entry("bad", "broken"));
+    const applied = await h.host.reload();
+    expect(applied).toMatchObject({ outcome: "applied", restarted: ["keep"], unchanged: ["bad"] });
+    rewrite(h, entry("keep", "broken") + entry("bad", "broken"));
+    const refused = await h.host.reload();
+    expect(refused.outcome).toBe("refused");
+    expect(refused.problems).toEqual([expect.objectContaining({ code: "BOTYARD_ERR_PLUGIN_SETUP_FAILED", path: "bots[0]" })]);
+    expect(await label(h, "keep")).toBe("k2");
   });
 });

@@ -70,7 +70,15 @@ export class Reloader {
         next = loadConfig(this.loaded.file, this.options.env);
         for (const ref of next.fromEnv) this.options.scrubber.add(ref.value);
         checked = await checkBots(next, log);
-        const all = [...checked.problems, ...checked.setupFailures];
+        // A setup that throws refuses the reload for a bot it would start or restart (it would
+        // replace a working bot with a failed one), not for a bot left as it is, failing as before.
+        const specs = checked.specs;
+        const touched = checked.setupFailures.filter((problem) => {
+          const index = /^bots\[(\d+)\]/.exec(problem.path)?.[1];
+          const spec = index === undefined ? undefined : specs.find((s) => s.id === next.config.bots[Number(index)]?.id);
+          return !spec || this.fingerprints.get(spec.id) !== fingerprint(spec);
+        });
+        const all = [...checked.problems, ...touched];
         if (all.length > 0) throw new ConfigError(all);
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;

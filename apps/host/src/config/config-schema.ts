@@ -221,7 +221,7 @@ export const HostConfigSchema = Type.Object(
               maximum: MAX_TIMER_MS,
               default: 1_209_600_000,
               description:
-                "How long a durable job that failed for the last time is kept as a dead letter (with its payload, attempts and last error) before it is dropped: 14 days by default. Each one is counted in botyard_dead_letters_total.",
+                "How long a durable job that failed for the last time is kept as a dead letter (with its payload, attempts and last error) before it is dropped: 14 days by default. botyard deadletters lists, replays and drops them; botyard_dead_letters{bot} counts those kept, botyard_dead_letters_total those made.",
             }),
           ),
         },

@@ -93,6 +93,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
   const deadLetters = new DeadLetters(engine.hostStore, {
     ...(config.queue?.deadLetterTtlMs !== undefined ? { ttlMs: config.queue.deadLetterTtlMs } : {}),
     notify: (queue) => engine.queues.notify(queue),
+    onChange: () => metrics.deadLettersChanged(),
   });
   metrics.watchDeadLetters(() => deadLetters.countByBot(), () => engine.status().map((b) => b.id));
   const reloader = new Reloader({ engine, log, env: options.env ?? process.env, loaded, specs: checked.specs, scrubber, onOutcome: (outcome) => metrics.reloaded(outcome) });

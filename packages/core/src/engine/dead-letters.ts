@@ -29,7 +29,13 @@ export class DeadLetters {
   constructor(
     /** The host's namespace of the store (`namespaced(store, "host")`). */
     private readonly hostStore: Store,
-    private readonly options: { ttlMs?: number; notify?: (queue: string) => void } = {},
+    private readonly options: {
+      ttlMs?: number;
+      /** Wakes the local consumer of a queue a replay enqueued to. */
+      notify?: (queue: string) => void;
+      /** Told after a drop or replay (the host recounts its gauge). */
+      onChange?: () => void;
+    } = {},
   ) {}
 
   /** Every letter (oldest failure first), or those of one bot. */
@@ -45,8 +51,10 @@ export class DeadLetters {
   }
 
   /** Deletes a letter for good; false when there was none. */
-  drop(id: string): Promise<boolean> {
-    return this.hostStore.delete(DEAD_LETTER_PREFIX + id);
+  async drop(id: string): Promise<boolean> {
+    const dropped = await this.hostStore.delete(DEAD_LETTER_PREFIX + id);
+    if (dropped) this.options.onChange?.();
+    return dropped;
   }
 
   /** Re-enqueues a letter's payload as a new job of its queue and deletes the letter; undefined when there is none. */
@@ -59,6 +67,7 @@ export class DeadLetters {
       dedupeTtlMs: this.options.ttlMs ?? DEFAULT_DEAD_LETTER_TTL_MS,
     });
     await this.hostStore.delete(DEAD_LETTER_PREFIX + id);
+    this.options.onChange?.();
     if (!duplicate) this.options.notify?.(letter.queue);
     return { id, job, duplicate };
   }

@@ -20,7 +20,7 @@ export async function reloadCommand(args: { config: string; url?: string; json: 
     return 1;
   }
   const line = (label: string, ids: string[]) => (ids.length ? io.stdout.write(`${label}: ${ids.join(", ")}\n`) : undefined);
-  io.stdout.write(`reloaded: ${report.added.length} added, ${report.removed.length} removed, ${report.restarted.length} restarted, ${report.unchanged.length} unchanged\n`);
+  io.stdout.write(`reloaded: ${report.added.length} added, ${report.removed.length} removed, ${report.restarted.length} restarted, ${report.unchanged.length} unchanged (${report.durationMs} ms)\n`);
   line("added", report.added);
   line("removed", report.removed);
   line("restarted", report.restarted);

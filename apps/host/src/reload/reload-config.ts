@@ -21,6 +21,8 @@ export interface ReloadReport {
   problems?: ConfigProblem[];
   /** The refusal or failure as `botyard validate` would print it. */
   message?: string;
+  /** How long the reload took, checking the file included. */
+  durationMs: number;
 }
 
 export interface ReloaderOptions {
@@ -62,7 +64,8 @@ export class Reloader {
 
   private async apply(): Promise<ReloadReport> {
     const { log } = this.options;
-    const report: ReloadReport = { outcome: "applied", added: [], removed: [], restarted: [], unchanged: [], failed: [], needsRestart: [] };
+    const started = performance.now();
+    const report: ReloadReport = { outcome: "applied", added: [], removed: [], restarted: [], unchanged: [], failed: [], needsRestart: [], durationMs: 0 };
     try {
       let next: LoadedConfig;
       let checked;
@@ -86,7 +89,7 @@ export class Reloader {
         report.problems = error.problems;
         report.message = error.message;
         log.error({ code: error.code, problems: error.problems.length }, `reload refused; the running bots carry on unchanged. ${error.message}`);
-        return this.done(report);
+        return this.done(report, started);
       }
       report.needsRestart.push(...hostSettingsChanged(this.loaded.config, next.config));
       const wanted = new Map(checked.specs.map((spec) => [spec.id, spec]));
@@ -111,23 +114,25 @@ export class Reloader {
         this.fingerprints.delete(id);
         if (unfinished > 0) log.warn({ bot: id, unfinished }, "reload: runs of the old bot still going after shutdownTimeoutMs");
       }
-      const started = await this.options.engine.add(toStart, checked.prepared);
+      const statuses = await this.options.engine.add(toStart, checked.prepared);
       for (const spec of toStart) this.fingerprints.set(spec.id, fingerprint(spec));
-      for (const status of started) if (status.state === "failed") report.failed.push({ id: status.id, reason: status.reason ?? "failed" });
+      for (const status of statuses) if (status.state === "failed") report.failed.push({ id: status.id, reason: status.reason ?? "failed" });
       this.loaded = next;
     } catch (error) {
       report.outcome = "failed";
       report.message = (error as Error)?.message ?? String(error);
       log.error({ err: error }, "reload failed while being applied; see the bots' states in botyard list");
     }
+    report.durationMs = Math.round(performance.now() - started);
     log.info(
-      { outcome: report.outcome, added: report.added, removed: report.removed, restarted: report.restarted, unchanged: report.unchanged.length, failed: report.failed.map((f) => f.id), needsRestart: report.needsRestart },
+      { outcome: report.outcome, durationMs: report.durationMs, added: report.added, removed: report.removed, restarted: report.restarted, unchanged: report.unchanged.length, failed: report.failed.map((f) => f.id), needsRestart: report.needsRestart },
       `bots.yaml reloaded: ${report.added.length} added, ${report.removed.length} removed, ${report.restarted.length} restarted, ${report.unchanged.length} unchanged`,
     );
-    return this.done(report);
+    return this.done(report, started);
   }
 
-  private done(report: ReloadReport): ReloadReport {
+  private done(report: ReloadReport, started: number): ReloadReport {
+    report.durationMs = Math.round(performance.now() - started);
     this.options.onOutcome?.(report.outcome);
     return report;
   }

@@ -164,6 +164,8 @@ export class Engine {
    * caller's to rule out (the host checks the whole new config before it changes anything).
    */
   async add(specs: BotSpec[], prepared?: ReadonlyMap<string, PreparedBot | Error>): Promise<BotStatus[]> {
+    // A reload racing the shutdown must not start bots the shutdown has already passed by.
+    if (this.stopping) throw new Error("the engine is stopping: no bot can be added");
     const ids = new Set(specs.map((s) => s.id));
     this.load(specs, prepared);
     if (this.started) await this.startEntries([...this.bots.values()].filter((e) => ids.has(e.id)));

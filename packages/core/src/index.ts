@@ -102,7 +102,8 @@ export { prepareBot, validatePluginConfig, findTriggerConflicts, triggerConflict
 export type { BotSpec, PreparedBot } from "./engine/prepare-bot.js";
 export { QueueWorker } from "./engine/queue-worker.js";
 export type { QueueWorkerOptions } from "./engine/queue-worker.js";
-export { DEFAULT_DEAD_LETTER_TTL_MS, type DeadLetter } from "./engine/dead-letter.js";
+export { DEFAULT_DEAD_LETTER_TTL_MS, DEAD_LETTER_PREFIX, deadLetterKey, type DeadLetter } from "./engine/dead-letter.js";
+export { DeadLetters, type DeadLetterView, type ReplayResult } from "./engine/dead-letters.js";
 export { validateAgainst } from "./config/validate.js";
 export type { ConfigIssue, Validated } from "./config/validate.js";
 export { createContainer } from "./di/container.js";

@@ -14,11 +14,13 @@ type ListedBot = Omit<BotStatus, "state"> & {
   state: BotState | "not running" | "disabled" | "invalid";
   /** Scopes the bot needs that the running host's bot token lacks (see `botyard manifest`). */
   missingScopes?: string[];
+  /** Dead letters the bot has in the store, as the running host counts them (absent without a host). */
+  deadLetters?: number;
 };
 
 /**
  * `botyard list`: every bot with its plugin and version, state, triggers, the next run of each
- * schedule, last run and last error. It asks the running host (`/status` on its admin side); when
+ * schedule, last run and last error, and its dead letters. It asks the running host (`/status` on its admin side); when
  * none answers, it shows what the config would run, marked "not running".
  */
 export async function listCommand(configPath: string, json: boolean, io: CliIO): Promise<number> {
@@ -47,7 +49,8 @@ export async function listCommand(configPath: string, json: boolean, io: CliIO):
   io.stdout.write(`${source}\n\n`);
   for (const bot of bots) {
     const state = `${bot.state}${bot.dryRun ? " (dry-run)" : ""}${bot.reason ? `: ${bot.reason.split("\n")[0]}` : ""}`;
-    io.stdout.write(`${bot.id}  ${bot.plugin}${bot.version ? `@${bot.version}` : ""}${bot.source && bot.source !== bot.plugin ? ` (${bot.source})` : ""}  ${state}\n`);
+    const letters = bot.deadLetters ? `  ${bot.deadLetters} dead letter${bot.deadLetters === 1 ? "" : "s"} (botyard deadletters list --bot ${bot.id})` : "";
+    io.stdout.write(`${bot.id}  ${bot.plugin}${bot.version ? `@${bot.version}` : ""}${bot.source && bot.source !== bot.plugin ? ` (${bot.source})` : ""}  ${state}${letters}\n`);
     for (const t of bot.triggers) {
       const parts = [t.description];
       if (t.nextRun) parts.push(`next ${t.nextRun}`);
@@ -60,6 +63,8 @@ export async function listCommand(configPath: string, json: boolean, io: CliIO):
     }
   }
   if (bots.some((b) => b.state === "invalid")) io.stdout.write("\n`botyard validate` shows every problem with its line in the config.\n");
+  // The store is the host's (SQLite holds its file exclusively): counts come from a running host only.
+  if (source.startsWith("config only")) io.stdout.write("\nDead-letter counts come from a running host; none answered.\n");
   return 0;
 }
 

@@ -10,6 +10,9 @@ Commands:
   start      Run the bots in bots.yaml (Slack over Socket Mode, webhooks over HTTP)
   validate   Check bots.yaml and every plugin's config without starting anything
   list       Every bot: plugin, version, state, triggers, next and last runs, last error
+  deadletters  Durable jobs that failed for good, through the running host's admin endpoint:
+             list [--bot ID] | show <id> | replay <id|--bot ID|--all> | drop <id|--bot ID|--all>
+  reload     Ask the running host to re-read bots.yaml (as SIGHUP does) and print what changed
   schema     Print the JSON Schema of bots.yaml, plugin configs included (--out <file> to write it)
   manifest   Print the Slack app manifest for the bots in bots.yaml: scopes, events, slash
              commands, Socket Mode (--format yaml|json, --name <app name>)
@@ -23,7 +26,12 @@ Commands:
 Options:
   -c, --config <file>   The config file (default: ./bots.yaml)
   -o, --out <file>      (schema) write to a file instead of stdout
-      --json            (list) machine-readable output
+      --json            (list, deadletters, reload) machine-readable output
+      --url <url>       (deadletters, reload) the admin endpoint (default: admin.host:admin.port
+                        from bots.yaml, 127.0.0.1:3001); the token is admin.token as bots.yaml
+                        interpolates it here, else BOTYARD_ADMIN_TOKEN
+      --bot <id>        (deadletters) one bot's letters
+      --all             (deadletters replay/drop) every letter
       --interactive     (demo) read lines from stdin even when it is not a terminal
       --format <f>      (manifest) yaml (default) or json
       --name <name>     (manifest) the app's name and bot user (default: botyard)
@@ -53,6 +61,9 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
         interactive: { type: "boolean", default: false },
         format: { type: "string" },
         name: { type: "string" },
+        url: { type: "string" },
+        bot: { type: "string" },
+        all: { type: "boolean", default: false },
       },
     });
   } catch (error) {
@@ -84,6 +95,12 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
         return await (await import("./list-command.js")).listCommand(parsed.values.config, parsed.values.json, io);
       case "manifest":
         return await (await import("./manifest-command.js")).manifestCommand(parsed.values.config, parsed.values.format, parsed.values.name, io);
+      case "deadletters": {
+        const v = parsed.values;
+        return await (await import("./deadletters-command.js")).deadLettersCommand(rest, { config: v.config, json: v.json, all: v.all, ...(v.url ? { url: v.url } : {}), ...(v.bot ? { bot: v.bot } : {}) }, io);
+      }
+      case "reload":
+        return await (await import("./reload-command.js")).reloadCommand({ config: parsed.values.config, json: parsed.values.json, ...(parsed.values.url ? { url: parsed.values.url } : {}) }, io);
       case "schema":
         return await (await import("./schema-command.js")).schemaCommand(argv.some((a) => a === "-c" || a.startsWith("--config")) ? parsed.values.config : existsSync(parsed.values.config) ? parsed.values.config : undefined, parsed.values.out, io);
       default:

@@ -20,7 +20,7 @@ export async function startCommand(configPath: string, io: CliIO): Promise<numbe
   process.on("uncaughtException", onUncaught);
   let host;
   try {
-    host = await startHost(loaded, { ...pingTimeout(io.env) });
+    host = await startHost(loaded, { ...pingTimeout(io.env), env: io.env });
   } catch (error) {
     process.off("uncaughtException", onUncaught);
     throw error;
@@ -28,6 +28,12 @@ export async function startCommand(configPath: string, io: CliIO): Promise<numbe
   log = host.log;
   // A stray rejection in some bot's code is that bot's failure, not the host's.
   process.on("unhandledRejection", (reason) => host.log.error({ err: reason }, "unhandled promise rejection (kept running)"));
+  // SIGHUP re-reads bots.yaml (as `botyard reload` does); the outcome is logged by the reload.
+  const running = host;
+  process.on("SIGHUP", () => {
+    running.log.info({ signal: "SIGHUP" }, "signal received: reloading bots.yaml");
+    running.reload().catch((error: unknown) => running.log.error({ err: error }, "reload failed"));
+  });
   return new Promise<number>((resolve) => {
     exitOnSignals(() => host.stop(), host.log, resolve);
   });

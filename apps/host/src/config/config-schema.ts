@@ -83,6 +83,29 @@ const HttpConfig = Type.Object(
   { additionalProperties: false, description: "The HTTP server for webhooks and health checks, and its limits." },
 );
 
+/** The admin endpoint's defaults: loopback only, on a port of its own. */
+export const AdminDefaults = { host: "127.0.0.1", port: 3001 } as const;
+
+const AdminConfig = Type.Object(
+  {
+    token: Type.Optional(
+      Type.String({
+        minLength: 24,
+        description:
+          "Bearer token every admin request must carry (Authorization: Bearer <token>). Reference it from the environment: \"${BOTYARD_ADMIN_TOKEN}\". Without it the admin endpoint is off. At least 24 characters (e.g. openssl rand -hex 24).",
+      }),
+    ),
+    host: Type.Optional(
+      Type.String({ default: AdminDefaults.host, description: "Address the admin endpoint listens on: loopback by default, so only this machine (or this pod) reaches it. Never expose it publicly." }),
+    ),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, default: AdminDefaults.port, description: "Port of the admin endpoint (dead letters, reload), separate from webhooks and health." })),
+  },
+  {
+    additionalProperties: false,
+    description: "The admin endpoint that botyard deadletters and botyard reload talk to: its own listener, loopback by default, protected by a token from the environment; off without a token.",
+  },
+);
+
 /**
  * The shorthands `store.type` takes, each naming a store package the host depends on (or core's
  * memory store). Any other store is named by package with `store.use`.
@@ -138,6 +161,7 @@ export const HostConfigSchema = Type.Object(
   {
     slack: SlackConfig,
     http: Type.Optional(HttpConfig),
+    admin: Type.Optional(AdminConfig),
     store: Type.Optional(StoreConfig),
     dryRun: Type.Optional(Type.Boolean({ default: false, description: "Run every bot dry: actions are logged, none run." })),
     log: Type.Optional(
@@ -197,7 +221,7 @@ export const HostConfigSchema = Type.Object(
               maximum: MAX_TIMER_MS,
               default: 1_209_600_000,
               description:
-                "How long a durable job that failed for the last time is kept as a dead letter (with its payload, attempts and last error) before it is dropped: 14 days by default. Each one is counted in botyard_dead_letters_total.",
+                "How long a durable job that failed for the last time is kept as a dead letter (with its payload, attempts and last error) before it is dropped: 14 days by default. botyard deadletters lists, replays and drops them; botyard_dead_letters{bot} counts those kept, botyard_dead_letters_total those made.",
             }),
           ),
         },
@@ -215,3 +239,4 @@ export type BotEntryConfig = Static<typeof BotEntry>;
 /** `store:` as written: `use` or `type`, and the store's own settings beside them. */
 export type StoreConfigValue = Static<typeof StoreConfig> & Record<string, unknown>;
 export type HttpConfigValue = Static<typeof HttpConfig>;
+export type AdminConfigValue = Static<typeof AdminConfig>;

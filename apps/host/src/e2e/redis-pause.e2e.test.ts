@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { SlackEmulator, type HostProcess } from "@botyard/testing";
 import { TcpProxy, type TempProject } from "@botyard/test-support";
+import { deleteRedisPrefix } from "../test-support/redis.js";
 import { botyard, userProject } from "../test-support/temp-project.js";
 
 // Two replicas on one Redis, which stops answering for 4 s under load (held at a TCP proxy: what
@@ -72,10 +73,7 @@ bots:
     for (const r of replicas ?? []) r.kill("SIGKILL");
     proxy.hold(false);
     await proxy.stop();
-    const redis = new Redis(REDIS);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisPrefix(prefix);
     await slack?.close();
     project?.remove();
   });

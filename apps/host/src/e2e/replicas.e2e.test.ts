@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Redis } from "ioredis";
 import { SlackEmulator, type HostProcess } from "@botyard/testing";
 import { type TempProject } from "@botyard/test-support";
+import { REDIS_URL, deleteRedisPrefix, requireRedis } from "../test-support/redis.js";
 import { botyard, userProject } from "../test-support/temp-project.js";
 
 // Two `botyard start` processes, one bots.yaml, one Redis, one Slack: every schedule tick,
 // webhook and Slack event is acted on once in total, and a replica killed mid-run loses nothing
 // that comes after it.
-const REDIS_URL = "redis://127.0.0.1:6379";
 
 const plugin = `
 import { definePlugin, Type } from "@botyard/core";
@@ -36,15 +35,7 @@ describe("two replicas sharing Redis", () => {
   const prefix = `botyard-test:${process.pid}-${Date.now()}:`;
 
   beforeAll(async () => {
-    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    try {
-      await redis.connect();
-      await redis.ping();
-    } catch (error) {
-      throw new Error(`These tests need Redis on 127.0.0.1:6379 (start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no): ${(error as Error).message}`);
-    } finally {
-      redis.disconnect();
-    }
+    await requireRedis();
     slack = await SlackEmulator.start();
     slack.createChannel("ops", { id: "C0OPSTEAM" });
     slack.addUser({ id: "U0ALICE", name: "alice" });
@@ -63,10 +54,7 @@ describe("two replicas sharing Redis", () => {
 
   afterAll(async () => {
     for (const r of replicas ?? []) r.kill("SIGKILL");
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisPrefix(prefix);
     await slack?.close();
     project?.remove();
   });

@@ -41,6 +41,7 @@ const secrets: Record<string, string> = {
   DEPLOY_TOKEN: odd("deploy-token"),
   MIRROR_TOKEN: odd("mirror-token"),
   CRASH_TOKEN: odd("crash-token"),
+  BOTYARD_ADMIN_TOKEN: alnum("admin"),
 };
 // Credentials as they travel: HTTP basic auth carries base64(user:password).
 const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString("base64");
@@ -137,6 +138,7 @@ class Deployment {
   /** The host's exit, once its output is complete. */
   stopped!: Promise<Said>;
   adminPort!: number;
+  adminEndpointPort!: number;
   env!: NodeJS.ProcessEnv;
   listed?: { source: string };
   /** Everything Botyard wrote or answered, by where it was found. */
@@ -145,10 +147,11 @@ class Deployment {
   constructor(readonly store: "sqlite" | "redis") {}
 
   async start(): Promise<void> {
-    [this.slack, this.github, this.pagerduty, this.adminPort] = await Promise.all([
+    [this.slack, this.github, this.pagerduty, this.adminPort, this.adminEndpointPort] = await Promise.all([
       SlackEmulator.start(),
       GitHubEmulator.start(),
       PagerDutyEmulator.start({ token: secrets.PAGERDUTY_TOKEN! }),
+      freePort(),
       freePort(),
     ]);
     const { slack, github, pagerduty } = this;
@@ -194,6 +197,7 @@ class Deployment {
   botToken: \${SLACK_BOT_TOKEN}
   apiUrl: ${this.slack.apiUrl}
 http: { port: 0, adminPort: ${this.adminPort} }
+admin: { token: "\${BOTYARD_ADMIN_TOKEN}", port: ${this.adminEndpointPort} }
 store: ${store}
 log: { level: trace }
 bots:
@@ -335,6 +339,12 @@ bots:
     for (const path of ["/metrics", "/readyz", "/status", "/healthz"]) await this.http(path, `${admin}${path}`);
     // JSON: every reason whole (the table shows their first lines).
     this.listed = JSON.parse((await this.cli(["list", "--json"])).stdout) as { source: string };
+    // The dead letters (payloads and errors whole) and a reload, through the admin endpoint.
+    const { letters } = JSON.parse((await this.cli(["deadletters", "list", "--json"])).stdout) as { letters: Array<{ id: string }> };
+    expect(letters.length).toBeGreaterThan(0);
+    for (const letter of letters) await this.cli(["deadletters", "show", letter.id]);
+    const reloaded = await this.cli(["reload"]);
+    expect(reloaded.code, reloaded.stdout + reloaded.stderr).toBe(0);
   }
 
   /**

@@ -44,7 +44,7 @@ export interface HttpIntakeOptions {
   readiness: () => Readiness | Promise<Readiness>;
   metrics?: () => Promise<{ contentType: string; body: string }>;
   /** What every bot is doing, for `botyard list` (served on the admin side only). */
-  status?: () => unknown;
+  status?: () => unknown | Promise<unknown>;
 }
 
 /** The request target split once: path and raw query (parsed only by handlers that need it). */
@@ -218,7 +218,7 @@ export class HttpIntake {
           return send(res, { status: readiness.ready ? 200 : 503, body: readiness });
         }
         case "/status":
-          return send(res, { status: 200, body: { bots: this.options.status!() } });
+          return send(res, { status: 200, body: { bots: await this.options.status!() } });
         case "/metrics": {
           if (!this.options.metrics) break;
           const { contentType, body } = await this.options.metrics();

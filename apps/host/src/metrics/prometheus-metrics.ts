@@ -3,6 +3,9 @@ import type { EngineObserver, MetricSample, RunInfo, StoreBackend } from "@botya
 import { REFUSAL_REASONS, type RefusalReason } from "../intake/http-intake.js";
 import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
+export const RELOAD_OUTCOMES = ["applied", "refused", "failed"] as const;
+export type ReloadOutcome = (typeof RELOAD_OUTCOMES)[number];
+
 interface RunKeys {
   trigger: string;
   ok: string;
@@ -38,6 +41,8 @@ export class PrometheusMetrics {
   private readonly deadLetters: Counter<"bot" | "queue">;
   private readonly bots: Gauge<"state">;
   private readonly httpRefusals: Counter<"reason">;
+  private readonly reloads: Counter<"outcome">;
+  private deadLettersStale: () => void = () => {};
   readonly slackConnected: Gauge;
   readonly storeUp: Gauge;
   private readonly botStates = new Map<string, string>();
@@ -98,6 +103,13 @@ export class PrometheusMetrics {
       labelNames: ["reason"],
       registers,
     });
+    this.reloads = new Counter({
+      name: "botyard_reloads_total",
+      help: "Reloads of bots.yaml (SIGHUP or botyard reload) by outcome: applied, refused (the new config did not validate; nothing changed), failed (an unexpected error while applying).",
+      labelNames: ["outcome"],
+      registers,
+    });
+    for (const outcome of RELOAD_OUTCOMES) this.reloads.inc({ outcome }, 0);
     // Every reason from the start, at 0: an alert on the rate of one fires at its first refusal.
     for (const reason of REFUSAL_REASONS) this.httpRefusals.inc({ reason }, 0);
   }
@@ -193,12 +205,46 @@ export class PrometheusMetrics {
   }
 
   /**
+   * `botyard_dead_letters{bot}`: the dead letters each bot has now in the store (every replica
+   * sharing it reports the same count). Counting lists every letter, payloads included (about half
+   * a second for 10,000 letters of 1 KB, on SQLite or Redis), so a scrape recounts only when this
+   * process made, replayed or dropped one (`deadLettersChanged`) or after `cacheMs` (changes made
+   * through another replica). A scrape while the store is down keeps the last counts
+   * (`botyard_store_up` says the store is down). Bots known to the host are reported at 0 too, so
+   * that an alert on the series sees it appear.
+   */
+  watchDeadLetters(count: () => Promise<Map<string, number>>, bots: () => string[], cacheMs = 60_000): void {
+    let last: { at: number; counts: Map<string, number> } | undefined;
+    this.deadLettersStale = () => (last = undefined);
+    new Gauge({
+      name: "botyard_dead_letters",
+      help: "Dead letters kept in the store now (until replayed, dropped or past queue.deadLetterTtlMs), by bot; botyard deadletters list shows them.",
+      labelNames: ["bot"],
+      registers: [this.registry],
+      async collect() {
+        if (!last || Date.now() - last.at >= cacheMs) {
+          const counts = await count().catch(() => last?.counts);
+          if (counts) last = { at: Date.now(), counts };
+        }
+        this.reset();
+        for (const bot of bots()) this.set({ bot }, 0);
+        for (const [bot, n] of last?.counts ?? []) this.set({ bot }, n);
+      },
+    });
+  }
+
+  /**
    * prom-client also exports three gauges named `..._total` (the sums of its per-type
    * `nodejs_active_handles{type}`, `_requests`, `_resources`), a suffix Prometheus keeps for
    * counters: `promtool check metrics` reports them. The per-type gauges stay; sum them.
    */
   private dropMisnamedTotals(): void {
     for (const name of ["nodejs_active_handles", "nodejs_active_requests", "nodejs_active_resources"]) this.registry.removeSingleMetric(`botyard_process_${name}_total`);
+  }
+
+  /** Makes the next scrape recount `botyard_dead_letters`. */
+  deadLettersChanged(): void {
+    this.deadLettersStale();
   }
 
   /** Counts a request the HTTP server refused before any handler ran. */
@@ -227,15 +273,31 @@ export class PrometheusMetrics {
       scheduleSkipped: (bot, trigger, _at, reason) => this.ticksSkipped.inc({ bot, trigger, reason }),
       scheduleSucceeded: (bot, trigger, at) => this.lastSuccess.set({ bot, trigger }, Math.floor(Math.max(at.getTime(), Date.now()) / 1000)),
       metric: (sample) => this.pluginMetric(sample),
-      deadLetter: (letter) => this.deadLetters.inc({ bot: letter.bot ?? "", queue: letter.queue }),
+      deadLetter: (letter) => {
+        this.deadLetters.inc({ bot: letter.bot ?? "", queue: letter.queue });
+        this.deadLettersStale();
+      },
       botState: (bot, state) => {
         this.botStates.set(bot, state);
-        this.bots.reset();
-        const counts = new Map<string, number>();
-        for (const s of this.botStates.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
-        for (const [s, n] of counts) this.bots.set({ state: s }, n);
+        this.countBots();
+      },
+      botRemoved: (bot) => {
+        this.botStates.delete(bot);
+        this.countBots();
       },
     };
+  }
+
+  private countBots(): void {
+    this.bots.reset();
+    const counts = new Map<string, number>();
+    for (const s of this.botStates.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
+    for (const [s, n] of counts) this.bots.set({ state: s }, n);
+  }
+
+  /** Counts a reload of bots.yaml (SIGHUP or `botyard reload`) by outcome. */
+  reloaded(outcome: ReloadOutcome): void {
+    this.reloads.inc({ outcome });
   }
 
   /**

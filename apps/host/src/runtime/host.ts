@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { createSlackClient, type Engine, type EngineObserver, type Logger, type StoreBackend } from "@botyard/core";
+import { DeadLetters, createSlackClient, type Engine, type EngineObserver, type Logger, type StoreBackend } from "@botyard/core";
+import { AdminEndpoint } from "../admin/admin-endpoint.js";
 import { ConfigError } from "../config/config-error.js";
+import { AdminDefaults } from "../config/config-schema.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { HttpIntake } from "../intake/http-intake.js";
 import { SocketModeIntake } from "../intake/socket-mode-intake.js";
 import { slackNeedsByBot } from "../manifest/app-manifest.js";
 import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import { checkScopes, logScopeReport, type ScopeReport } from "../scopes/scope-check.js";
+import { Reloader, type ReloadReport } from "../reload/reload-config.js";
 import { openStore } from "../store/create-store.js";
 import { buildEngine, checkBots } from "./bootstrap.js";
 import { hostLog } from "./host-log.js";
@@ -30,6 +33,8 @@ export interface HostOptions {
   storeCheckIntervalMs?: number;
   /** Extra values to scrub from logs (the demo's emulator tokens are not secrets, but tests add some). */
   secrets?: string[];
+  /** The environment a reload interpolates bots.yaml from (the process's by default). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningHost {
@@ -38,6 +43,11 @@ export interface RunningHost {
   log: Logger;
   port: number;
   adminPort?: number;
+  /** The admin endpoint's port (dead letters, reload), when `admin.token` turned it on. */
+  adminEndpointPort?: number;
+  deadLetters: DeadLetters;
+  /** Re-reads bots.yaml and applies the difference (SIGHUP and `botyard reload` call it). */
+  reload(): Promise<ReloadReport>;
   readiness(): Promise<{ ready: boolean; [k: string]: unknown }>;
   /** The bot token's scopes against the loaded bots' needs, as checked at start. */
   scopes: ScopeReport;
@@ -84,6 +94,42 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const engine = buildEngine(loaded, checked, { slack, store, log, observers, owner, redact: (text) => scrubber.scrub(text) });
   metrics.watchListeners(() => engine.shutdownListeners);
+  const deadLetters = new DeadLetters(engine.hostStore, {
+    ...(config.queue?.deadLetterTtlMs !== undefined ? { ttlMs: config.queue.deadLetterTtlMs } : {}),
+    notify: (queue) => engine.queues.notify(queue),
+    onChange: () => metrics.deadLettersChanged(),
+  });
+  metrics.watchDeadLetters(() => deadLetters.countByBot(), () => engine.status().map((b) => b.id));
+  const reloader = new Reloader({
+    engine,
+    log,
+    env: options.env ?? process.env,
+    loaded,
+    specs: checked.specs,
+    scrubber,
+    onOutcome: (outcome) => metrics.reloaded(outcome),
+    // The bots changed, and the app may have been reinstalled with the new manifest (its token
+    // keeps its value but gains scopes): both sides of the scope check are read again.
+    onApplied: (prepared) =>
+      void authTest(slack, log)
+        .then((fresh) => (tokenScopes = fresh.scopes ?? tokenScopes))
+        .catch((error: unknown) => log.warn({ err: error }, "reload: the bot token's scopes could not be read again; checked against those read before"))
+        .finally(() => {
+          scopes = checkScopes(slackNeedsByBot(prepared), tokenScopes);
+          logScopeReport(scopes, log);
+        }),
+  });
+  const admin = config.admin?.token
+    ? new AdminEndpoint({
+        host: config.admin.host ?? AdminDefaults.host,
+        port: config.admin.port ?? AdminDefaults.port,
+        token: config.admin.token,
+        log: log.child({ component: "admin" }),
+        deadLetters,
+        reload: () => reloader.reload(),
+        scrub: (text) => scrubber.scrub(text),
+      })
+    : undefined;
 
   // 4. The receivers, side by side: Slack's Socket Mode and HTTP (webhooks, admin endpoints).
   let stopping: Promise<{ unfinished: number }> | undefined;
@@ -100,6 +146,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
   const isReady = () => slackIntake.connected && slackIntake.accepting && health.healthy;
   // Filled in once auth.test has answered (before the host says it is ready).
   let scopes: ScopeReport = { checked: false, missing: {} };
+  let tokenScopes: string[] | undefined;
   // One failed bot is reported but does not make the host unready: the others serve. Nor does a
   // missing scope: it fails only that bot's calls needing it, and no restart or rescheduling can
   // fix it (a person must reinstall the app), while an unready host would take every other bot's
@@ -135,12 +182,12 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     ...(config.http?.adminPort !== undefined ? { adminPort: config.http.adminPort } : {}),
     // Failure reasons are error messages, which may quote secrets as log lines may: scrub them too.
     readiness: async () => scrubbed(await readiness()),
+    status: async () => scrubbed((await withDeadLetterCounts(engine, deadLetters)).map((b) => (scopes.missing[b.id] ? { ...b, missingScopes: scopes.missing[b.id] } : b))),
     // Plugins label their metrics as they like: a label may hold a secret as a log line may.
     metrics: async () => {
       const rendered = await metrics.render();
       return { contentType: rendered.contentType, body: scrubber.scrub(rendered.body) };
     },
-    status: () => scrubbed(engine.status().map((b) => (scopes.missing[b.id] ? { ...b, missingScopes: scopes.missing[b.id] } : b))),
   });
   // While the store is down nothing is taken in (Slack redelivers what is left unacked; webhooks
   // get 503) and durable workers stop claiming.
@@ -154,17 +201,24 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
 
   // 5. Everything starts: HTTP, then the bot token check, the bots' start hooks and the socket, overlapping.
   let ports: { port: number; adminPort?: number };
+  let adminEndpointPort: number | undefined;
   try {
     ports = await http.start();
+    if (admin) {
+      adminEndpointPort = await admin.start();
+      log.info({ adminEndpointPort, host: config.admin?.host ?? AdminDefaults.host }, "admin endpoint listening (dead letters, reload)");
+    } else log.info("admin endpoint off: set admin.token in bots.yaml to use botyard deadletters and botyard reload");
     log.info({ port: ports.port, ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}) }, "HTTP server listening");
     await slackIntake.start(auth, engine.start());
-    scopes = checkScopes(slackNeedsByBot(checked.prepared), (await auth).scopes);
+    tokenScopes = (await auth).scopes;
+    scopes = checkScopes(slackNeedsByBot(checked.prepared), tokenScopes);
     logScopeReport(scopes, log);
   } catch (error) {
     // A refused start stops what it started (bots, the socket's retries, the HTTP server, the store).
     await engine.stop(0);
     await slackIntake.stop();
     await http.close();
+    await admin?.close();
     await store.close().catch(() => {});
     throw error;
   }
@@ -181,6 +235,9 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
     log,
     port: ports.port,
     ...(ports.adminPort !== undefined ? { adminPort: ports.adminPort } : {}),
+    ...(adminEndpointPort !== undefined ? { adminEndpointPort } : {}),
+    deadLetters,
+    reload: () => (stopping ? Promise.reject(new Error("the host is stopping")) : reloader.reload()),
     readiness,
     get scopes() {
       return scopes;
@@ -196,9 +253,16 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
         const result = await engine.stop(config.shutdownTimeoutMs ?? 10_000);
         await slackIntake.stop();
         await http.close();
+        await admin?.close();
         await store.close();
         log.info({ unfinished: result.unfinished }, "stopped");
         return result;
       })()),
   };
+}
+
+/** Each bot's status with how many dead letters it has (left out while the store does not answer). */
+async function withDeadLetterCounts(engine: Engine, deadLetters: DeadLetters): Promise<Array<ReturnType<Engine["status"]>[number] & { deadLetters?: number }>> {
+  const counts = await deadLetters.countByBot().catch(() => undefined);
+  return engine.status().map((b) => (counts ? { ...b, deadLetters: counts.get(b.id) ?? 0 } : b));
 }

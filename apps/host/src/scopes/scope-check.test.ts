@@ -65,4 +65,16 @@ describe("the start-time scope check", () => {
     expect(h.host.scopes).toEqual({ checked: true, granted: ["channels:history", "chat:write", "commands", "groups:history"], missing: {} });
     expect(await (await fetch(`${h.url}/metrics`)).text()).not.toMatch(/^botyard_slack_missing_scopes\{/m);
   });
+
+  it("checks again on a reload: once the app is reinstalled with the scopes, the bots are no longer reported", async () => {
+    h = await hostWithScopes(["chat:write", "channels:history"]);
+    expect(Object.keys(h.host.scopes.missing)).toEqual(["hello", "greeter"]);
+
+    // The operator reinstalls the app from `botyard manifest`: the same token now has the scopes.
+    h.slack.setScopes(["chat:write", "channels:history", "groups:history", "commands"]);
+    const report = await h.host.reload();
+    expect(report.outcome).toBe("applied");
+    await expect.poll(() => h!.host.scopes.missing).toEqual({});
+    expect(await (await fetch(`${h.url}/metrics`)).text()).not.toMatch(/^botyard_slack_missing_scopes\{/m);
+  });
 });

@@ -37,10 +37,12 @@ export async function startInProcessHost(
       done();
     },
   });
-  const loaded = loadConfig(file, { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, ...options.env });
+  const env = { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: slack.botToken, ...options.env };
+  const loaded = loadConfig(file, env);
   let host: RunningHost;
   try {
-    host = await startHost(loaded, { logDestination: destination, clientPingTimeoutMs: 200, ...options.host });
+    // The same environment for a reload as for the start.
+    host = await startHost(loaded, { logDestination: destination, clientPingTimeoutMs: 200, env, ...options.host });
   } catch (error) {
     await slack.close();
     project.remove();

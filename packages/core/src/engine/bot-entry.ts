@@ -26,6 +26,8 @@ export interface BotEntry {
   metrics: PluginMetrics;
   active: Map<string, ActiveTrigger>;
   stats: Map<string, TriggerStats>;
+  /** The bot's runs going on, so that a reload that removes it can wait for them. */
+  inflight: Set<Promise<unknown>>;
   lastRun?: number;
   lastError?: string;
 }

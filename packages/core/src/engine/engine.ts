@@ -125,6 +125,7 @@ export class Engine {
         metrics: pluginMetrics({ id: spec.id, plugin: spec.plugin.name }, this.onMetric),
         active: new Map(),
         stats: new Map(),
+        inflight: new Set(),
       };
       this.bots.set(spec.id, entry);
       try {
@@ -154,7 +155,55 @@ export class Engine {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    for (const entry of this.bots.values()) {
+    await this.startEntries([...this.bots.values()]);
+  }
+
+  /**
+   * Adds bots to a running engine (a reload of bots.yaml): loaded as `load` loads them, then
+   * started as `start` starts them. Trigger conflicts with the bots already running are the
+   * caller's to rule out (the host checks the whole new config before it changes anything).
+   */
+  async add(specs: BotSpec[], prepared?: ReadonlyMap<string, PreparedBot | Error>): Promise<BotStatus[]> {
+    // A reload racing the shutdown must not start bots the shutdown has already passed by.
+    if (this.stopping) throw new Error("the engine is stopping: no bot can be added");
+    const ids = new Set(specs.map((s) => s.id));
+    this.load(specs, prepared);
+    if (this.started) await this.startEntries([...this.bots.values()].filter((e) => ids.has(e.id)));
+    return this.status().filter((b) => ids.has(b.id));
+  }
+
+  /**
+   * Takes a bot out of a running engine (a reload of bots.yaml without it, or with it changed):
+   * its triggers stop taking work (its durable queue stays in the store: what was acknowledged
+   * waits there for the bot's return), its in-flight runs finish within `timeoutMs` (those still
+   * running then are left to finish on their own and counted in `unfinished`), its stop hooks
+   * run, and it is forgotten. False when there is no such bot.
+   */
+  async remove(id: string, timeoutMs = 10_000): Promise<{ removed: boolean; unfinished: number }> {
+    const entry = this.bots.get(id);
+    if (!entry) return { removed: false, unfinished: 0 };
+    const wasRunning = entry.state === "running";
+    await this.deactivate(entry);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.allSettled([...entry.inflight]).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    const unfinished = timedOut ? entry.inflight.size : 0;
+    if (timedOut) this.log.warn({ bot: id, unfinished }, "runs of a removed bot still going at the deadline; left to finish on their own");
+    if (wasRunning && entry.prepared) {
+      for (const hook of entry.prepared.registrations.onStop) {
+        await this.runs.run(entry, { kind: "lifecycle", name: "onStop" }, undefined, hook, {}, true);
+      }
+    }
+    this.bots.delete(id);
+    this.observers.emit((o) => o.botRemoved?.(id));
+    return { removed: true, unfinished };
+  }
+
+  private async startEntries(entries: BotEntry[]): Promise<void> {
+    for (const entry of entries) {
       if (entry.state !== "loaded" || !entry.prepared) continue;
       try {
         for (const trigger of entry.prepared.registrations.triggers) {
@@ -169,7 +218,7 @@ export class Engine {
     }
     const timeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     await Promise.all(
-      [...this.bots.values()].filter((e) => e.state === "running").map(async (entry) => {
+      entries.filter((e) => e.state === "running").map(async (entry) => {
         const started = await runStartHooks(entry.id, entry.prepared!.registrations.onStart, timeoutMs, (hook) =>
           this.runs.run(entry, { kind: "lifecycle", name: "onStart" }, undefined, hook, {}),
         );
@@ -317,7 +366,7 @@ export class Engine {
       },
       // The bot's consumers are its own: their dead letters say whose they are.
       queues: {
-        consume: (queue, handler, options) => this.queues.consume(queue, handler, options, entry.id),
+        consume: (queue, handler, options) => this.queues.consume(queue, handler, options, entry.id, trigger.name),
         notify: (queue) => this.queues.notify(queue),
         enqueue: (queue, payload, options) => this.queues.enqueue(queue, payload, options),
       },

@@ -23,6 +23,8 @@ export interface EngineObserver {
   metric?(sample: MetricSample): void;
   /** A bot changed state (started, failed). */
   botState?(bot: string, state: BotState, reason?: string): void;
+  /** A bot was removed from the running host (a reload of a config without it). */
+  botRemoved?(bot: string): void;
 }
 
 export interface RunInfo {

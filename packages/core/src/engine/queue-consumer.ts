@@ -5,6 +5,8 @@ export interface Consumer {
   queue: string;
   /** The bot that consumes it, if a bot does. */
   bot: string | undefined;
+  /** The bot's trigger that consumes it. */
+  trigger: string | undefined;
   handler: (payload: unknown, job: JobInHand) => Promise<void>;
   options: ConsumeOptions<unknown>;
   stopped: boolean;

@@ -225,10 +225,10 @@ describe("QueueWorker.enqueue", () => {
     const worker = new QueueWorker(store, silent, { pollMs: 10, maxPollMs: 10, deadLetterTtlMs: 60_000, onDeadLetter: (l) => letters.push(l) });
     worker.consume("deliveries/ledger/webhook:/", async () => {
       throw new Error("the ledger API refused it");
-    }, { maxAttempts: 1 }, "ledger");
+    }, { maxAttempts: 1 }, "ledger", "webhook:/");
     const { id } = await worker.enqueue("deliveries/ledger/webhook:/", { invoice: 7 });
     await expect.poll(() => letters.length, { timeout: 5_000 }).toBe(1);
-    const letter = { queue: "deliveries/ledger/webhook:/", job: id, bot: "ledger", payload: { invoice: 7 }, attempts: 1, error: "Error: the ledger API refused it", enqueuedAt: expect.any(Number), failedAt: expect.any(Number) };
+    const letter = { queue: "deliveries/ledger/webhook:/", job: id, bot: "ledger", trigger: "webhook:/", payload: { invoice: 7 }, attempts: 1, error: "Error: the ledger API refused it", enqueuedAt: expect.any(Number), failedAt: expect.any(Number) };
     expect(letters).toEqual([letter]);
     expect(await store.list("deadletter/")).toEqual([{ key: `deadletter/deliveries/ledger/webhook://${id}`, value: letter }]);
     expect(await store.queueSize("deliveries/ledger/webhook:/")).toBe(0);

@@ -2,7 +2,7 @@ import type { Logger } from "../logging/logger.js";
 import { backoffDelay } from "../retry/retry.js";
 import type { EnqueueOptions, EnqueueResult, Job, Store } from "../store/store.js";
 import type { ConsumeOptions, JobInHand, QueueRunner } from "../triggers/trigger.js";
-import { DEFAULT_DEAD_LETTER_TTL_MS, type DeadLetter } from "./dead-letter.js";
+import { DEFAULT_DEAD_LETTER_TTL_MS, deadLetterKey, type DeadLetter } from "./dead-letter.js";
 import { Held } from "./held-job.js";
 import type { Consumer } from "./queue-consumer.js";
 
@@ -54,12 +54,13 @@ export class QueueWorker implements QueueRunner {
     this.deadLetterTtlMs = options.deadLetterTtlMs ?? DEFAULT_DEAD_LETTER_TTL_MS;
   }
 
-  /** `bot`: who consumes the queue, recorded with its dead letters. */
-  consume<T>(queue: string, handler: (payload: T, job: JobInHand) => Promise<void>, options: ConsumeOptions<T> = {}, bot?: string): () => void {
+  /** `bot` and `trigger`: who consumes the queue, recorded with its dead letters. */
+  consume<T>(queue: string, handler: (payload: T, job: JobInHand) => Promise<void>, options: ConsumeOptions<T> = {}, bot?: string, trigger?: string): () => void {
     if (this.consumers.has(queue)) throw new Error(`Queue "${queue}" already has a consumer.`);
     const consumer: Consumer = {
       queue,
       bot,
+      trigger,
       handler: handler as Consumer["handler"],
       options: options as ConsumeOptions<unknown>,
       stopped: false,
@@ -338,6 +339,7 @@ export class QueueWorker implements QueueRunner {
             queue: c.queue,
             job: job.id,
             ...(c.bot !== undefined ? { bot: c.bot } : {}),
+            ...(c.trigger !== undefined ? { trigger: c.trigger } : {}),
             payload: c.options.encode ? c.options.encode(job.payload) : job.payload,
             attempts: job.attempt,
             error: this.options.redact ? this.options.redact(String(error)) : String(error),
@@ -345,7 +347,7 @@ export class QueueWorker implements QueueRunner {
             failedAt: Date.now(),
           };
           // Acked only once the letter is kept: a store that fails here leaves the job to come back.
-          const kept = await this.store.set(`deadletter/${c.queue}/${job.id}`, letter, { ttlMs: this.deadLetterTtlMs }).then(
+          const kept = await this.store.set(deadLetterKey(c.queue, job.id), letter, { ttlMs: this.deadLetterTtlMs }).then(
             () => true,
             (storeError: unknown) => {
               this.log.warn({ err: storeError, queue: c.queue, job: job.id }, "could not keep the dead letter; the job stays in the queue");

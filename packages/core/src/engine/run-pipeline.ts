@@ -94,8 +94,10 @@ export class RunPipeline {
     this.live.add(ctx);
     const promise = this.execute(entry, stats, info, ctx, handler);
     this.inflight.add(promise);
+    entry.inflight.add(promise);
     promise.then(() => {
       this.inflight.delete(promise);
+      entry.inflight.delete(promise);
       this.live.delete(ctx);
       ctx.end();
     });

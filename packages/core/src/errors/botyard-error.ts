@@ -64,6 +64,16 @@ export const ErrorCodes = {
   SLACK_SCOPES_MISSING: "BOTYARD_ERR_SLACK_SCOPES_MISSING",
   /** `botyard demo` ran where the `@botyard/demo` package is not installed. */
   DEMO_NOT_INSTALLED: "BOTYARD_ERR_DEMO_NOT_INSTALLED",
+  /** An admin request without the admin token, or with a wrong one. */
+  ADMIN_UNAUTHORIZED: "BOTYARD_ERR_ADMIN_UNAUTHORIZED",
+  /** An admin request from a web page (it carries an Origin header): refused whatever its token. */
+  ADMIN_FORBIDDEN: "BOTYARD_ERR_ADMIN_FORBIDDEN",
+  /** `botyard deadletters`/`reload` could not use the admin endpoint: none configured, none answering. */
+  ADMIN_UNAVAILABLE: "BOTYARD_ERR_ADMIN_UNAVAILABLE",
+  /** No dead letter has the id given (replayed, dropped, or past its TTL). */
+  DEAD_LETTER_NOT_FOUND: "BOTYARD_ERR_DEAD_LETTER_NOT_FOUND",
+  /** A reload of bots.yaml was refused: the new file does not validate; the running bots carry on. */
+  RELOAD_REFUSED: "BOTYARD_ERR_RELOAD_REFUSED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -125,4 +125,24 @@ export const errorReference: { readonly [C in ErrorCode]: ErrorReferenceEntry } 
     when: "`botyard demo` ran, but the `@botyard/demo` package (the emulators and the transcript, kept out of the host so that a production install does not carry them) is neither beside `bots.yaml` nor beside the host.",
     fix: "Install it where you try the demo: `npm install --save-dev @botyard/demo` (from a clone, its tarball is in `dist-tarballs/`). `botyard start` never needs it.",
   },
+  BOTYARD_ERR_ADMIN_UNAUTHORIZED: {
+    when: "A request to the admin endpoint (what `botyard deadletters` and `botyard reload` use) carried no `Authorization: Bearer` token, or not the one `admin.token` holds. Answered 401.",
+    fix: "Run the command with the same `BOTYARD_ADMIN_TOKEN` (or whichever variable `admin.token` names) as the host; after changing the token, restart the host (a reload does not change it).",
+  },
+  BOTYARD_ERR_ADMIN_FORBIDDEN: {
+    when: "A request to the admin endpoint came from a web page (it carried an `Origin` header). Answered 403 whatever its token, so that no page open in a browser on the host's machine can drive it.",
+    fix: "Use `botyard deadletters` / `botyard reload`, or curl, which send no `Origin`.",
+  },
+  BOTYARD_ERR_ADMIN_UNAVAILABLE: {
+    when: "`botyard deadletters` or `botyard reload` could not use a host's admin endpoint: `admin.token` is not set in `bots.yaml` (the endpoint is off) or its variable is not set in this shell, or no host answered at the address.",
+    fix: "Set `admin: { token: \"${BOTYARD_ADMIN_TOKEN}\" }` in `bots.yaml` and export the variable for the host and the command; check that the host runs, and pass `--url http://host:port` when the endpoint is not at `admin.host`:`admin.port` (127.0.0.1:3001 by default).",
+  },
+  BOTYARD_ERR_DEAD_LETTER_NOT_FOUND: {
+    when: "No dead letter has the id given: it was replayed or dropped already (by you or through another replica), or it was older than `queue.deadLetterTtlMs`.",
+    fix: "`botyard deadletters list` shows the letters there are now, with their ids.",
+  },
+  BOTYARD_ERR_RELOAD_REFUSED: {
+    when: "A reload (SIGHUP or `botyard reload`) read a `bots.yaml` that does not validate. Nothing changed: the running bots carry on with the config they had. The problems are listed with file, line and column, as `botyard validate` lists them.",
+    fix: "Fix the problems (`botyard validate` checks the file without touching the host), then reload again.",
+  },
 };

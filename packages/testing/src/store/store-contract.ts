@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { StoreBackend } from "@botyard/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describeDeadLetterContract } from "./dead-letter-contract.js";
 import { describeQueueContract } from "./queue-contract.js";
 import { SHORT_MS, PAST_SHORT_MS, LONG_MS, realClock, type StoreContractClock, type StoreContractOptions } from "./store-contract-settings.js";
 
@@ -270,6 +271,7 @@ export function describeStoreContract(
     });
 
     describeQueueContract({ current: () => ({ store, ns }), sleep, claimOnEnqueue: options.claimOnEnqueue });
+    describeDeadLetterContract({ current: () => ({ store, ns }), sleep, claimOnEnqueue: options.claimOnEnqueue });
 
     describe("leases", () => {
       it("can be acquired, renewed and released by its owner only", async () => {

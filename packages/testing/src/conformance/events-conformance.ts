@@ -1,5 +1,6 @@
 import { safely, violation } from "./exchange.js";
 import { noteValidated } from "./registry.js";
+import { checkAgainstSample, payloadShape } from "./slack-samples.js";
 import { describeErrors, type LoadedSpec, loadSpec, pointerOf } from "./specs.js";
 
 /** The AsyncAPI topic (event subscription) a delivered event belongs to, as Slack names them. */
@@ -34,6 +35,8 @@ export class SlackEventsConformance {
   }
 
   check(type: "events_api" | "slash_commands" | "interactive", payload: Record<string, unknown>): void {
+    const shape = payloadShape(type, payload);
+    if (shape) safely("slack", shape, () => checkAgainstSample(shape, shape, "event", payload));
     if (type !== "events_api") return;
     const event = (payload.event ?? {}) as { type?: unknown; channel_type?: unknown };
     const operation = `events_api ${String(event.type ?? "?")}`;

@@ -3,6 +3,7 @@ import webApi from "@slack/web-api";
 import { GitHubEmulator, PagerDutyEmulator, SlackEmulator } from "@botyard/testing";
 import { conformanceEnabled, conformanceViolations, enableConformance, validatedOperations } from "@botyard/testing/conformance";
 import type { ConformanceViolation, ValidatedOperation } from "@botyard/testing/conformance";
+import { exerciseSlackShapes } from "./exercise-slack-shapes.js";
 
 const { WebClient } = webApi;
 const silent = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => "error" as never, setName() {} };
@@ -147,6 +148,7 @@ async function exerciseSlack(): Promise<void> {
     await slack.sendMessage({ channel: slack.dmChannel(alice.id), user: alice.id, text: "dm" });
     slack.addMember(secret.id, alice.id);
     await slack.sendMessage({ channel: secret.id, user: alice.id, text: "in a private channel" });
+    await exerciseSlackShapes(slack, bot);
   } finally {
     await slack.close();
   }

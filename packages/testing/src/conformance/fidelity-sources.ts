@@ -7,4 +7,4 @@ export { IMPLEMENTED_FIELDS } from "../github/graphql-api.js";
 export { GRAPHQL_OPERATION } from "../github/graphql-conformance.js";
 export { graphQLSchemaVersion } from "../github/graphql-schema.js";
 export { SAMPLE_FILES, sampledShapes } from "./slack-samples.js";
-export { OPTIONAL_KEYS, NULLABLE_KEYS } from "./sample-optional.js";
+export { OPTIONAL_KEYS, OTHER_TYPES } from "./sample-optional.js";

@@ -2,7 +2,7 @@
  * Structural comparison of an emulator's answer (or event) with a recorded sample of what the
  * provider sends: key paths and JSON types only, values ignored (the samples' values are
  * placeholders). A key the sample has and the answer lacks is `missing`, unless a rule declares it
- * optional; a value of another JSON type is `typeDiffers` (`null` only where a rule allows it).
+ * optional; a value of another JSON type is `typeDiffers` (unless a rule allows that type there).
  */
 
 export type JsonType = "null" | "array" | "object" | "string" | "number" | "boolean";
@@ -10,8 +10,8 @@ export type JsonType = "null" | "array" | "object" | "string" | "number" | "bool
 export interface ShapeRules {
   /** Whether the key at this path may be absent (Slack sends it only in some circumstances). */
   optional(path: string): boolean;
-  /** Whether the value at this path may be `null` where the sample shows another type. */
-  nullable(path: string): boolean;
+  /** Whether the value at this path may have this JSON type where the sample shows another (`null` when unset...). */
+  allowsType(path: string, type: JsonType): boolean;
 }
 
 export interface ShapeDiff {
@@ -59,7 +59,7 @@ export function compareShape(sample: unknown, actual: unknown, rules: ShapeRules
   const expected = jsonType(sample);
   const got = jsonType(actual);
   if (expected !== got && expected !== "null") {
-    if (!(got === "null" && rules.nullable(path))) diff.typeDiffers.add(`${path || "(root)"}: ${expected} in Slack's sample, ${got} here`);
+    if (!rules.allowsType(path, got)) diff.typeDiffers.add(`${path || "(root)"}: ${expected} in Slack's sample, ${got} here`);
     return diff;
   }
   if (expected === "object") {
@@ -86,14 +86,17 @@ export function compareShape(sample: unknown, actual: unknown, rules: ShapeRules
 }
 
 /**
- * A rule list entry's path pattern as a test: segments separated by `.`, `[]` for array elements,
- * `*` for any one key, a leading `**.` for any prefix (`**.bot_profile`).
+ * A rule's path pattern as a test: segments separated by `.`, `[]` for array elements, `*` for any
+ * part of one key, `{a,b}` for alternatives, a leading `**.` for any prefix (`**.bot_profile`).
  */
 export function pathMatcher(pattern: string): (path: string) => boolean {
-  const escaped = pattern
-    .split("**.")
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^.\\[\\]]+"))
-    .join("(?:.*\\.)?");
-  const re = new RegExp(`^${escaped}$`);
+  const literal = (text: string) => text.replace(/[.+?^$()|[\]\\]/g, "\\$&").replace(/\*/g, "[^.\\[\\]]*");
+  let source = "";
+  for (const part of pattern.split(/(\*\*\.|\{[^}]*\})/)) {
+    if (part === "**.") source += "(?:.*\\.)?";
+    else if (part.startsWith("{")) source += `(?:${part.slice(1, -1).split(",").map(literal).join("|")})`;
+    else source += literal(part);
+  }
+  const re = new RegExp(`^${source}$`);
   return (path) => re.test(path);
 }

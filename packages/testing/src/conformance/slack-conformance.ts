@@ -148,10 +148,18 @@ export class SlackWebApiConformance implements ConformanceChecker {
       return;
     }
     // Beyond the (old, incomplete) description: what Slack really sends, key by key.
-    const diff = answer.ok === true ? checkAgainstSample(method, method, "response", body) : undefined;
+    const diff = answer.ok === true ? checkAgainstSample(sampleShape(method, exchange), method, "response", body) : undefined;
     if (diff && (diff.missing.size || diff.typeDiffers.size)) return;
     noteValidated("slack", method, { response: status === 429 ? "429 ratelimited" : answer.ok === true ? "ok" : "ok:false" });
   }
+}
+
+/** The sample shape of a method's answer: `conversations.open` answers a bare `{id}` unless asked for `return_im`. */
+function sampleShape(method: string, exchange: Exchange): string {
+  if (method !== "conversations.open") return method;
+  const body = exchange.request.body && typeof exchange.request.body === "object" ? (exchange.request.body as Record<string, unknown>) : {};
+  const returnIm = String({ ...exchange.request.query, ...body }.return_im ?? "");
+  return returnIm === "true" || returnIm === "1" ? method : `${method} without return_im`;
 }
 
 /**

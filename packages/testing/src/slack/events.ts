@@ -10,14 +10,13 @@ const HISTORY_ONLY = new Set([
   "is_locked",
   "subscribed",
   "reactions",
-  "metadata",
 ]);
 
 export function channelType(channel: ChannelRecord): "channel" | "group" | "im" {
   return channel.kind === "public" ? "channel" : channel.kind === "private" ? "group" : "im";
 }
 
-/** The message as a `message` event carries it (no thread summary, reactions or metadata). */
+/** The message as a `message` event carries it (no thread summary or reactions; `metadata` is kept, as Slack does). */
 export function eventMessage(message: SlackMessage): SlackMessage {
   const copy = structuredClone(message);
   for (const key of HISTORY_ONLY) delete copy[key];

@@ -142,7 +142,7 @@ export const CONVERSATION_METHODS: Record<string, Method> = {
       const existing = args.str("channel");
       if (existing) {
         const channel = visibleChannel(ctx, existing);
-        return { channel: args.bool("return_im") ? ctx.ws.apiChannel(channel) : { id: channel.id } };
+        return { channel: args.bool("return_im") ? { ...ctx.ws.apiChannel(channel), unread_count: 0, unread_count_display: 0 } : { id: channel.id } };
       }
       if (users.length === 0) throw apiError("users_list_not_supplied");
       if (users.length > 1) throw new Error("conversations.open with several users (a group DM) is not emulated");
@@ -152,7 +152,7 @@ export const CONVERSATION_METHODS: Record<string, Method> = {
       const already = ctx.ws.channels.size === before;
       return {
         ...(already ? { no_op: true, already_open: true } : {}),
-        channel: args.bool("return_im") ? ctx.ws.apiChannel(channel) : { id: channel.id },
+        channel: args.bool("return_im") ? { ...ctx.ws.apiChannel(channel), unread_count: 0, unread_count_display: 0 } : { id: channel.id },
       };
     },
   },

@@ -33,6 +33,22 @@ export async function exerciseSlackShapes(slack: SlackEmulator, bot: InstanceTyp
     });
     await slack.clickButton({ channel: room.id, user: carol.id, messageTs: buttons.ts!, actionId: "approve" });
     await slack.slashCommand({ channel: room.id, user: carol.id, command: "/deploy", text: "web" });
+
+    // An edited mention is delivered again as app_mention; a custom bot identity carries `icons`.
+    const mention = await slack.sendMessage({ channel: room.id, user: carol.id, text: `<@${slack.botUserId}> status` });
+    await slack.editMessage({ channel: room.id, ts: mention.ts, text: `<@${slack.botUserId}> status of web` });
+    await bot.chat.postMessage({ channel: room.id, text: "beep", icon_emoji: ":robot_face:" });
+    await bot.conversations.history({ channel: room.id, limit: 20 });
+
+    // The channel changes people make, and the kinds of message besides text.
+    const dave = slack.addUser({ name: "dave" });
+    await slack.join({ channel: room.id, user: dave.id, inviter: carol.id });
+    await slack.sendMessage({ channel: room.id, user: dave.id, text: "waves", me: true });
+    await slack.sendMessage({ channel: room.id, user: dave.id, text: "the numbers", files: [{ name: "report.csv" }] });
+    await slack.leave({ channel: room.id, user: dave.id });
+    await slack.setPurpose({ channel: room.id, user: carol.id, purpose: "Where shapes are checked" });
+    await slack.renameChannel({ channel: room.id, user: carol.id, name: "shapes-archive" });
+    await slack.archiveChannel({ channel: room.id, user: carol.id });
   } finally {
     await socket.disconnect();
   }

@@ -3,7 +3,9 @@ import { type JsonType, pathMatcher, type ShapeRules } from "./sample-shapes.js"
 /** One rule: a key path pattern, the shape it applies to (all shapes when absent), and why. */
 export interface SampleRule {
   path: string;
+  /** The shapes it applies to (default: all), and those it does not. */
   shape?: string;
+  notIn?: string;
   why: string;
 }
 
@@ -20,12 +22,14 @@ export const OPTIONAL_KEYS: readonly SampleRule[] = [
   { path: "**.{enterprise_id,enterprise_name,enterprise_domain,enterprise_user,enterprise,is_org_level,internal_team_ids,is_global_shared,is_org_default,is_org_mandatory,is_moved,discoverable,teams}", why: "Enterprise Grid: the organisation, org-wide channels and groups, workspaces of the org" },
   { path: "**.{connected_team_ids,connected_limited_team_ids,conversation_host_id,user_team,source_team,user_profile,is_stranger}", why: "Slack Connect and shared channels: the other workspaces, and authors from another workspace" },
   { path: "authed_teams", why: "deprecated in the event wrapper (replaced by `authorizations`) and no longer sent to new apps" },
-  { path: "**.{files,upload,x_files,display_as_bot}", why: "files: only on messages that share a file (`file_share`)" },
+  { path: "**.{files,upload,x_files,display_as_bot}", notIn: "event message.file_share", why: "files: only on messages that share a file (`file_share`)" },
   { path: "**.files[].{thumb_*,mp4*,vtt,hls*,duration_ms,transcription,*canvas*,template_*,list_*,quip_thread_id,is_channel_space,linked_channel_id,converted_pdf,deanimate*,pjpeg,image_exif_rotation,original_*,preview*,plain_text,has_more,lines*,headers,simplified_html,media_progress,saved,access,last_read,update_notification,team_pref_version_history_enabled,show_badge,can_toggle_canvas_lock,is_restricted_sharing_enabled,subject,non_owner_editable,editor,last_editor,edit_timestamp,alt_txt,subtype,external_id,external_url,url_static_preview,app_id,app_name,edit_link,sent_to_self,channel_actions_*,initial_comment,num_stars,is_starred,comments_count,bot_id,org_or_workspace_access,private_*,shares,has_more_shares,updated,source_team,user_team}", why: "files: keys of other kinds of file than a plain upload (images, videos, canvases, lists, email, external files), or of files edited, commented, starred or shared further" },
   { path: "**.{room,huddle_state,huddle_state_expiration_ts}", why: "huddles: only on huddle messages and for people in or after a huddle" },
   { path: "**.assistant_app_thread", why: "AI assistant threads only" },
   { path: "**.is_starred", why: "stars are per person: only for user tokens" },
   { path: "**.{bot_id,bot_profile,app_id}", why: "only on messages posted by apps" },
+  { path: "**.icons.*", why: "an `icon_emoji` identity has the emoji and its `image_64`, an `icon_url` or app one the image in sizes" },
+  { path: "messages[].{user,team}", shape: "{conversations.history,conversations.replies}", why: "absent on a classic integration's `bot_message`" },
   { path: "**.{username,icons}", why: "only on messages an app posted with a custom `username`, `icon_emoji` or `icon_url` (and on classic `bot_message`s)" },
   { path: "**.client_msg_id", why: "only on messages people typed in a Slack client, not on those posted through the API" },
   { path: "**.subtype", why: "only on messages that are not plain ones" },
@@ -39,6 +43,7 @@ export const OPTIONAL_KEYS: readonly SampleRule[] = [
   { path: "**.blocks", why: "only on messages with blocks (what people type carries `rich_text`; an app's post only the blocks it sent)" },
   { path: "**.metadata", why: "only on messages posted with `metadata` (and in history only with `include_all_metadata`)" },
   { path: "**.{topic,purpose,name,old_name,inviter}", shape: "{conversations.history,conversations.replies}", why: "only on the channel messages that carry them (`channel_topic`, `channel_purpose`, `channel_name`, `channel_join` by invitation)" },
+  { path: "**.root.{mrkdwn,no_notifications}", why: "flags the root's poster set (an app's `mrkdwn: false`, a post with notifications off)" },
   { path: "**.inviter", why: "only when someone else added the person to the channel" },
   { path: "**.hidden", why: "only on hidden messages (tombstones, `message_changed`/`message_deleted` events)" },
   { path: "{oldest,latest}", shape: "conversations.history", why: "echoes of the `oldest` and `latest` arguments, only when the call gave them" },
@@ -76,7 +81,8 @@ function compile(rules: readonly SampleRule[]): ((shape: string, path: string) =
   return rules.map((rule) => {
     const path = pathMatcher(rule.path);
     const shape = pathMatcher(rule.shape ?? "**.*");
-    return (s, p) => shape(s) && path(p);
+    const except = rule.notIn ? pathMatcher(rule.notIn) : () => false;
+    return (s, p) => shape(s) && !except(s) && path(p);
   });
 }
 

@@ -133,7 +133,8 @@ export type SlackActivity = (
   | { type: "reaction_added" | "reaction_removed"; channel: string; ts: string; user: string; reaction: string; itemUser?: string }
   | { type: "ephemeral"; channel: string; user: string; message: SlackMessage }
   | { type: "topic_changed"; channel: string; topic: string; user: string }
-  | { type: "member_joined"; channel: string; user: string }
+  | { type: "member_joined"; channel: string; user: string; inviter?: string }
+  | { type: "member_left"; channel: string; user: string }
   | { type: "usergroup_updated"; usergroup: string; handle: string; users: string[]; previousUsers: string[]; enabled: boolean }
 ) & { at?: number };
 
@@ -544,13 +545,6 @@ export class Workspace {
     return [{ type: "topic_changed", channel: channel.id, topic, user: by }, ...posted];
   }
 
-  join(channel: ChannelRecord, user: string): SlackActivity[] {
-    if (channel.members.has(user)) return [];
-    channel.members.add(user);
-    const posted = this.post(channel, { subtype: "channel_join", user, team: this.identity.teamId, text: `<@${user}> has joined the channel` });
-    return [{ type: "member_joined", channel: channel.id, user }, ...posted];
-  }
-
   addEphemeral(entry: EphemeralMessage): SlackActivity[] {
     this.ephemerals.push(entry);
     return [{ type: "ephemeral", channel: entry.channel, user: entry.user, message: entry.message }];
@@ -588,6 +582,8 @@ export class Workspace {
     parent.reply_users = users;
     parent.is_locked = false;
     parent.subscribed = false;
+    // Replies broadcast to the channel carry their thread's parent, summary included, as `root`.
+    for (const reply of replies) if (reply.subtype === "thread_broadcast") reply.root = threadRoot(parent);
   }
 
   // ---- Web API shapes ------------------------------------------------------------------------
@@ -779,6 +775,12 @@ export function normalizeReaction(raw: string): string {
 
 export function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A thread parent as a broadcast reply's `root` shows it: the message and its thread summary. */
+function threadRoot(parent: SlackMessage): Record<string, unknown> {
+  const { reactions: _r, blocks: _b, attachments: _a, metadata: _m, files: _f, root: _root, ...root } = structuredClone(parent);
+  return root;
 }
 
 /** The bot's read position: the bot never marks a conversation read, so Slack reports the zero ts. */

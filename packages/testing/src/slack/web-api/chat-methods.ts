@@ -143,7 +143,10 @@ export const CHAT_METHODS: Record<string, Method> = {
 
 /** The `icons` Slack stores for a post with a custom bot identity (`icon_emoji` or `icon_url`, chat:write.customize). */
 function customIcons(emoji: string | undefined, url: string | undefined): Record<string, string> | undefined {
-  if (emoji) return { emoji: emoji.startsWith(":") ? emoji : `:${emoji}:` };
-  if (url) return { image_36: url, image_48: url, image_72: url };
+  if (emoji) {
+    const name = emoji.replace(/^:|:$/g, "");
+    return { emoji: `:${name}:`, image_64: `https://a.slack-edge.com/production-standard-emoji-assets/15.0/apple-large/${name}.png` };
+  }
+  if (url) return { image_36: url, image_48: url, image_64: url, image_72: url };
   return undefined;
 }

@@ -1,4 +1,5 @@
 // conversations.*: channels, their history, members and topics.
+import { joinChannel } from "../channel-changes.js";
 import { apiError } from "../errors.js";
 import { tsToMicros } from "../state.js";
 import { type Method } from "./web-api-call.js";
@@ -127,7 +128,7 @@ export const CONVERSATION_METHODS: Record<string, Method> = {
       if (channel.kind !== "public") throw apiError("method_not_supported_for_channel_type");
       if (channel.archived) throw apiError("is_archived");
       const already = ctx.ws.isBotMember(channel);
-      ctx.publish(ctx.ws.join(channel, ctx.ws.identity.botUserId));
+      ctx.publish(joinChannel(ctx.ws, channel, ctx.ws.identity.botUserId));
       return {
         channel: ctx.ws.apiChannel(channel),
         ...(already ? { warning: "already_in_channel", response_metadata: { warnings: ["already_in_channel"] } } : {}),

@@ -95,12 +95,15 @@ export function payloadShape(type: "events_api" | "slash_commands" | "interactiv
   return `event ${shape}`;
 }
 
+/** Where the samples are, with their SOURCE.md and LICENSE. */
+export const SAMPLES_DIR = `${SPECS_DIR}slack-samples/`;
+
 const cache = new Map<string, unknown>();
 
 function loadSample(file: string): unknown {
   let sample = cache.get(file);
   if (sample === undefined) {
-    sample = JSON.parse(readFileSync(`${SPECS_DIR}slack-samples/${file}`, "utf8")) as unknown;
+    sample = JSON.parse(readFileSync(`${SAMPLES_DIR}${file}`, "utf8")) as unknown;
     cache.set(file, sample);
   }
   return sample;

@@ -45,6 +45,7 @@ export const OPTIONAL_KEYS: readonly SampleRule[] = [
   { path: "**.{topic,purpose,name,old_name,inviter}", shape: "{conversations.history,conversations.replies}", why: "only on the channel messages that carry them (`channel_topic`, `channel_purpose`, `channel_name`, `channel_join` by invitation)" },
   { path: "**.root.{mrkdwn,no_notifications}", why: "flags the root's poster set (an app's `mrkdwn: false`, a post with notifications off)" },
   { path: "**.inviter", why: "only when someone else added the person to the channel" },
+  { path: "event.item_user", shape: "event reaction_*", why: "absent when the reacted message has no user (a classic integration's `bot_message`)" },
   { path: "**.hidden", why: "only on hidden messages (tombstones, `message_changed`/`message_deleted` events)" },
   { path: "{oldest,latest}", shape: "conversations.history", why: "echoes of the `oldest` and `latest` arguments, only when the call gave them" },
   { path: "channel.locale", why: "only when called with `include_locale`" },

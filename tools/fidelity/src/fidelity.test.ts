@@ -49,6 +49,7 @@ describe("the fidelity report", () => {
     expect(unvalidated).toEqual([]);
     // Every Slack answer and payload shape with a recorded sample is sent in the tour and carries every key Slack's does.
     const structural = structuralSummary(result);
+    expect(SlackEmulator.implementedMethods.filter((m) => !structural.shapes.includes(m))).toEqual([]);
     expect(structural.notCompared).toEqual([]);
     expect(structural.shapes.filter((s) => !structural.faithful.includes(s))).toEqual([]);
     const report = renderReport(result, findCallSites(REPO_ROOT));

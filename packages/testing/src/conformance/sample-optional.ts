@@ -92,10 +92,20 @@ function compile(rules: readonly SampleRule[]): ((shape: string, path: string) =
 const optional = compile(OPTIONAL_KEYS);
 const otherTypes = OTHER_TYPES.map((rule) => ({ type: rule.type, matches: compile([rule])[0]! }));
 
-/** The rules for one shape. */
+const optionalSeen = new Map<string, boolean>();
+
+/** The rules for one shape. Answers are remembered: every payload of a shape asks about the same paths. */
 export function sampleRules(shape: string): ShapeRules {
   return {
-    optional: (path) => optional.some((m) => m(shape, path)),
+    optional: (path) => {
+      const key = `${shape}\u0000${path}`;
+      let answer = optionalSeen.get(key);
+      if (answer === undefined) {
+        answer = optional.some((m) => m(shape, path));
+        optionalSeen.set(key, answer);
+      }
+      return answer;
+    },
     allowsType: (path, type) => otherTypes.some((r) => r.type === type && r.matches(shape, path)),
   };
 }

@@ -75,8 +75,15 @@ function eventSampleNames(): Record<string, string> {
   };
 }
 
+let shapes: Record<string, string> | undefined;
+
 /** Every shape compared with a sample: Web API methods by name, events by shape, and the two interactive payloads. */
 export function sampledShapes(): Record<string, string> {
+  shapes ??= shapesToSamples();
+  return { ...shapes };
+}
+
+function shapesToSamples(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const local of Object.keys(SAMPLE_FILES)) if (local.startsWith("api/")) out[local.slice(4, -5)] = local;
   out["conversations.open without return_im"] = "api/conversations.open.json";
@@ -115,7 +122,8 @@ function loadSample(file: string): unknown {
  * without a sample are not compared.
  */
 export function checkAgainstSample(shape: string, operation: string, direction: "response" | "event", body: unknown): ShapeDiff | undefined {
-  const file = sampledShapes()[shape];
+  shapes ??= shapesToSamples();
+  const file = shapes[shape];
   if (!file) return undefined;
   const diff = compareShape(loadSample(file), body, sampleRules(shape), emptyDiff());
   recordShape(shape, diff);

@@ -45,14 +45,23 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 function sampleFor(samples: unknown[], actual: unknown): unknown {
   if (!isObject(actual)) return samples[0];
-  const objects = samples.filter(isObject);
-  const typed = objects.filter((s) => typeof s.type === "string" && s.type !== "");
-  if (typed.length && typeof actual.type === "string") {
-    const same = typed.filter((s) => s.type === actual.type);
-    return same.length ? Object.assign({}, ...same) : undefined;
+  let byType = merged.get(samples);
+  if (!byType) {
+    byType = new Map();
+    merged.set(samples, byType);
   }
-  return objects.length ? Object.assign({}, ...objects) : samples[0];
+  const typed = samples.filter(isObject).some((s) => typeof s.type === "string" && s.type !== "");
+  const key = typed && typeof actual.type === "string" ? actual.type : "";
+  if (!byType.has(key)) {
+    const objects = samples.filter(isObject);
+    const same = key ? objects.filter((s) => s.type === key) : objects;
+    byType.set(key, same.length ? Object.assign({}, ...same) : key ? undefined : samples[0]);
+  }
+  return byType.get(key);
 }
+
+/** Merged examples per sample array and element type: a history page compares hundreds of messages with the same one. */
+const merged = new WeakMap<unknown[], Map<string, unknown>>();
 
 /** Compare `actual` with `sample` under `path` (`""` for the root), adding to `diff`. */
 export function compareShape(sample: unknown, actual: unknown, rules: ShapeRules, diff: ShapeDiff = emptyDiff(), path = ""): ShapeDiff {

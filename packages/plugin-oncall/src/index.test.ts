@@ -62,6 +62,14 @@ describe("asking who is on call", () => {
     expect(answers.join("\n")).not.toContain("<@");
   });
 
+  it("does not answer again when the question is edited (Slack delivers the mention again, with `edited`)", async () => {
+    w = await twoGroups();
+    const asked = await w.t.send(`<@${w.slack.botUserId}> oncall sre`, { channel: TOPIC });
+    await w.slack.editMessage({ channel: TOPIC, ts: asked.ts, text: `<@${w.slack.botUserId}> oncall sre?` });
+    await w.t.settle();
+    expect(w.slack.messages(TOPIC).filter((m) => m.user === w!.slack.botUserId).map((m) => m.text)).toEqual([sre()]);
+  });
+
   it("takes another keyword when `oncall` belongs to another bot", async () => {
     w = await twoGroups({ keyword: "pager", command: "/pager", answerWhoIsOnCall: false });
     const bot = `<@${w.slack.botUserId}>`;

@@ -76,10 +76,12 @@ export default definePlugin({
       return whoIsOnCall(matching(snapshots, words));
     };
     bot.command(config.command, { description: "Who is on call, and until when", usageHint: "[schedule name]" }, async (ctx) => ctx.respond(await answer(ctx, ctx.args)));
-    bot.mention(config.keyword, async (ctx) => ctx.say(await answer(ctx, ctx.args)));
-    if (config.answerWhoIsOnCall) {
-      bot.mention(whoIsOnCallQuestion(config.keyword), async (ctx) => ctx.say(await answer(ctx, ctx.args)), { name: "mention:who-is-on-call" });
-    }
+    // Slack delivers a mention again, with `edited`, when the person edits the question: it was answered already.
+    const ask = async (ctx: Parameters<Parameters<typeof bot.mention>[1]>[0]) => {
+      if (!ctx.event.edited) await ctx.say(await answer(ctx, ctx.args));
+    };
+    bot.mention(config.keyword, ask);
+    if (config.answerWhoIsOnCall) bot.mention(whoIsOnCallQuestion(config.keyword), ask, { name: "mention:who-is-on-call" });
   },
 });
 

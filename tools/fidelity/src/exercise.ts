@@ -1,8 +1,9 @@
 import { Octokit } from "@octokit/rest";
 import webApi from "@slack/web-api";
 import { GitHubEmulator, PagerDutyEmulator, SlackEmulator } from "@botyard/testing";
-import { conformanceEnabled, conformanceViolations, enableConformance, validatedOperations } from "@botyard/testing/conformance";
-import type { ConformanceViolation, ValidatedOperation } from "@botyard/testing/conformance";
+import { conformanceEnabled, conformanceViolations, enableConformance, resetShapes, shapeTallies, validatedOperations } from "@botyard/testing/conformance";
+import type { ConformanceViolation, ShapeTally, ValidatedOperation } from "@botyard/testing/conformance";
+import { exerciseSlackShapes } from "./exercise-slack-shapes.js";
 
 const { WebClient } = webApi;
 const silent = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => "error" as never, setName() {} };
@@ -14,6 +15,8 @@ export interface ExerciseResult {
   validated: Record<Provider, Record<string, ValidatedOperation>>;
   /** Violations the tour caused; left in the registry too, so a test running the tour fails on them. */
   violations: ConformanceViolation[];
+  /** Slack answers and payloads compared with Slack's recorded samples, by shape. */
+  shapes: Record<string, ShapeTally>;
 }
 
 /** `after` minus `before`: what was validated in between. */
@@ -52,11 +55,12 @@ export async function runExercise(): Promise<ExerciseResult> {
   enableConformance(true);
   const before = validatedOperations();
   const earlier = new Set(conformanceViolations());
+  resetShapes();
   try {
     await exerciseSlack();
     await exerciseGitHub();
     await exercisePagerDuty();
-    return { validated: validatedSince(before, validatedOperations()), violations: conformanceViolations().filter((v) => !earlier.has(v)) };
+    return { validated: validatedSince(before, validatedOperations()), violations: conformanceViolations().filter((v) => !earlier.has(v)), shapes: shapeTallies() };
   } finally {
     enableConformance(wasEnabled);
   }
@@ -147,6 +151,7 @@ async function exerciseSlack(): Promise<void> {
     await slack.sendMessage({ channel: slack.dmChannel(alice.id), user: alice.id, text: "dm" });
     slack.addMember(secret.id, alice.id);
     await slack.sendMessage({ channel: secret.id, user: alice.id, text: "in a private channel" });
+    await exerciseSlackShapes(slack, bot);
   } finally {
     await slack.close();
   }

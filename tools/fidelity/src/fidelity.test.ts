@@ -5,6 +5,7 @@ import { findCallSites, templateCovers } from "./call-sites.js";
 import { runExercise } from "./exercise.js";
 import { REPO_ROOT, REPORT_FILE } from "./generate.js";
 import { renderReport } from "./report.js";
+import { structuralSummary } from "./structural-report.js";
 
 describe("emulator coverage of Botyard's own calls", () => {
   const sites = findCallSites(REPO_ROOT);
@@ -46,6 +47,11 @@ describe("the fidelity report", () => {
       }).map((op) => `${provider} ${op}`),
     );
     expect(unvalidated).toEqual([]);
+    // Every Slack answer and payload shape with a recorded sample is sent in the tour and carries every key Slack's does.
+    const structural = structuralSummary(result);
+    expect(SlackEmulator.implementedMethods.filter((m) => !structural.shapes.includes(m))).toEqual([]);
+    expect(structural.notCompared).toEqual([]);
+    expect(structural.shapes.filter((s) => !structural.faithful.includes(s))).toEqual([]);
     const report = renderReport(result, findCallSites(REPO_ROOT));
     let committed = "";
     try {

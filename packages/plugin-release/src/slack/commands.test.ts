@@ -95,6 +95,18 @@ describe("@bot release", () => {
     const unknown = await w.t.send(`<@${w.slack.botUserId}> release mobile`);
     expect(w.slack.replies(CHANNEL, unknown.ts)[0]!.text).toContain('I don\'t know a repository called "mobile". Configured: `web` (acme/web, develop → main).\nTry `@bot release web`');
   });
+
+  it("does not run again when the person edits the message that asked (Slack delivers the mention again, with `edited`)", async () => {
+    w = await startWorld((gh) => releaseConfig(gh));
+    const repo = stagingRepo(w.gh);
+    repo.featureMerge("develop", { title: "Add login", author: "alice", method: "merge" });
+    const asked = await w.t.send(`<@${w.slack.botUserId}> release web`);
+    const events = await w.slack.editMessage({ channel: CHANNEL, ts: asked.ts, text: `<@${w.slack.botUserId}> release web please` });
+    expect(events.map((e) => e.type)).toEqual(["message", "app_mention"]);
+    await w.t.settle();
+    expect(w.slack.replies(CHANNEL, asked.ts)).toHaveLength(1);
+    expect(w.gh.callsTo("POST /repos/{owner}/{repo}/pulls")).toHaveLength(1);
+  });
 });
 
 describe("the bot's clock", () => {

@@ -28,7 +28,8 @@ const API_DOCS = [
   /^https:\/\/(v2\.)?developer\.pagerduty\.com\/(docs|api-reference)\//,
 ];
 /** Supporting pages must still be the provider's own documentation sites. */
-const PROVIDER_SITES = [/^https:\/\/docs\.slack\.dev\//, /^https:\/\/docs\.github\.com\//, /^https:\/\/(v2\.)?developer\.pagerduty\.com\//];
+// Slack's own SDK repositories (github.com/slackapi) hold its recorded answers and payloads.
+const PROVIDER_SITES = [/^https:\/\/docs\.slack\.dev\//, /^https:\/\/github\.com\/slackapi\//, /^https:\/\/docs\.github\.com\//, /^https:\/\/(v2\.)?developer\.pagerduty\.com\//];
 
 describe("errata", () => {
   const { errata } = readErrata();

@@ -1,5 +1,6 @@
 import { safely, violation } from "./exchange.js";
 import { noteValidated } from "./registry.js";
+import { checkAgainstSample, payloadShape } from "./slack-samples.js";
 import { describeErrors, type LoadedSpec, loadSpec, pointerOf } from "./specs.js";
 
 /** The AsyncAPI topic (event subscription) a delivered event belongs to, as Slack names them. */
@@ -34,7 +35,12 @@ export class SlackEventsConformance {
   }
 
   check(type: "events_api" | "slash_commands" | "interactive", payload: Record<string, unknown>): void {
-    if (type !== "events_api") return;
+    const shape = payloadShape(type, payload);
+    // What Slack really sends, key by key, beyond the descriptions; a payload the wrapper schema already rejects is not compared.
+    const compare = () => {
+      if (shape) safely("slack", shape, () => checkAgainstSample(shape, shape, "event", payload));
+    };
+    if (type !== "events_api") return compare();
     const event = (payload.event ?? {}) as { type?: unknown; channel_type?: unknown };
     const operation = `events_api ${String(event.type ?? "?")}`;
     safely("slack", operation, () => {
@@ -49,6 +55,7 @@ export class SlackEventsConformance {
       // No topic describes it: the wrapper is all there is to check.
       if (!topics[topic]) {
         noteValidated("slack", operation, { event: "wrapper" });
+        compare();
         return;
       }
       const validate = this.asyncApi!.validator(`${pointerOf("topics", topic, "subscribe", "payload")}`);
@@ -57,6 +64,7 @@ export class SlackEventsConformance {
         return;
       }
       noteValidated("slack", operation, { event: `wrapper + topic ${topic}` });
+      compare();
     });
   }
 }

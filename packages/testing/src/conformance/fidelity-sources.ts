@@ -6,3 +6,5 @@ export { PROVIDER_FORMATS, UNCHECKED_FORMATS, VALIDATOR_SETTINGS } from "./valid
 export { IMPLEMENTED_FIELDS } from "../github/graphql-api.js";
 export { GRAPHQL_OPERATION } from "../github/graphql-conformance.js";
 export { graphQLSchemaVersion } from "../github/graphql-schema.js";
+export { SAMPLE_FILES, SAMPLES_DIR, sampledShapes } from "./slack-samples.js";
+export { OPTIONAL_KEYS, OTHER_TYPES } from "./sample-optional.js";

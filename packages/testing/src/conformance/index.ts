@@ -10,11 +10,14 @@ export {
   takeViolations,
   validatedOperations,
   resetValidated,
+  resetShapes,
+  shapeTallies,
 } from "./registry.js";
 export type {
   ConformanceDirection,
   ConformanceProvider,
   ConformanceViolation,
+  ShapeTally,
   ValidatedOperation,
   ViolationFilter,
 } from "./registry.js";

@@ -58,6 +58,17 @@ interface Registry {
   validated: Record<ConformanceProvider, Map<string, Tally>>;
   /** The same counts for the test-run summary, handed over (and cleared) by `takeRunCounts()` only. */
   run: Record<ConformanceProvider, { tallies: Map<string, Tally>; events: number; recorded: number }>;
+  /** Structural comparisons with recorded samples, by shape (`chat.postMessage`, `event message.channel_join`). */
+  shapes: Map<string, ShapeTally>;
+}
+
+/** What comparing one shape's answers or payloads with its recorded sample found, added up. */
+export interface ShapeTally {
+  /** Answers or payloads compared. */
+  count: number;
+  compared: Set<string>;
+  missing: Set<string>;
+  typeDiffers: Set<string>;
 }
 
 const PROVIDERS: readonly ConformanceProvider[] = ["slack", "github", "pagerduty"];
@@ -77,11 +88,12 @@ function registry(): Registry {
   const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
   let r = holder[KEY];
   if (!r) {
-    r = { violations: [], forced: undefined, validated: emptyTallies(), run: emptyRun() };
+    r = { violations: [], forced: undefined, validated: emptyTallies(), run: emptyRun(), shapes: new Map() };
     holder[KEY] = r;
   }
   // A registry made by an older copy of this module (another installed version) lacks the run counts.
   r.run ??= emptyRun();
+  r.shapes ??= new Map();
   return r;
 }
 
@@ -232,4 +244,25 @@ export function takeRunCounts(): Record<ConformanceProvider, RunCounts> {
   const out = runCounts();
   registry().run = emptyRun();
   return out;
+}
+
+/** Add one structural comparison's outcome to its shape's tally. */
+export function recordShape(shape: string, diff: { compared: Set<string>; missing: Set<string>; typeDiffers: Set<string> }): void {
+  const shapes = registry().shapes;
+  let tally = shapes.get(shape);
+  if (!tally) {
+    tally = { count: 0, compared: new Set(), missing: new Set(), typeDiffers: new Set() };
+    shapes.set(shape, tally);
+  }
+  tally.count++;
+  for (const key of ["compared", "missing", "typeDiffers"] as const) for (const p of diff[key]) tally[key].add(p);
+}
+
+/** The structural comparisons so far (since `resetShapes()`), by shape. */
+export function shapeTallies(): Record<string, ShapeTally> {
+  return Object.fromEntries([...registry().shapes].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, { ...v, compared: new Set(v.compared), missing: new Set(v.missing), typeDiffers: new Set(v.typeDiffers) }]));
+}
+
+export function resetShapes(): void {
+  registry().shapes.clear();
 }

@@ -1,5 +1,6 @@
 import { type ConformanceChecker, type Exchange, safely, violation } from "./exchange.js";
 import { noteValidated } from "./registry.js";
+import { checkAgainstSample } from "./slack-samples.js";
 import { describeErrors, type LoadedSpec, loadSpec, pointerOf } from "./specs.js";
 
 interface SwaggerParameter {
@@ -146,8 +147,19 @@ export class SlackWebApiConformance implements ConformanceChecker {
       );
       return;
     }
+    // Beyond the (old, incomplete) description: what Slack really sends, key by key.
+    const diff = answer.ok === true ? checkAgainstSample(sampleShape(method, exchange), method, "response", body) : undefined;
+    if (diff && (diff.missing.size || diff.typeDiffers.size)) return;
     noteValidated("slack", method, { response: status === 429 ? "429 ratelimited" : answer.ok === true ? "ok" : "ok:false" });
   }
+}
+
+/** The sample shape of a method's answer: `conversations.open` answers a bare `{id}` unless asked for `return_im`. */
+function sampleShape(method: string, exchange: Exchange): string {
+  if (method !== "conversations.open") return method;
+  const body = exchange.request.body && typeof exchange.request.body === "object" ? (exchange.request.body as Record<string, unknown>) : {};
+  const returnIm = String({ ...exchange.request.query, ...body }.return_im ?? "");
+  return returnIm === "true" || returnIm === "1" ? method : `${method} without return_im`;
 }
 
 /**

@@ -10,19 +10,28 @@ const HISTORY_ONLY = new Set([
   "is_locked",
   "subscribed",
   "reactions",
-  "metadata",
 ]);
 
 export function channelType(channel: ChannelRecord): "channel" | "group" | "im" {
   return channel.kind === "public" ? "channel" : channel.kind === "private" ? "group" : "im";
 }
 
-/** The message as a `message` event carries it (no thread summary, reactions or metadata). */
+/** The message as a `message` event carries it (no thread summary or reactions; `metadata` is kept, as Slack does). */
 export function eventMessage(message: SlackMessage): SlackMessage {
   const copy = structuredClone(message);
   for (const key of HISTORY_ONLY) delete copy[key];
   // A thread parent's thread_ts only appears once it has replies; at post time it had none.
   if (copy.thread_ts === copy.ts) delete copy.thread_ts;
+  return copy;
+}
+
+/**
+ * The message as `message_changed` and `message_deleted` carry it (`message`, `previous_message`):
+ * a thread parent keeps its thread summary (`reply_count`, `reply_users`, `latest_reply`...).
+ */
+export function changedMessage(message: SlackMessage): SlackMessage {
+  const copy = structuredClone(message);
+  delete copy.reactions;
   return copy;
 }
 
@@ -75,12 +84,12 @@ export function eventsFor(activity: SlackActivity, ws: Workspace): Record<string
     }
     case "message_changed": {
       const eventTs = ws.nextTs();
-      return [
+      const events: Record<string, unknown>[] = [
         {
           type: "message",
           subtype: "message_changed",
-          message: { ...eventMessage(activity.message), ...(activity.message.thread_ts ? { thread_ts: activity.message.thread_ts } : {}) },
-          previous_message: eventMessage(activity.previous),
+          message: changedMessage(activity.message),
+          previous_message: changedMessage(activity.previous),
           channel: channel.id,
           hidden: true,
           ts: eventTs,
@@ -88,6 +97,12 @@ export function eventsFor(activity: SlackActivity, ws: Workspace): Record<string
           channel_type: type,
         },
       ];
+      // An edited message that (still) mentions the app is delivered again as app_mention, with `edited`.
+      const edited = activity.message;
+      if (edited.edited && edited.user !== botUserId && !edited.subtype && mentions(edited, botUserId)) {
+        events.push({ ...eventMessage(edited), type: "app_mention", channel: channel.id, event_ts: eventTs });
+      }
+      return events;
     }
     case "message_deleted": {
       const eventTs = ws.nextTs();
@@ -95,7 +110,7 @@ export function eventsFor(activity: SlackActivity, ws: Workspace): Record<string
         {
           type: "message",
           subtype: "message_deleted",
-          previous_message: eventMessage(activity.previous),
+          previous_message: changedMessage(activity.previous),
           channel: channel.id,
           hidden: true,
           deleted_ts: activity.ts,
@@ -118,14 +133,16 @@ export function eventsFor(activity: SlackActivity, ws: Workspace): Record<string
         },
       ];
     case "member_joined":
+    case "member_left":
       return [
         {
-          type: "member_joined_channel",
+          type: activity.type === "member_joined" ? "member_joined_channel" : "member_left_channel",
           user: activity.user,
           channel: channel.id,
-          // This event alone uses the legacy one-letter channel types.
+          // These events alone use the legacy one-letter channel types.
           channel_type: channel.kind === "private" ? "G" : "C",
           team: teamId,
+          ...(activity.type === "member_joined" && activity.inviter ? { inviter: activity.inviter } : {}),
           event_ts: ws.nextTs(),
         },
       ];

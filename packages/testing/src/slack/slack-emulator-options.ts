@@ -1,4 +1,5 @@
 // What a test passes to the Slack emulator and gets back: options, the people's actions and their results, views.
+import type { SharedFile } from "./channel-changes.js";
 import type { RecordedCall } from "../emulator/http-emulator.js";
 import type { SlackMessageMetadata } from "./state.js";
 
@@ -57,6 +58,10 @@ export interface SendMessageOptions {
   blocks?: unknown[];
   attachments?: unknown[];
   reply_broadcast?: boolean;
+  /** Files shared with the message: it becomes a `file_share` message carrying their `files`. */
+  files?: SharedFile[];
+  /** What `/me waves` posts in a Slack client: a `me_message` (with `text` "waves"). */
+  me?: boolean;
   /** Store without delivering any event: history that predates the test. */
   silent?: boolean;
 }

@@ -5,6 +5,7 @@ import { type SlackBotIdentity, clientMsgId, stripUndefined } from "./state.js";
 import { normalizeBlocks, WEB_API_METHODS } from "./web-api.js";
 import { toSlackCall } from "./call-log.js";
 import { SlackEmulatorBase } from "./slack-emulator-base.js";
+import { archiveChannel, joinChannel, leaveChannel, renameChannel, setPurpose, fileObject } from "./channel-changes.js";
 import { blockActionsPayload, findAction, listActions, slashCommandPayload } from "./interactive-payloads.js";
 import type { ClickButtonOptions, DeliveredEvent, InteractionResult, PostAsOptions, PostedMessage, SendMessageOptions, SlackApiCall, SlackEmulatorOptions, SlashCommandOptions, WaitForCallsQuery } from "./slack-emulator-options.js";
 
@@ -25,6 +26,7 @@ export type {
   SlackReaction,
 } from "./state.js";
 export { SlackApiError } from "./errors.js";
+export type { SharedFile } from "./channel-changes.js";
 
 const DEFAULT_WAIT_MS = 2_000;
 
@@ -83,6 +85,7 @@ export class SlackEmulator extends SlackEmulatorBase {
     const channel = this.ws.channelOrThrow(options.channel);
     this.ws.userOrThrow(options.user);
     const text = options.text ?? "";
+    const files = options.files?.map((f) => fileObject(this.ws, f, options.user));
     const activities = this.ws.post(
       channel,
       {
@@ -93,6 +96,8 @@ export class SlackEmulator extends SlackEmulatorBase {
         blocks: options.blocks ?? (text ? [richTextBlock(text)] : undefined),
         attachments: options.attachments,
         thread_ts: options.thread_ts,
+        // A file shared with the message makes it a file_share; `/me waves` makes a me_message.
+        ...(files?.length ? { subtype: "file_share", files, upload: false, display_as_bot: false } : options.me ? { subtype: "me_message" } : {}),
       },
       { broadcast: options.reply_broadcast },
     );
@@ -153,6 +158,35 @@ export class SlackEmulator extends SlackEmulatorBase {
   async setTopic(options: { channel: string; user: string; topic: string }): Promise<void> {
     this.ws.userOrThrow(options.user);
     this.publish(this.ws.setTopic(this.ws.channelOrThrow(options.channel), options.topic, options.user));
+  }
+
+  /** A person joins a channel (`inviter`: someone added them): delivers `member_joined_channel` and the `channel_join` message. */
+  async join(options: { channel: string; user: string; inviter?: string }): Promise<DeliveredEvent[]> {
+    this.ws.userOrThrow(options.user);
+    return this.publish(joinChannel(this.ws, this.ws.channelOrThrow(options.channel), options.user, options.inviter));
+  }
+
+  /** A person leaves a channel: delivers the `channel_leave` message, then `member_left_channel`. */
+  async leave(options: { channel: string; user: string }): Promise<DeliveredEvent[]> {
+    return this.publish(leaveChannel(this.ws, this.ws.channelOrThrow(options.channel), options.user));
+  }
+
+  /** A person renames a channel: delivers the `channel_name` message (`old_name`, `name`). */
+  async renameChannel(options: { channel: string; user: string; name: string }): Promise<DeliveredEvent[]> {
+    this.ws.userOrThrow(options.user);
+    return this.publish(renameChannel(this.ws, this.ws.channelOrThrow(options.channel), options.name, options.user));
+  }
+
+  /** A person sets the channel description: delivers the `channel_purpose` message. */
+  async setPurpose(options: { channel: string; user: string; purpose: string }): Promise<DeliveredEvent[]> {
+    this.ws.userOrThrow(options.user);
+    return this.publish(setPurpose(this.ws, this.ws.channelOrThrow(options.channel), options.purpose, options.user));
+  }
+
+  /** A person archives a channel: delivers the `channel_archive` message; posting there then fails with `is_archived`. */
+  async archiveChannel(options: { channel: string; user: string }): Promise<DeliveredEvent[]> {
+    this.ws.userOrThrow(options.user);
+    return this.publish(archiveChannel(this.ws, this.ws.channelOrThrow(options.channel), options.user));
   }
 
   /**

@@ -20,6 +20,8 @@ export interface SlackBotProfile {
   name: string;
   updated: number;
   app_id: string;
+  /** The app's bot user. */
+  user_id: string;
   icons: Record<string, string>;
   team_id: string;
 }
@@ -131,7 +133,8 @@ export type SlackActivity = (
   | { type: "reaction_added" | "reaction_removed"; channel: string; ts: string; user: string; reaction: string; itemUser?: string }
   | { type: "ephemeral"; channel: string; user: string; message: SlackMessage }
   | { type: "topic_changed"; channel: string; topic: string; user: string }
-  | { type: "member_joined"; channel: string; user: string }
+  | { type: "member_joined"; channel: string; user: string; inviter?: string }
+  | { type: "member_left"; channel: string; user: string }
   | { type: "usergroup_updated"; usergroup: string; handle: string; users: string[]; previousUsers: string[]; enabled: boolean }
 ) & { at?: number };
 
@@ -167,6 +170,8 @@ export interface ChannelRecord {
   purpose: { value: string; creator: string; last_set: number };
   members: Set<string>;
   archived: boolean;
+  /** Names it had before `renameChannel`, latest last. */
+  previousNames?: string[];
   /** Every message, thread replies included, oldest first. */
   messages: SlackMessage[];
 }
@@ -540,13 +545,6 @@ export class Workspace {
     return [{ type: "topic_changed", channel: channel.id, topic, user: by }, ...posted];
   }
 
-  join(channel: ChannelRecord, user: string): SlackActivity[] {
-    if (channel.members.has(user)) return [];
-    channel.members.add(user);
-    const posted = this.post(channel, { subtype: "channel_join", user, text: `<@${user}> has joined the channel` });
-    return [{ type: "member_joined", channel: channel.id, user }, ...posted];
-  }
-
   addEphemeral(entry: EphemeralMessage): SlackActivity[] {
     this.ephemerals.push(entry);
     return [{ type: "ephemeral", channel: entry.channel, user: entry.user, message: entry.message }];
@@ -584,12 +582,14 @@ export class Workspace {
     parent.reply_users = users;
     parent.is_locked = false;
     parent.subscribed = false;
+    // Replies broadcast to the channel carry their thread's parent, summary included, as `root`.
+    for (const reply of replies) if (reply.subtype === "thread_broadcast") reply.root = threadRoot(parent);
   }
 
   // ---- Web API shapes ------------------------------------------------------------------------
 
   botProfile(bot: SlackBotIdentity): SlackBotProfile {
-    return { id: bot.botId, deleted: false, name: bot.name, updated: 1_700_000_000, app_id: bot.appId, icons: bot.icons, team_id: this.identity.teamId };
+    return { id: bot.botId, deleted: false, name: bot.name, updated: 1_700_000_000, app_id: bot.appId, user_id: bot.userId, icons: bot.icons, team_id: this.identity.teamId };
   }
 
   /** `conversations.info` shape, as seen by the bot. */
@@ -607,6 +607,8 @@ export class Workspace {
         user: channel.imUser,
         is_user_deleted: false,
         priority: 0,
+        last_read: lastRead(channel),
+        is_open: true,
       };
     }
     return {
@@ -620,6 +622,10 @@ export class Workspace {
       created: channel.created,
       is_archived: channel.archived,
       is_general: false,
+      // Posting rules Slack reports on every channel: only admins may post, threads only, no threads.
+      is_read_only: false,
+      is_thread_only: false,
+      is_non_threadable: false,
       unlinked: 0,
       name_normalized: channel.name,
       is_shared: false,
@@ -636,7 +642,8 @@ export class Workspace {
       is_member: this.isBotMember(channel),
       topic: { ...channel.topic },
       purpose: { ...channel.purpose },
-      previous_names: [],
+      previous_names: channel.previousNames ?? [],
+      last_read: lastRead(channel),
       ...(includeNumMembers ? { num_members: channel.members.size } : {}),
     };
   }
@@ -706,6 +713,12 @@ export class Workspace {
       description: group.description,
       handle: group.handle,
       is_external: false,
+      // A workspace group people manage by hand: not synced from an identity provider, not locked.
+      is_section: false,
+      is_idp_group: false,
+      is_visible: true,
+      is_editing_restricted: false,
+      is_membership_locked: false,
       date_create: group.dateCreate,
       date_update: group.dateUpdate,
       date_delete: group.dateDelete,
@@ -762,6 +775,17 @@ export function normalizeReaction(raw: string): string {
 
 export function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A thread parent as a broadcast reply's `root` shows it: the message and its thread summary. */
+function threadRoot(parent: SlackMessage): Record<string, unknown> {
+  const { reactions: _r, blocks: _b, attachments: _a, metadata: _m, files: _f, root: _root, ...root } = structuredClone(parent);
+  return root;
+}
+
+/** The bot's read position: the bot never marks a conversation read, so Slack reports the zero ts. */
+function lastRead(_channel: ChannelRecord): string {
+  return "0000000000.000000";
 }
 
 function usergroupActivity(group: UsergroupRecord, previousUsers: string[]): SlackActivity {

@@ -191,3 +191,16 @@ describe("createTestBot behaves like the host", () => {
   });
 });
 
+
+describe("t.send posts the kinds of message people post", () => {
+  it("`/me waves` is a me_message, `files` make a file_share, `reply_broadcast` a thread_broadcast with root", async () => {
+    t = await createTestBot(everything, { channel: CHANNEL });
+    const me = await t.send("/me waves");
+    const shared = await t.send("the numbers", { files: [{ name: "report.csv" }] });
+    const broadcast = await t.send("done", { thread_ts: shared.ts, reply_broadcast: true });
+
+    expect(t.slack.message(CHANNEL, me.ts)).toMatchObject({ subtype: "me_message", text: "waves", user: t.user });
+    expect(t.slack.message(CHANNEL, shared.ts)).toMatchObject({ subtype: "file_share", files: [{ name: "report.csv", filetype: "csv" }] });
+    expect(t.slack.messages(CHANNEL).at(-1)).toMatchObject({ ts: broadcast.ts, subtype: "thread_broadcast", root: { ts: shared.ts, reply_count: 1 } });
+  });
+});

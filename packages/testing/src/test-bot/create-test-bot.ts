@@ -21,7 +21,7 @@ import {
   type TSchema,
   type WebhookResponse,
 } from "@botyard/core";
-import { SlackEmulator, type PostedMessage } from "../slack/slack-emulator.js";
+import { SlackEmulator, type PostedMessage, type SharedFile } from "../slack/slack-emulator.js";
 
 export interface TestBotOptions {
   /** Bot id (default `test-bot`): webhook paths and store keys use it. */
@@ -59,6 +59,10 @@ export interface SendOptions {
   user?: string;
   /** Reply in the thread of this message's `ts`. */
   thread_ts?: string;
+  /** With `thread_ts`: also send the reply to the channel (a `thread_broadcast`, with `root`). */
+  reply_broadcast?: boolean;
+  /** Share files with the message (a `file_share` message), e.g. `[{ name: "report.csv" }]`. */
+  files?: SharedFile[];
   /**
    * `false`: resolve once Slack has delivered the event, without waiting for the bot, as the host
    * sees several people typing at once: its handlers run concurrently with the next events'. Then
@@ -152,14 +156,20 @@ export class TestBot {
 
   /**
    * A person posts `text` (over Socket Mode, as Slack delivers it); resolves once the bot has
-   * handled it, or at once with `{ wait: false }` (see `SendOptions.wait`).
+   * handled it, or at once with `{ wait: false }` (see `SendOptions.wait`). `/me waves` posts a
+   * `me_message`; `files` make a `file_share`.
    */
   async send(text: string, options: SendOptions = {}): Promise<PostedMessage> {
+    // A Slack client turns `/me waves` into a me_message with the text "waves".
+    const me = /^\/me\s+/.exec(text);
     const posted = await this.slack.sendMessage({
       channel: options.channel ?? this.channel,
       user: options.user ?? this.user,
-      text,
+      text: me ? text.slice(me[0].length) : text,
+      ...(me ? { me: true } : {}),
       ...(options.thread_ts ? { thread_ts: options.thread_ts } : {}),
+      ...(options.reply_broadcast ? { reply_broadcast: true } : {}),
+      ...(options.files ? { files: options.files } : {}),
     });
     if (options.wait !== false) await this.settle(posted.events.map((e) => e.eventId));
     return posted;

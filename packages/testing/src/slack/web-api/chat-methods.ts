@@ -24,6 +24,7 @@ export const CHAT_METHODS: Record<string, Method> = {
         blocks: content.blocks,
         attachments: content.attachments,
         metadata: content.metadata,
+        icons: customIcons(args.str("icon_emoji"), args.str("icon_url")),
         thread_ts: args.str("thread_ts") || undefined,
       };
       const activities = ctx.ws.post(channel, fields, { broadcast: args.bool("reply_broadcast") });
@@ -139,3 +140,13 @@ export const CHAT_METHODS: Record<string, Method> = {
   },
 
 };
+
+/** The `icons` Slack stores for a post with a custom bot identity (`icon_emoji` or `icon_url`, chat:write.customize). */
+function customIcons(emoji: string | undefined, url: string | undefined): Record<string, string> | undefined {
+  if (emoji) {
+    const name = emoji.replace(/^:|:$/g, "");
+    return { emoji: `:${name}:`, image_64: `https://a.slack-edge.com/production-standard-emoji-assets/15.0/apple-large/${name}.png` };
+  }
+  if (url) return { image_36: url, image_48: url, image_64: url, image_72: url };
+  return undefined;
+}

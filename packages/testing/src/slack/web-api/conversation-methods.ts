@@ -1,4 +1,5 @@
 // conversations.*: channels, their history, members and topics.
+import { joinChannel } from "../channel-changes.js";
 import { apiError } from "../errors.js";
 import { tsToMicros } from "../state.js";
 import { type Method } from "./web-api-call.js";
@@ -127,7 +128,7 @@ export const CONVERSATION_METHODS: Record<string, Method> = {
       if (channel.kind !== "public") throw apiError("method_not_supported_for_channel_type");
       if (channel.archived) throw apiError("is_archived");
       const already = ctx.ws.isBotMember(channel);
-      ctx.publish(ctx.ws.join(channel, ctx.ws.identity.botUserId));
+      ctx.publish(joinChannel(ctx.ws, channel, ctx.ws.identity.botUserId));
       return {
         channel: ctx.ws.apiChannel(channel),
         ...(already ? { warning: "already_in_channel", response_metadata: { warnings: ["already_in_channel"] } } : {}),
@@ -142,7 +143,7 @@ export const CONVERSATION_METHODS: Record<string, Method> = {
       const existing = args.str("channel");
       if (existing) {
         const channel = visibleChannel(ctx, existing);
-        return { channel: args.bool("return_im") ? ctx.ws.apiChannel(channel) : { id: channel.id } };
+        return { channel: args.bool("return_im") ? { ...ctx.ws.apiChannel(channel), unread_count: 0, unread_count_display: 0 } : { id: channel.id } };
       }
       if (users.length === 0) throw apiError("users_list_not_supplied");
       if (users.length > 1) throw new Error("conversations.open with several users (a group DM) is not emulated");
@@ -152,7 +153,7 @@ export const CONVERSATION_METHODS: Record<string, Method> = {
       const already = ctx.ws.channels.size === before;
       return {
         ...(already ? { no_op: true, already_open: true } : {}),
-        channel: args.bool("return_im") ? ctx.ws.apiChannel(channel) : { id: channel.id },
+        channel: args.bool("return_im") ? { ...ctx.ws.apiChannel(channel), unread_count: 0, unread_count_display: 0 } : { id: channel.id },
       };
     },
   },

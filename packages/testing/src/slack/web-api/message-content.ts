@@ -132,5 +132,16 @@ export function normalizeBlocks(value: unknown): unknown[] {
     return block;
   });
   if (problems.length) throw invalidBlocks(problems);
-  return blocks;
+  return withEmojiFlags(structuredClone(blocks)) as unknown[];
+}
+
+/** Slack stores every `plain_text` object with `emoji` set, `true` when the poster left it out. */
+function withEmojiFlags(value: unknown): unknown {
+  if (Array.isArray(value)) value.forEach(withEmojiFlags);
+  else if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj.type === "plain_text" && typeof obj.text === "string" && obj.emoji === undefined) obj.emoji = true;
+    Object.values(obj).forEach(withEmojiFlags);
+  }
+  return value;
 }

@@ -25,9 +25,12 @@ export const WORKSPACE_METHODS: Record<string, Method> = {
         url: `https://${ws.identity.teamDomain}.slack.com/`,
         domain: ws.identity.teamDomain,
         email_domain: "",
-        icon: { image_default: true },
+        icon: teamIcon(),
         avatar_base_url: "https://ca.slack-edge.com/",
         is_verified: false,
+        lob_sales_home_enabled: false,
+        is_sfdc_auto_slack: false,
+        locale: "en-US",
       },
     }),
   },
@@ -48,3 +51,9 @@ export const WORKSPACE_METHODS: Record<string, Method> = {
   },
 
 };
+
+/** Slack's default workspace icon, in every size it serves. */
+function teamIcon(): Record<string, unknown> {
+  const sizes = [34, 44, 68, 88, 102, 132, 230];
+  return { ...Object.fromEntries(sizes.map((n) => [`image_${n}`, `https://a.slack-edge.com/80588/img/avatars-teams/ava_0001-${n}.png`])), image_default: true };
+}

@@ -31,9 +31,13 @@ export function section(text: string): Block {
   return { type: "section", text: { type: "mrkdwn", text: truncate(text || " ", SLACK_LIMITS.sectionText) } };
 }
 
-/** A header (plain text: nothing in it is markup), cut to 150 characters. */
+/**
+ * A header, cut to 150 characters. Plain text is not parsed for mentions, but `<` and `>` become
+ * `‹ ›` anyway: a header is copied into notifications and fallbacks, where `<!channel>` would ping.
+ */
 export function header(text: string): Block {
-  return { type: "header", text: { type: "plain_text", text: truncate(text || " ", SLACK_LIMITS.headerText), emoji: true } };
+  const plain = (text || " ").replace(/</g, "‹").replace(/>/g, "›");
+  return { type: "header", text: { type: "plain_text", text: truncate(plain, SLACK_LIMITS.headerText), emoji: true } };
 }
 
 /** A context line of up to 10 mrkdwn elements, each cut like a section. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { grafanaFiring, grafanaResolved, GRAFANA_DOCS_URL } from "./payload/grafana-fixture.js";
+import { grafanaFiring, grafanaResolved, GRAFANA_DOCS_URL } from "./samples/grafana-samples.js";
 import { alertmanagerPayload, type SampleAlert } from "./samples/alertmanager-samples.js";
 import { ALERTS, AlertmanagerHarness, TOKEN } from "./test-support/alertmanager-harness.js";
 

@@ -61,3 +61,5 @@ export function alertmanagerPayload(options: {
     alerts,
   };
 }
+
+export { GRAFANA_DOCS_URL, grafanaFiring, grafanaResolved } from "./grafana-samples.js";

@@ -51,8 +51,9 @@ export const AlertmanagerConfig = Type.Object(
     reaction: Type.String({ pattern: "^[a-z0-9_+'-]+$", default: "white_check_mark", description: "The reaction on a resolved group's message (without colons)." }),
     postIntervalMs: Type.Integer({
         minimum: 0,
-        default: 1000,
-        description: "Least time between two posts in one channel: Slack allows about one message per second per channel. Changes that arrive meanwhile go out together in the next post.",
+        default: 1100,
+        description:
+          "Least time between two posts in one channel: Slack allows about one message per second per channel (the default keeps a 10% margin, so that timer jitter earns no 429s). Changes that arrive meanwhile go out together in the next post.",
       }),
     dedupeTtlHours: Type.Number({ exclusiveMinimum: 0, default: 24, description: "How long delivered group states are remembered to answer re-sends and retries as duplicates." }),
     threadTtlDays: Type.Number({ exclusiveMinimum: 0, default: 14, description: "How long a thread's state is kept after its last change." }),

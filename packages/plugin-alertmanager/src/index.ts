@@ -63,6 +63,9 @@ export default definePlugin({
       (ctx) => keeper.handleDelivery(ctx, ctx.event.body),
     );
 
+    // Posts that had to wait for their channel's slot (storms), with everything merged meanwhile.
+    bot.schedule("* * * * * *", { name: "paced-posts" }, (ctx) => keeper.sweep(ctx));
+
     bot.onStart((ctx) => keeper.workspace.load(ctx));
   },
 });

@@ -26,6 +26,10 @@ const POST_EVENT_TYPE = "botyard_alertmanager_post";
 const FLUSH_LEASE_MS = 30_000;
 /** Steps one run does for a thread before leaving the rest to the next delivery's run (a storm never pins one run forever). */
 const MAX_STEPS_PER_RUN = 100;
+/** Threads waiting for their channel's slot: `dirty/<thread hash>` holds the channel. */
+const DIRTY_PREFIX = "dirty/";
+/** A sweep starts no new post after this long (the next sweep goes on). */
+const SWEEP_BUDGET_MS = 50_000;
 
 /**
  * One Slack thread per alert group (or alert), kept current. A delivery is merged into the
@@ -49,7 +53,9 @@ export class ThreadKeeper {
     for (const one of incoming) {
       const key = threadKey(one.key);
       await updateEntry<ThreadRecord>(ctx.store, key, (current) => mergeDelivery(current, one), { ttlMs: this.settings.threadTtlMs });
-      await this.flush(ctx, key);
+      // Posted now if the channel's slot is free; otherwise left to the sweep, and the delivery is
+      // done: a storm's deliveries merge at once instead of each holding a worker while it waits.
+      await this.flush(ctx, key, { wait: false });
     }
   }
 
@@ -64,8 +70,34 @@ export class ThreadKeeper {
     };
   }
 
-  /** Brings a thread's messages up to its state, unless another run is doing so (it will see this run's change). */
-  async flush(ctx: Ctx, key: string): Promise<void> {
+  /**
+   * The threads left waiting for their channel's slot, one channel after another in parallel and
+   * the threads of a channel one per slot: each post then says everything that reached its thread
+   * until then. Runs every second; a long storm is worked through over several runs.
+   */
+  async sweep(ctx: Ctx): Promise<void> {
+    const byChannel = new Map<string, string[]>();
+    for (const { key, value } of await ctx.store.list<{ channel: string }>(DIRTY_PREFIX)) {
+      const thread = `thread/${key.slice(DIRTY_PREFIX.length)}`;
+      byChannel.set(value.channel, [...(byChannel.get(value.channel) ?? []), thread]);
+    }
+    const until = Date.now() + SWEEP_BUDGET_MS;
+    await Promise.all(
+      [...byChannel.values()].map(async (threads) => {
+        for (const thread of threads) {
+          if (Date.now() > until) return;
+          await this.flush(ctx, thread, { wait: true });
+        }
+      }),
+    );
+  }
+
+  /**
+   * Brings a thread's messages up to its state, unless another run is doing so (it will see this
+   * run's change). Without `wait`, posts only if the channel's slot is free now, and otherwise
+   * leaves the thread marked for the sweep.
+   */
+  async flush(ctx: Ctx, key: string, { wait }: { wait: boolean }): Promise<void> {
     try {
       for (let steps = 0; steps < MAX_STEPS_PER_RUN; steps++) {
         const record = await ctx.store.get<ThreadRecord>(key);
@@ -75,16 +107,23 @@ export class ThreadKeeper {
           continue;
         }
         if (record.applied.seq >= record.seq) {
-          // Caught up. Let go of the thread, unless a change came in meanwhile (then go on: its
-          // run saw this one holding the thread and left the change to it).
+          // Caught up. Unmark it first, then let go of the thread, unless a change came in
+          // meanwhile (then go on: its run saw this one holding the thread and left it the change).
+          await ctx.store.delete(dirtyKey(key));
           if (await this.release(ctx, key)) return;
           continue;
         }
         // Take the thread's changes on; a run already on them picks this delivery's change up
         // when it plans its step (it re-reads the state after waiting for its slot).
         if (!(await this.claim(ctx, key))) return;
-        const waited = await new ChannelPace(ctx.store, this.settings.postIntervalMs).wait(record.message?.channel ?? record.channel, ctx.signal);
-        if (waited > 0) await this.extendClaim(ctx, key);
+        const channel = record.message?.channel ?? record.channel;
+        const pace = new ChannelPace(ctx.store, this.settings.postIntervalMs);
+        if (!wait) {
+          if (!(await pace.reserveNow(channel))) {
+            await ctx.store.set(dirtyKey(key), { channel }, { ttlMs: this.settings.threadTtlMs });
+            return;
+          }
+        } else if ((await pace.wait(channel, ctx.signal)) > 0) await this.extendClaim(ctx, key);
         let planned: Step | undefined;
         await updateEntry<ThreadRecord>(
           ctx.store,
@@ -210,6 +249,10 @@ export class ThreadKeeper {
     await ctx.store.set(tsKey, found.ts, { ttlMs: this.settings.threadTtlMs });
     return found.ts;
   }
+}
+
+function dirtyKey(threadKey: string): string {
+  return `${DIRTY_PREFIX}${threadKey.slice("thread/".length)}`;
 }
 
 /** The Store key of a thread: group keys are long and hold any character. */

@@ -33,6 +33,23 @@ export class ChannelPace {
     return slot;
   }
 
+  /** Reserves the channel's slot only if it is free now; false when the channel's next slot is later. */
+  async reserveNow(channel: string): Promise<boolean> {
+    if (this.intervalMs <= 0) return true;
+    let taken = false;
+    await updateEntry<{ next: number }>(
+      this.store,
+      `pace/${channel}`,
+      (current) => {
+        const now = this.now();
+        taken = (current?.next ?? 0) <= now;
+        return taken ? { next: now + this.intervalMs } : current;
+      },
+      { ttlMs: 60_000 + this.intervalMs },
+    );
+    return taken;
+  }
+
   /** Reserves a slot and waits for it; answers how long it waited (ms). */
   async wait(channel: string, signal?: AbortSignal): Promise<number> {
     const slot = await this.reserve(channel);

@@ -102,6 +102,12 @@ bots:
     const changes = groups * perGroup * 2;
     const posts = calls.filter((c) => c.operation === "chat.postMessage");
     const limited = posts.filter((c) => c.status === 429).length;
+    if (process.env.AM_BENCH_DEBUG) {
+      for (const ch of channelIds) {
+        const seq = posts.filter((c) => c.args.channel === ch).map((c) => `${c.status}@${c.at - start}${c.args.thread_ts ? "r" : "t"}`);
+        process.stderr.write(`${ch}: ${seq.join(" ")}\n`);
+      }
+    }
     const count = (op: string) => calls.filter((c) => c.operation === op && c.status === 200).length;
     const groupsPerChannel = Math.ceil(groups / channels);
     const minimumMs = (2 * groupsPerChannel - 1) * SLACK_POST_INTERVAL_MS;

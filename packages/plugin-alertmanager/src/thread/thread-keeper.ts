@@ -235,7 +235,12 @@ export class ThreadKeeper {
       look,
       botId,
       post: async (metadata) => {
-        const posted = await ctx.slack.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...body, metadata, unfurl_links: false, unfurl_media: false });
+        const pace = new ChannelPace(ctx.store, this.settings.postIntervalMs);
+        const posted = await pace.spaced(
+          channel,
+          () => ctx.slack.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...body, metadata, unfurl_links: false, unfurl_media: false }),
+          ctx.signal,
+        );
         await ctx.store.set(tsKey, posted.ts, { ttlMs: this.settings.threadTtlMs });
         return { ts: posted.ts as string };
       },

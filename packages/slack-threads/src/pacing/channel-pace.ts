@@ -50,6 +50,30 @@ export class ChannelPace {
     return taken;
   }
 
+  /**
+   * Runs `post` at least the interval after the channel's last post actually went out. The slot
+   * says when a post may start, but the work between the slot and the request (Store writes, a
+   * loaded machine) varies: two posts a slot apart can leave closer together. This closes that gap.
+   */
+  async spaced<T>(channel: string, post: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.intervalMs <= 0) return post();
+    // Reserved right before the request, by compare-and-set: concurrent posts (a slow answer still
+    // in flight, another replica) cannot read the same "last" and leave together.
+    let at = 0;
+    await updateEntry<number>(
+      this.store,
+      `sent/${channel}`,
+      (last) => {
+        at = Math.max(this.now(), (last ?? 0) + this.intervalMs);
+        return at;
+      },
+      { ttlMs: 60_000 + this.intervalMs },
+    );
+    const gap = at - this.now();
+    if (gap > 0) await sleep(gap, signal);
+    return post();
+  }
+
   /** Reserves a slot and waits for it; answers how long it waited (ms). */
   async wait(channel: string, signal?: AbortSignal): Promise<number> {
     const slot = await this.reserve(channel);

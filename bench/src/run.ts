@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   host: () => import("./suites/host.js"),
   redis: () => import("./suites/redis.js"),
   dogdata: () => import("./suites/dogdata.js"),
+  alertmanager: () => import("./suites/alertmanager.js"),
   release: () => import("./suites/release.js"),
   types: () => import("./suites/types.js"),
 };

@@ -1,8 +1,10 @@
 import { GitHubEmulator, PagerDutyEmulator } from "@botyard/testing";
 import { datadogAttachments, datadogEventId, webhookPayload } from "@botyard/plugin-dogdata/samples";
+import { alertmanagerPayload } from "@botyard/plugin-alertmanager/samples";
 import type { DemoScenario } from "@botyard/demo";
 
 const DOGDATA_SECRET = "demo-secret-0123456789";
+const ALERTMANAGER_TOKEN = "demo-alertmanager-token-0123";
 const CPU = { monitorId: "4242", scope: "host:web-1,env:prod", name: "CPU high on web" };
 const DISK = { monitorId: "4343", scope: "host:db-1,env:prod", name: "Disk almost full" };
 
@@ -18,7 +20,7 @@ const scenario: DemoScenario = {
   user: "U0ALICE",
 
   async setup(slack) {
-    for (const [name, id] of [["general", "C0GENERAL"], ["alerts", "C0ALERTS"], ["releases", "C0RELEASES"], ["sre", "C0SRE"]] as const) slack.createChannel(name, { id });
+    for (const [name, id] of [["general", "C0GENERAL"], ["alerts", "C0ALERTS"], ["releases", "C0RELEASES"], ["sre", "C0SRE"], ["incidents", "C0INCIDENT"]] as const) slack.createChannel(name, { id });
     slack.addUser({ id: "U0ALICE", name: "alice", realName: "Alice Archer", email: "alice@example.com", tz: "Europe/Paris" });
     slack.addUser({ id: "U0BOB", name: "bob", realName: "Bob Baker", email: "bob@example.com", tz: "America/New_York" });
     slack.addUsergroup({ handle: "oncall-sre", name: "SRE on call" });
@@ -46,6 +48,7 @@ const scenario: DemoScenario = {
     return {
       env: {
         DOGDATA_SECRET,
+        ALERTMANAGER_TOKEN,
         GITHUB_TOKEN: "ghp_demo_release_token",
         GITHUB_API_URL: github.url,
         PAGERDUTY_TOKEN: pagerduty.token,
@@ -80,6 +83,27 @@ const scenario: DemoScenario = {
     const recovered = await hook(webhookPayload({ ...CPU, transition: "Recovered" }));
     if (recovered.status !== 202) throw new Error(`the dogdata webhook answered ${recovered.status}`);
     await until(() => slack.reactions("C0ALERTS", cpu.ts).some((r) => r.name === "white_check_mark"));
+
+    narrate("Prometheus Alertmanager notifies a group of two latency alerts, then their resolution: one thread, a check at the end");
+    const notify = (status: "firing" | "resolved") =>
+      fetch(`${hostUrl}/hooks/alertmanager`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${ALERTMANAGER_TOKEN}` },
+        body: JSON.stringify(
+          alertmanagerPayload({
+            groupLabels: { alertname: "HighLatency" },
+            alerts: ["web-1", "web-2"].map((instance) => ({
+              status,
+              labels: { alertname: "HighLatency", severity: "page", instance },
+              annotations: { summary: `p99 latency above 2s on ${instance}` },
+            })),
+          }),
+        ),
+      });
+    if ((await notify("firing")).status !== 202) throw new Error("the alertmanager webhook refused the firing group");
+    await until(() => slack.messages("C0INCIDENT").length > 0);
+    await notify("resolved");
+    await until(() => slack.messages("C0INCIDENT").some((m) => (m.reactions ?? []).some((r) => r.name === "white_check_mark")));
 
     narrate("alice asks for a release of web: a release PR opens on GitHub, announced in #releases");
     await slack.slashCommand({ command: "/release", text: "web", user: "U0ALICE", channel: "C0RELEASES" });

@@ -3,7 +3,7 @@
 import { definePlugin, type WebhookBodyReader, type WebhookResponse } from "@botyard/core";
 import type { SlackMessageLike } from "./alert-message/match-alert-message.js";
 import { DogdataConfig } from "./config.js";
-import { createAuthenticator } from "./intake/authenticate.js";
+import { createAuthenticator } from "@botyard/slack-threads";
 import { alertKey, PAYLOAD_DOCS, parseDatadogPayload, type DatadogEvent } from "./payload/parse-payload.js";
 import { resolveSettings } from "./settings.js";
 import { AlertThreader } from "./threading/alert-threader.js";
@@ -38,7 +38,12 @@ export default definePlugin({
   slack: { scopes: ["chat:write", "reactions:write", "channels:history", "groups:history"] },
   setup(bot, config) {
     const settings = resolveSettings(config);
-    const authenticate = createAuthenticator({ secret: config.secret, header: config.secretHeader, basic: config.basicAuth });
+    const authenticate = createAuthenticator({
+      secret: config.secret,
+      header: config.secretHeader,
+      basic: config.basicAuth,
+      missing: "dogdata needs `secret` or `basicAuth` in its config: Datadog's deliveries must be authenticated.",
+    });
     const threader = new AlertThreader(settings);
 
     // Read once as the request arrives: verify, dedupeKey, orderingKey and the handler get the

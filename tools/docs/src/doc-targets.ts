@@ -2,9 +2,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { botsYamlSchema, configurationReference, schemaReference, type JsonSchema } from "@botyard/host";
 import hello from "botyard-plugin-hello";
+import alertmanager from "@botyard/plugin-alertmanager";
 import dogdata from "@botyard/plugin-dogdata";
 import oncall from "@botyard/plugin-oncall";
 import release from "@botyard/plugin-release";
+import { AlertmanagerConfig } from "@botyard/plugin-alertmanager";
 import { DogdataConfig } from "@botyard/plugin-dogdata";
 import { OncallConfig } from "@botyard/plugin-oncall";
 import { ReleaseConfig } from "@botyard/plugin-release";
@@ -31,6 +33,7 @@ export function docTargets(): Array<{ file: string; reference: string }> {
     { file: join(REPO, "docs/plugins/release.md"), reference: reference(ReleaseConfig) },
     { file: join(REPO, "docs/plugins/oncall.md"), reference: reference(OncallConfig) },
     { file: join(REPO, "docs/plugins/dogdata.md"), reference: reference(DogdataConfig) },
+    { file: join(REPO, "docs/plugins/alertmanager.md"), reference: reference(AlertmanagerConfig) },
   ];
 }
 
@@ -39,6 +42,7 @@ export function fileTargets(): Array<{ file: string; content: string }> {
   const schema = botsYamlSchema([
     { use: "botyard-plugin-hello", plugin: hello },
     { use: "@botyard/plugin-dogdata", plugin: dogdata },
+    { use: "@botyard/plugin-alertmanager", plugin: alertmanager },
     { use: "@botyard/plugin-release", plugin: release },
     { use: "@botyard/plugin-oncall", plugin: oncall },
   ], STORES);

@@ -23,7 +23,7 @@ const DOCS = [
   ...readdirSync(join(REPO, "docs/plugins")).filter((f) => f.endsWith(".md")).map((f) => join(REPO, "docs/plugins", f)),
   ...readdirSync(join(REPO, "docs/testing")).filter((f) => f.endsWith(".md")).map((f) => join(REPO, "docs/testing", f)),
   join(REPO, "README.md"),
-  ...["packages/core", "packages/testing", "packages/demo", "apps/host", "packages/plugin-release", "packages/plugin-oncall", "packages/plugin-dogdata"].map((p) => join(REPO, p, "README.md")),
+  ...["packages/core", "packages/testing", "packages/demo", "apps/host", "packages/plugin-release", "packages/plugin-oncall", "packages/plugin-dogdata", "packages/plugin-alertmanager", "packages/slack-threads"].map((p) => join(REPO, p, "README.md")),
 ];
 const SNIPPETS = join(REPO, "tools/docs/.snippets");
 const all = DOCS.flatMap(snippetsOf);

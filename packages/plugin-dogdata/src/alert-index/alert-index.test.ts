@@ -1,6 +1,7 @@
 import { MemoryStore } from "@botyard/core";
 import { describe, expect, it } from "vitest";
-import { AlertIndex, compareTs, postedAt } from "./alert-index.js";
+import { compareTs, postedAt } from "@botyard/slack-threads";
+import { AlertIndex } from "./alert-index.js";
 
 const at = (ts: string, transition: "Triggered" | "Warn" | "Recovered" | "Re-Triggered", eventId?: string) => ({ channel: "C1", ts, transition, eventId });
 

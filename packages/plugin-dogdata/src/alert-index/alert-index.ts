@@ -1,4 +1,5 @@
 import type { Store } from "@botyard/core";
+import { compareTs, updateEntry } from "@botyard/slack-threads";
 import { transitionKind, type Transition } from "../payload/transition.js";
 
 /** One alert of one monitor group, as its Slack messages show it. */
@@ -34,7 +35,6 @@ interface Entry {
 
 const MAX_CYCLES = 3;
 const MAX_ALSO = 10;
-const MAX_CAS_ATTEMPTS = 50;
 
 /**
  * The index: monitor id and group to the messages of its recent alerts, in the bot's Store with a
@@ -108,35 +108,19 @@ export class AlertIndex {
   }
 
   private async update(monitorId: string, scope: string, change: (cycles: AlertCycle[]) => AlertCycle[]): Promise<void> {
-    const k = key(monitorId, scope);
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.store.get<Entry>(k);
-      const cycles = current?.cycles ?? [];
-      const next = change(cycles);
-      if (next === cycles) return;
-      if (await this.store.compareAndSet(k, current, { cycles: next }, { ttlMs: this.ttlMs })) return;
-    }
-    throw new Error(`dogdata: the index entry ${k} kept changing under ${MAX_CAS_ATTEMPTS} concurrent updates`);
+    await updateEntry<Entry>(
+      this.store,
+      key(monitorId, scope),
+      (current) => {
+        const cycles = current?.cycles ?? [];
+        const next = change(cycles);
+        return next === cycles ? current : { cycles: next };
+      },
+      { ttlMs: this.ttlMs },
+    );
   }
 }
 
 function key(monitorId: string, scope: string): string {
   return `alert/${monitorId}/${encodeURIComponent(scope)}`;
-}
-
-/** Orders Slack timestamps (`1700000000.000100`) without floating point. */
-export function compareTs(a: string, b: string): number {
-  const [as = "", au = ""] = a.split(".");
-  const [bs = "", bu = ""] = b.split(".");
-  return cmp(as.padStart(12, "0"), bs.padStart(12, "0")) || cmp(au.padEnd(6, "0"), bu.padEnd(6, "0"));
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** When a Slack message was posted, in epoch ms. */
-export function postedAt(ts: string): number {
-  const [s = "0", u = "0"] = ts.split(".");
-  return Number(s) * 1000 + Math.floor(Number(u.padEnd(6, "0")) / 1000);
 }

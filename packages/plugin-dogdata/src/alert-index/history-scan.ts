@@ -2,7 +2,8 @@ import type { Logger, Store, WebClient } from "@botyard/core";
 import type { RecognisedAlert } from "../alert-message/recognise.js";
 import type { SlackMessageLike } from "../alert-message/match-alert-message.js";
 import { transitionKind } from "../payload/transition.js";
-import { compareTs, type AlertCycle, type AlertIndex } from "./alert-index.js";
+import { compareTs } from "@botyard/slack-threads";
+import type { AlertCycle, AlertIndex } from "./alert-index.js";
 
 export interface ScanOptions {
   channels: string[];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DatadogEvent } from "../payload/parse-payload.js";
-import { formatDuration, messageUrl, renderMessage, safeUrl } from "./render.js";
+import { formatDuration, messageUrl, safeUrl } from "@botyard/slack-threads";
+import { renderMessage } from "./render.js";
 
 const event: DatadogEvent = {
   id: "1",

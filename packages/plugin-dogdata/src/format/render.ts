@@ -1,9 +1,9 @@
 import { renderTemplate, truncate } from "@botyard/core";
+import { SLACK_LIMITS, formatDuration, messageUrl, safeUrl } from "@botyard/slack-threads";
 import type { DatadogEvent } from "../payload/parse-payload.js";
 import type { Transition } from "../payload/transition.js";
 
-// Block Kit: a section's text holds 3,000 characters. Fields are cut first so that links survive.
-const SECTION_MAX = 3_000;
+// Fields are cut first, then the whole text to Block Kit's section limit, so that links survive.
 const NAME_MAX = 300;
 const SCOPE_MAX = 300;
 const MESSAGE_MAX = 1_500;
@@ -63,35 +63,8 @@ export function renderMessage(template: string, event: DatadogEvent, context: Re
     datadog_link: datadogLink,
     original_link: originalLink,
   }).trim();
-  const bounded = truncate(text || (event.transition ?? "Datadog alert"), SECTION_MAX);
+  const bounded = truncate(text || (event.transition ?? "Datadog alert"), SLACK_LIMITS.sectionText);
   return { text: bounded, blocks: [{ type: "section", text: { type: "mrkdwn", text: bounded } }] };
-}
-
-/** `2d 3h`, `1h 5m`, `4m 10s`, `12s`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3_600);
-  const m = Math.floor((s % 3_600) / 60);
-  const sec = s % 60;
-  if (d) return `${d}d ${h}h`;
-  if (h) return `${h}h ${m}m`;
-  if (m) return `${m}m ${sec}s`;
-  return `${sec}s`;
-}
-
-/** A link to a message, built from the workspace URL (no `chat.getPermalink` call). */
-export function messageUrl(workspaceUrl: string, channel: string, ts: string): string {
-  return `${workspaceUrl.replace(/\/?$/, "/")}archives/${channel}/p${ts.replace(".", "")}`;
-}
-
-/**
- * An http(s) URL made safe inside Slack's `<url|label>`: the characters that would end the link
- * or start markup are percent-encoded and `&` is escaped. Anything else is no link at all.
- */
-export function safeUrl(url: string | undefined): string | undefined {
-  if (!url || !/^https?:\/\/[^\s]+$/i.test(url)) return undefined;
-  return url.replace(/[<>|]/g, (c) => encodeURIComponent(c)).replace(/&/g, "&amp;");
 }
 
 // Datadog wraps Markdown messages in %%% fences.

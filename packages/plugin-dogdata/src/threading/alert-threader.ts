@@ -1,15 +1,14 @@
 import type { BaseContext } from "@botyard/core";
+import { postedAt, postOnce, setReaction, Workspace, type MarkedMessage } from "@botyard/slack-threads";
 import type { SlackMessageLike } from "../alert-message/match-alert-message.js";
 import { ownAlertMetadata } from "../alert-message/own-alert.js";
 import { createRecogniser, type RecognisedAlert } from "../alert-message/recognise.js";
 import { renderMessage } from "../format/render.js";
-import { AlertIndex, postedAt, type AlertCycle } from "../alert-index/alert-index.js";
+import { AlertIndex, type AlertCycle } from "../alert-index/alert-index.js";
 import { scanHistory } from "../alert-index/history-scan.js";
 import type { DatadogEvent } from "../payload/parse-payload.js";
 import { transitionKind, type TransitionKind } from "../payload/transition.js";
 import type { Settings } from "../settings.js";
-import { setReaction } from "../slack/reactions.js";
-import { Workspace } from "../slack/workspace.js";
 
 type Ctx = BaseContext<unknown>;
 
@@ -195,37 +194,44 @@ export class AlertThreader {
       return;
     }
     const channel = this.settings.postChannel;
-    await ctx.once(
-      `reply/${event.id}`,
-      async () => {
+    await this.answerOnce(ctx, event, {
+      post: (metadata) => {
         const body = renderMessage(this.settings.templates.standalone, event, { workspaceUrl: this.workspace.info.url });
-        await ctx.slack.chat.postMessage({ channel, ...body, metadata: replyMetadata(event), unfurl_links: false, unfurl_media: false });
+        return ctx.slack.chat.postMessage({ channel, ...body, metadata, unfurl_links: false, unfurl_media: false });
       },
-      { ttlMs: this.settings.dedupeTtlMs, probe: () => this.answered(ctx, event, () => ctx.slack.conversations.history({ channel, limit: 100, include_all_metadata: true })) },
-    );
-  }
-
-  /**
-   * Whether a killed attempt had already posted its answer to `event` (`ctx.once` asks after a
-   * crash between Slack's answer and the record): the answer carries the event id in its metadata.
-   */
-  private async answered(ctx: Ctx, event: DatadogEvent, newest: () => Promise<{ messages?: SlackMessageLike[] }>): Promise<boolean> {
-    const { botId } = await this.workspace.load(ctx);
-    // One page of the newest messages: a crash leaves a window of seconds, not days.
-    const { messages = [] } = await newest();
-    return messages.some((m) => m.bot_id === botId && m.metadata?.event_type === REPLY_EVENT_TYPE && m.metadata.event_payload?.event_id === event.id);
+      look: () => ctx.slack.conversations.history({ channel, limit: 100, include_all_metadata: true }),
+    });
   }
 
   /** Replies once per delivery, whatever retries and redeliveries happen. */
   private async replyOnce(ctx: Ctx, event: DatadogEvent, cycle: AlertCycle, template: string): Promise<void> {
-    await ctx.once(
-      `reply/${event.id}`,
-      async () => {
+    await this.answerOnce(ctx, event, {
+      post: (metadata) => {
         const body = renderMessage(template, event, { original: cycle, workspaceUrl: this.workspace.info.url, openedAt: postedAt(cycle.ts) });
-        await ctx.slack.chat.postMessage({ channel: cycle.channel, thread_ts: cycle.ts, ...body, metadata: replyMetadata(event), unfurl_links: false, unfurl_media: false });
+        return ctx.slack.chat.postMessage({ channel: cycle.channel, thread_ts: cycle.ts, ...body, metadata, unfurl_links: false, unfurl_media: false });
       },
-      { ttlMs: this.settings.dedupeTtlMs, probe: () => this.answered(ctx, event, () => ctx.slack.conversations.replies({ channel: cycle.channel, ts: cycle.ts, limit: 200, include_all_metadata: true })) },
-    );
+      look: () => ctx.slack.conversations.replies({ channel: cycle.channel, ts: cycle.ts, limit: 200, include_all_metadata: true }),
+    });
+  }
+
+  /**
+   * The bot's one answer to a delivery (a reply, or a standalone post), with the delivery's id in
+   * its metadata: after a crash between Slack's answer and the record, `ctx.once`'s probe finds
+   * it in `look` (one page of the newest messages) instead of posting twice.
+   */
+  private async answerOnce(
+    ctx: Ctx,
+    event: DatadogEvent,
+    how: { post: (metadata: { event_type: string; event_payload: Record<string, string> }) => Promise<{ ts?: string }>; look: () => Promise<{ messages?: MarkedMessage[] }> },
+  ): Promise<void> {
+    await postOnce(ctx, {
+      key: `reply/${event.id}`,
+      ttlMs: this.settings.dedupeTtlMs,
+      marker: { eventType: REPLY_EVENT_TYPE, field: "event_id", id: event.id },
+      post: how.post,
+      look: how.look,
+      botId: async () => (await this.workspace.load(ctx)).botId,
+    });
   }
 
   private async pin(ctx: Ctx, event: DatadogEvent, cycle: AlertCycle): Promise<void> {
@@ -241,10 +247,6 @@ export class AlertThreader {
 
 /** The Slack `metadata.event_type` of the bot's answers to a delivery (replies and standalone posts). */
 const REPLY_EVENT_TYPE = "botyard_dogdata_reply";
-
-function replyMetadata(event: DatadogEvent): { event_type: string; event_payload: Record<string, string> } {
-  return { event_type: REPLY_EVENT_TYPE, event_payload: { event_id: event.id } };
-}
 
 function pinKey(cycleKey: string): string {
   return `pin/${encodeURIComponent(cycleKey)}`;

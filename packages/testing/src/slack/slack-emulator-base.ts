@@ -45,10 +45,14 @@ export abstract class SlackEmulatorBase {
   protected readonly storms = new Map<string, { until: number; retryAfterSec: number }>();
   /** The bot token's scopes, sent in `x-oauth-scopes` on every Web API answer. */
   private oauthScopes: readonly string[];
+  /** `postMessageIntervalMs`: when each channel last accepted a chat.postMessage. */
+  private readonly postMessageIntervalMs: number;
+  private readonly lastPostAt = new Map<string, number>();
 
   protected constructor(options: SlackEmulatorOptions) {
     this.oauthScopes = [...(options.scopes ?? ALL_BOT_SCOPES)];
     this.teamId = options.teamId ?? "T0BOTYARD";
+    this.postMessageIntervalMs = options.postMessageIntervalMs ?? 0;
     this.teamName = options.teamName ?? "Botyard";
     this.teamDomain = options.teamDomain ?? "botyard";
     this.botUserId = options.botUserId ?? "U0BOTYARD";
@@ -275,7 +279,7 @@ export abstract class SlackEmulatorBase {
       return {
         operation: method,
         handle: () => {
-          const answer = this.stormAnswer(method) ?? this.handleApi(method, req);
+          const answer = this.stormAnswer(method) ?? this.channelRateAnswer(method, req) ?? this.handleApi(method, req);
           // As Slack: the token's scopes on every answer (429s included), beside the answer's own headers.
           return { ...answer, headers: { ...scopeHeaders(method, this.oauthScopes), ...answer.headers } };
         },
@@ -293,6 +297,18 @@ export abstract class SlackEmulatorBase {
     const storm = this.storms.get(method) ?? this.storms.get("*");
     if (!storm || Date.now() >= storm.until) return undefined;
     return { status: 429, headers: { "retry-after": String(storm.retryAfterSec) }, body: { ok: false, error: "ratelimited" } };
+  }
+
+  /** The 429 of Slack's per-channel posting rate (`postMessageIntervalMs`), or nothing. */
+  private channelRateAnswer(method: string, req: EmulatorRequest): EmulatorResponse | undefined {
+    if (method !== "chat.postMessage" || this.postMessageIntervalMs <= 0) return undefined;
+    const body = typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
+    const channel = String(body.channel ?? req.query.channel ?? "");
+    const now = Date.now();
+    const last = this.lastPostAt.get(channel);
+    if (last !== undefined && now - last < this.postMessageIntervalMs) return { status: 429, headers: { "retry-after": "1" }, body: { ok: false, error: "ratelimited" } };
+    this.lastPostAt.set(channel, now);
+    return undefined;
   }
 
   protected handleApi(method: string, req: EmulatorRequest): EmulatorResponse {

@@ -32,6 +32,13 @@ export interface SlackEmulatorOptions {
    * (`BOTYARD_CONFORMANCE=1` or `enableConformance()`).
    */
   conformance?: boolean;
+  /**
+   * Slack's posting rate: "generally one message per second per channel"
+   * (docs.slack.dev/apis/web-api/rate-limits). With it, a `chat.postMessage` to a channel sooner
+   * than this many ms after the last one it accepted there is answered 429 `ratelimited` with
+   * Retry-After 1. Default: no limit.
+   */
+  postMessageIntervalMs?: number;
 }
 
 /** A recorded Web API call, with its arguments decoded (JSON-string fields such as `blocks` parsed). */

@@ -290,6 +290,22 @@ describe("Web API", () => {
     expect(slack.callsTo("chat.postMessage").map((c) => c.status)).toEqual([429, 429, 429, 200]);
   });
 
+  it("applies Slack's per-channel posting rate with postMessageIntervalMs: a second post within the interval gets 429, another channel does not", async () => {
+    // Long enough that the first answer's conformance check (slow the first time) cannot outlast it.
+    const paced = await SlackEmulator.start({ postMessageIntervalMs: 5_000 });
+    try {
+      const [a, b] = [paced.createChannel("a"), paced.createChannel("b")];
+      const strict = web(paced.botToken, { rejectRateLimitedCalls: true, slackApiUrl: paced.apiUrl });
+      await strict.chat.postMessage({ channel: a.id, text: "1" });
+      const error = await strict.chat.postMessage({ channel: a.id, text: "2" }).catch((e: unknown) => e);
+      expect((error as WebAPIRateLimitedError).retryAfter).toBe(1);
+      await strict.chat.postMessage({ channel: b.id, text: "other channel" });
+      expect(paced.callsTo("chat.postMessage").map((c) => c.status)).toEqual([200, 429, 200]);
+    } finally {
+      await paced.close();
+    }
+  });
+
   it("sends the extra fields of a scripted error, such as missing_scope's needed and provided", async () => {
     const ops = slack.createChannel("ops");
     slack.failNext("conversations.history", "missing_scope", 1, { needed: "channels:history", provided: "chat:write" });

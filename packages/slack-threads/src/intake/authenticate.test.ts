@@ -3,7 +3,7 @@ import { createAuthenticator } from "./authenticate.js";
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
-describe("authenticating Datadog's deliveries", () => {
+describe("authenticating alert senders' deliveries", () => {
   it("accepts the secret in the configured header only", () => {
     const ok = createAuthenticator({ secret: "a-long-shared-secret", header: "X-DD-Secret" });
     expect(ok({ "x-dd-secret": "a-long-shared-secret" })).toBe(true);
@@ -23,6 +23,15 @@ describe("authenticating Datadog's deliveries", () => {
   });
 
   it("refuses to run without any credential configured", () => {
-    expect(() => createAuthenticator({})).toThrow(/needs `secret` or `basicAuth`/);
+    expect(() => createAuthenticator({ missing: "dogdata needs `secret` or `basicAuth`" })).toThrow(/needs `secret` or `basicAuth`/);
+  });
+
+  it("accepts Alertmanager's bearer token, and nothing else in its place", () => {
+    const ok = createAuthenticator({ bearer: "a-long-bearer-token-123" });
+    expect(ok({ authorization: "Bearer a-long-bearer-token-123" })).toBe(true);
+    expect(ok({ authorization: "bearer a-long-bearer-token-123" })).toBe(true);
+    expect(ok({ authorization: "Bearer a-long-bearer-token-12" })).toBe(false);
+    expect(ok({ authorization: basic("x", "a-long-bearer-token-123") })).toBe(false);
+    expect(ok({ "x-botyard-secret": "a-long-bearer-token-123" })).toBe(false);
   });
 });

@@ -5,12 +5,16 @@ export interface AuthOptions {
   secret?: string | undefined;
   header?: string | undefined;
   basic?: { username: string; password: string } | undefined;
+  /** Expected token of `Authorization: Bearer <token>` (Alertmanager's http_config.authorization). */
+  bearer?: string | undefined;
+  /** The error when nothing is configured (say which config fields to set). */
+  missing?: string;
 }
 
 export type Headers = Record<string, string | string[] | undefined>;
 
 /**
- * Checks a request's credentials: the shared secret header or HTTP basic auth, whichever are
+ * Checks a webhook request's credentials: a shared secret header, HTTP basic auth or a bearer token, whichever are
  * configured. Both sides are hashed first so that the comparison is constant-time whatever the
  * lengths, and nothing about the expected value leaks through timing.
  */
@@ -18,12 +22,14 @@ export function createAuthenticator(options: AuthOptions): (headers: Headers) =>
   const header = (options.header ?? "X-Botyard-Secret").toLowerCase();
   const secret = options.secret === undefined ? undefined : digest(options.secret);
   const basic = options.basic === undefined ? undefined : digest(`${options.basic.username}:${options.basic.password}`);
-  if (!secret && !basic) throw new Error("dogdata needs `secret` or `basicAuth` in its config: Datadog's deliveries must be authenticated.");
+  const bearer = options.bearer === undefined ? undefined : digest(options.bearer);
+  if (!secret && !basic && !bearer) throw new Error(options.missing ?? "A webhook needs a secret, a bearer token or basic auth in its config: deliveries must be authenticated.");
   return (headers) => {
     let ok = false;
     // Both checks always run: which one failed must not show in the timing either.
     if (secret) ok = same(secret, one(headers[header])) || ok;
     if (basic) ok = same(basic, basicCredentials(one(headers.authorization))) || ok;
+    if (bearer) ok = same(bearer, bearerToken(one(headers.authorization))) || ok;
     return ok;
   };
 }
@@ -31,6 +37,11 @@ export function createAuthenticator(options: AuthOptions): (headers: Headers) =>
 function basicCredentials(authorization: string | undefined): string | undefined {
   const match = authorization === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
   return match ? Buffer.from(match[1]!, "base64").toString("utf8") : undefined;
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match ? match[1] : undefined;
 }
 
 function same(expected: Buffer, given: string | undefined): boolean {

@@ -19,6 +19,7 @@ export type {
   Pattern,
   ReactionContext,
   SlackEventOptions,
+  MentionOptions,
 } from "./triggers/slack-event.js";
 export { stripMention } from "./slack/mention-text.js";
 export type { CommandContext, CommandOptions } from "./triggers/slash-command.js";

@@ -1,4 +1,4 @@
-import { definePlugin, token, Tokens, type BaseContext } from "@botyard/core";
+import { definePlugin, token, Tokens, type BaseContext, type MentionContext } from "@botyard/core";
 import { OncallConfig, configProblems } from "./config.js";
 import { matching, whoIsOnCall } from "./messages/messages.js";
 import { PagerDutyClient } from "./pagerduty/client.js";
@@ -76,10 +76,8 @@ export default definePlugin({
       return whoIsOnCall(matching(snapshots, words));
     };
     bot.command(config.command, { description: "Who is on call, and until when", usageHint: "[schedule name]" }, async (ctx) => ctx.respond(await answer(ctx, ctx.args)));
-    // Slack delivers a mention again, with `edited`, when the person edits the question: it was answered already.
-    const ask = async (ctx: Parameters<Parameters<typeof bot.mention>[1]>[0]) => {
-      if (!ctx.event.edited) await ctx.say(await answer(ctx, ctx.args));
-    };
+    // An edited question's mention is not delivered again (bot.mention's default): answered once.
+    const ask = async (ctx: MentionContext) => ctx.say(await answer(ctx, ctx.args));
     bot.mention(config.keyword, ask);
     if (config.answerWhoIsOnCall) bot.mention(whoIsOnCallQuestion(config.keyword), ask, { name: "mention:who-is-on-call" });
   },

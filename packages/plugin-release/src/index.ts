@@ -70,13 +70,12 @@ export default definePlugin({
 
     if (config.mention !== false) {
       const keyword = config.mention;
-      bot.mention(keyword, (ctx) => {
-        // Slack delivers the mention again, with `edited`, when the person edits the message: it was answered already.
-        if (ctx.event.edited) return;
-        return handleRequest(startRun(ctx, config, targets), { words: ctx.args, invocation: `@bot ${keyword}` }, (text) =>
+      // An edited message's mention is not delivered again (bot.mention's default): one release per ask.
+      bot.mention(keyword, (ctx) =>
+        handleRequest(startRun(ctx, config, targets), { words: ctx.args, invocation: `@bot ${keyword}` }, (text) =>
           ctx.say({ text, thread_ts: ctx.event.thread_ts ?? ctx.event.ts }),
-        );
-      });
+        ),
+      );
     }
   },
 });

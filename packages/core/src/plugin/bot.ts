@@ -18,6 +18,7 @@ import {
   type Pattern,
   type ReactionContext,
   type SlackEventOptions,
+  type MentionOptions,
 } from "../triggers/slack-event.js";
 import { SlashCommandTrigger, type CommandContext, type CommandOptions } from "../triggers/slash-command.js";
 import type { Trigger } from "../triggers/trigger.js";
@@ -57,7 +58,7 @@ export interface Bot<C = unknown> {
   /** Messages whose text contains `pattern` (case-insensitive) or matches the regex; all messages without one. */
   message(pattern: Pattern | undefined, handler: (ctx: MessageContext) => unknown, options?: MessageOptions): void;
   /** `@app keyword ...` (a keyword is exclusive across bots) or a mention matching a regex. */
-  mention(pattern: Pattern, handler: (ctx: MentionContext) => unknown, options?: SlackEventOptions): void;
+  mention(pattern: Pattern, handler: (ctx: MentionContext) => unknown, options?: MentionOptions): void;
   /** A reaction added to a message (`white_check_mark`), or any reaction. */
   reaction(name: string | undefined, handler: (ctx: ReactionContext) => unknown, options?: SlackEventOptions): void;
   /** Any Events API event type (`channel_created`, `member_joined_channel`...), typed as Slack publishes it where it does. */

@@ -43,6 +43,15 @@ export interface SlackEventOptions {
   durable?: boolean;
 }
 
+export interface MentionOptions extends SlackEventOptions {
+  /**
+   * Also run when Slack delivers the mention again because the person edited the message (the
+   * event then carries \`edited\`). Off by default: the message was answered already, and a bot
+   * that acts on mentions (opens a release, pages someone) must not act twice for one message.
+   */
+  edits?: boolean;
+}
+
 export interface MessageOptions extends SlackEventOptions {
   /** Also see this app's own messages (off by default, so a bot cannot answer itself forever). */
   includeSelf?: boolean;
@@ -160,7 +169,7 @@ export class MentionTrigger implements Trigger {
     readonly name: string,
     private readonly pattern: Pattern,
     private readonly handler: (ctx: MentionContext) => unknown,
-    private readonly options: SlackEventOptions = {},
+    private readonly options: MentionOptions = {},
   ) {}
 
   describe(): string {
@@ -193,6 +202,7 @@ export class MentionTrigger implements Trigger {
     const listener = (event: Record<string, unknown>) => {
       if (!isAppMentionEvent(event)) return undefined;
       if (this.options.channel && event.channel !== this.options.channel) return undefined;
+      if (event.edited && !this.options.edits) return undefined;
       const parsed = parse(event);
       return parsed ? () => delivery.deliver(event, parsed, messageExtras(event)) : undefined;
     };

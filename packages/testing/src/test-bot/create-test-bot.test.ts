@@ -204,3 +204,32 @@ describe("t.send posts the kinds of message people post", () => {
     expect(t.slack.messages(CHANNEL).at(-1)).toMatchObject({ ts: broadcast.ts, subtype: "thread_broadcast", root: { ts: shared.ts, reply_count: 1 } });
   });
 });
+
+describe("an edited message that mentions the app", () => {
+  // Slack delivers app_mention again, with `edited`, when the person edits the message.
+  const answers = definePlugin({
+    name: "answers",
+    core: "^1.0.0",
+    config: Type.Object({ channel: Type.String() }),
+    setup(bot) {
+      bot.mention("deploy", (ctx) => ctx.say(`deploying ${ctx.args.join(" ")}`));
+      bot.mention("status", (ctx) => ctx.say(`${ctx.event.edited ? "edited" : "asked"}: ${ctx.args.join(" ")}`), { edits: true });
+    },
+  });
+
+  it("is answered once: bot.mention does not run again for the edit", async () => {
+    t = await createTestBot(answers, { channel: CHANNEL });
+    const asked = await t.mention("deploy web");
+    await t.slack.editMessage({ channel: CHANNEL, ts: asked.ts, text: `<@${t.slack.botUserId}> deploy api` });
+    await t.settle();
+    expect(t.slack.messages(CHANNEL).filter((m) => m.user === t.slack.botUserId).map((m) => m.text)).toEqual(["deploying web"]);
+  });
+
+  it("reaches a mention trigger that asks for edits ({ edits: true }), with ctx.event.edited set", async () => {
+    t = await createTestBot(answers, { channel: CHANNEL });
+    const asked = await t.mention("status web");
+    await t.slack.editMessage({ channel: CHANNEL, ts: asked.ts, text: `<@${t.slack.botUserId}> status api` });
+    await t.settle();
+    expect(t.slack.messages(CHANNEL).filter((m) => m.user === t.slack.botUserId).map((m) => m.text)).toEqual(["asked: web", "edited: api"]);
+  });
+});

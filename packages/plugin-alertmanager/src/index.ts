@@ -1,7 +1,7 @@
 // @botyard/plugin-alertmanager: one Slack thread per Prometheus Alertmanager (or Grafana) alert group, kept current.
 
-import { definePlugin, type WebhookResponse } from "@botyard/core";
-import { createAuthenticator } from "@botyard/slack-threads";
+import { definePlugin } from "@botyard/core";
+import { createWebhookVerifier } from "@botyard/slack-threads";
 import { AlertmanagerConfig } from "./config.js";
 import { deliveryKey, WebhookPayload } from "./payload/webhook-payload.js";
 import { compileRoutes } from "./routing/route.js";
@@ -26,7 +26,7 @@ export default definePlugin({
   description: "One Slack message per Alertmanager or Grafana alert group, updated in place, changes replied in its thread, a check when resolved.",
   config: AlertmanagerConfig,
   setup(bot, config) {
-    const authenticate = createAuthenticator({
+    const verify = createWebhookVerifier({
       bearer: config.bearerToken,
       basic: config.basicAuth,
       missing: "alertmanager needs `bearerToken` or `basicAuth` in its config: Alertmanager's deliveries must be authenticated (http_config in its webhook_configs).",
@@ -42,17 +42,12 @@ export default definePlugin({
       dedupeTtlMs: config.dedupeTtlHours * HOUR,
       threadTtlMs: config.threadTtlDays * 24 * HOUR,
     });
-    const unauthorized: WebhookResponse = {
-      status: 401,
-      body: { ok: false, error: "unauthorized" },
-      ...(config.basicAuth ? { headers: { "www-authenticate": 'Basic realm="botyard"' } } : {}),
-    };
 
     bot.webhook(
       "/",
       {
         body: WebhookPayload,
-        verify: (req) => (authenticate(req.headers) ? undefined : unauthorized),
+        verify,
         // Re-sends (repeat_interval) and retries of the same group state are answered as duplicates.
         dedupeKey: (req) => deliveryKey(req.body),
         dedupeTtlMs: config.dedupeTtlHours * HOUR,

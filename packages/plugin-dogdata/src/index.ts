@@ -1,9 +1,9 @@
 // @botyard/plugin-dogdata: Datadog recoveries threaded under the original alert, with a green check.
 
-import { definePlugin, type WebhookBodyReader, type WebhookResponse } from "@botyard/core";
+import { definePlugin, type WebhookBodyReader } from "@botyard/core";
 import type { SlackMessageLike } from "./alert-message/match-alert-message.js";
 import { DogdataConfig } from "./config.js";
-import { createAuthenticator } from "@botyard/slack-threads";
+import { createWebhookVerifier } from "@botyard/slack-threads";
 import { alertKey, PAYLOAD_DOCS, parseDatadogPayload, type DatadogEvent } from "./payload/parse-payload.js";
 import { resolveSettings } from "./settings.js";
 import { AlertThreader } from "./threading/alert-threader.js";
@@ -38,7 +38,7 @@ export default definePlugin({
   slack: { scopes: ["chat:write", "reactions:write", "channels:history", "groups:history"] },
   setup(bot, config) {
     const settings = resolveSettings(config);
-    const authenticate = createAuthenticator({
+    const verify = createWebhookVerifier({
       secret: config.secret,
       header: config.secretHeader,
       basic: config.basicAuth,
@@ -53,17 +53,12 @@ export default definePlugin({
       if (result.ok) return { ok: true, value: result.event };
       return { ok: false, response: { status: 400, body: { ok: false, error: "invalid_payload", field: result.field, message: result.message, docs: PAYLOAD_DOCS } } };
     };
-    const unauthorized: WebhookResponse = {
-      status: 401,
-      body: { ok: false, error: "unauthorized" },
-      ...(config.basicAuth ? { headers: { "www-authenticate": 'Basic realm="botyard"' } } : {}),
-    };
 
     bot.webhook(
       "/",
       {
         body: readPayload,
-        verify: (req) => (authenticate(req.headers) ? undefined : unauthorized),
+        verify,
         dedupeKey: (req) => req.body.id,
         dedupeTtlMs: settings.dedupeTtlMs,
         // The secret header may be named anything: keep it out of the queued delivery.

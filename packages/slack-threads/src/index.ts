@@ -13,4 +13,4 @@ export { SLACK_LIMITS, context, fallbackText, fitBlocks, header, section, type B
 export { findMarked, isMarked, postOnce, type MarkedMessage, type PostMarker, type PostOnceOptions } from "./post-once/post-once.js";
 export { updateEntry } from "./entries/update-entry.js";
 export { ChannelPace } from "./pacing/channel-pace.js";
-export { createAuthenticator, type AuthOptions, type Headers } from "./intake/authenticate.js";
+export { createAuthenticator, createWebhookVerifier, type AuthOptions, type Headers } from "./intake/authenticate.js";

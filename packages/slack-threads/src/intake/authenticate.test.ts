@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createAuthenticator } from "./authenticate.js";
+import { createAuthenticator, createWebhookVerifier } from "./authenticate.js";
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
@@ -33,5 +33,17 @@ describe("authenticating alert senders' deliveries", () => {
     expect(ok({ authorization: "Bearer a-long-bearer-token-12" })).toBe(false);
     expect(ok({ authorization: basic("x", "a-long-bearer-token-123") })).toBe(false);
     expect(ok({ "x-botyard-secret": "a-long-bearer-token-123" })).toBe(false);
+  });
+
+  it("as a webhook's verify: passes a good delivery, answers 401 otherwise, with the basic-auth challenge when basic auth is configured", () => {
+    const verify = createWebhookVerifier({ basic: { username: "am", password: "p4ssword-p4ssword" } });
+    expect(verify({ headers: { authorization: basic("am", "p4ssword-p4ssword") } })).toBeUndefined();
+    expect(verify({ headers: { authorization: basic("am", "wrong") } })).toEqual({
+      status: 401,
+      body: { ok: false, error: "unauthorized" },
+      headers: { "www-authenticate": 'Basic realm="botyard"' },
+    });
+    const bearerOnly = createWebhookVerifier({ bearer: "a-long-bearer-token-123" });
+    expect(bearerOnly({ headers: {} })).toEqual({ status: 401, body: { ok: false, error: "unauthorized" } });
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { WebhookResponse } from "@botyard/core";
 
 export interface AuthOptions {
   /** Expected value of `header`. */
@@ -32,6 +33,20 @@ export function createAuthenticator(options: AuthOptions): (headers: Headers) =>
     if (bearer) ok = same(bearer, bearerToken(one(headers.authorization))) || ok;
     return ok;
   };
+}
+
+/**
+ * A webhook's `verify`: the configured credentials checked, else 401 (with the challenge a client
+ * using basic auth expects), the same answer whichever credential was wrong.
+ */
+export function createWebhookVerifier(options: AuthOptions): (req: { headers: Headers }) => WebhookResponse | undefined {
+  const authenticate = createAuthenticator(options);
+  const unauthorized: WebhookResponse = {
+    status: 401,
+    body: { ok: false, error: "unauthorized" },
+    ...(options.basic ? { headers: { "www-authenticate": 'Basic realm="botyard"' } } : {}),
+  };
+  return (req) => (authenticate(req.headers) ? undefined : unauthorized);
 }
 
 function basicCredentials(authorization: string | undefined): string | undefined {

@@ -52,13 +52,17 @@ describe("botyard demo", () => {
         expect(i, `${pattern} in:\n${text}`).toBeGreaterThanOrEqual(0);
         return i;
       };
-      at(/^— Botyard demo: 4 bots from bots\.yaml, Slack emulator at http:\/\/127\.0\.0\.1:\d+, a fresh SQLite store, logs in /);
+      at(/^— Botyard demo: 5 bots from bots\.yaml, Slack emulator at http:\/\/127\.0\.0\.1:\d+, a fresh SQLite store, logs in /);
       expect(at(/^#general +botyard: Hello, @alice!$/)).toBeGreaterThan(at(/^#general +alice: hello botyard$/));
       const alert = at(/^#alerts +datadog: Triggered: CPU high on web$/);
       const recovery = at(/^#alerts +└ botyard: :white_check_mark: \*Recovered\* after \d+s: CPU high on web on \{env:prod, host:web-1\} · View in Datadog · alert message$/);
       const check = at(/^#alerts +\+ :white_check_mark: by botyard on "Triggered: CPU high on web"$/);
       expect(recovery).toBeGreaterThan(alert);
       expect(check).toBeGreaterThan(alert);
+      // Alertmanager's group: one message, its resolution in the thread, the message edited, then the check.
+      const firing = at(/^#incidents +botyard: :fire: FIRING: 2 · HighLatency$/);
+      expect(at(/^#incidents +└ botyard: :large_green_circle: \*2 resolved\*:$/)).toBeGreaterThan(firing);
+      expect(at(/^#incidents +\+ :white_check_mark: by botyard on ":white_check_mark: RESOLVED · HighLaten…"$/)).toBeGreaterThan(at(/^#incidents +botyard \(edited\): :white_check_mark: RESOLVED · HighLatency$/));
       at(/^#releases +botyard: :rocket: Release PR #\d+ Release \d{4}-\d\d-\d\d for \*acme\/web\* \(develop → main\): 2 pull requests$/);
       at(/^@oncall-sre now: @alice$/);
       at(/^#general +botyard: deploy of web 1\.4\.2 finished$/);

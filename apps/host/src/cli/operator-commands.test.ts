@@ -98,16 +98,17 @@ describe("botyard list", () => {
       ["dogdata", "invalid", "environment variable DOGDATA_SECRET is not set (bots[1].config.secret)"],
       ["release", "invalid", "environment variable GITHUB_TOKEN is not set (bots[2].config.github.token); environment variable GITHUB_API_URL is not set (bots[2].config.github.baseUrl)"],
       ["oncall", "invalid", "environment variable PAGERDUTY_TOKEN is not set (bots[3].config.pagerduty.token); environment variable PAGERDUTY_API_URL is not set (bots[3].config.pagerduty.baseUrl)"],
+      ["alertmanager", "invalid", "environment variable ALERTMANAGER_TOKEN is not set (bots[4].config.bearerToken)"],
     ]);
     expect(listed.bots[0]!.triggers).toHaveLength(3);
   });
 
   it("with the variables set, the same config lists every bot with its triggers", async () => {
-    const env = { DOGDATA_SECRET: "a-secret-of-16-chars", GITHUB_TOKEN: "ghp_x", GITHUB_API_URL: "http://127.0.0.1:1", PAGERDUTY_TOKEN: "pd", PAGERDUTY_API_URL: "http://127.0.0.1:2" };
+    const env = { DOGDATA_SECRET: "a-secret-of-16-chars", GITHUB_TOKEN: "ghp_x", GITHUB_API_URL: "http://127.0.0.1:1", PAGERDUTY_TOKEN: "pd", PAGERDUTY_API_URL: "http://127.0.0.1:2", ALERTMANAGER_TOKEN: "a-bearer-token-of-24-chars" };
     const { io: cli, out } = io(env);
     expect(await run(["list", "--config", join(REPO_ROOT, "examples/demo/bots.yaml")], cli)).toBe(0);
     const text = out.join("");
-    expect(text.match(/^\S+ {2}.* {2}not running$/gm)).toHaveLength(4);
+    expect(text.match(/^\S+ {2}.* {2}not running$/gm)).toHaveLength(5);
     expect(text).toMatch(/^ {4}sync: cron "\*\/5 \* \* \* \*"; next \d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z$/m);
     expect(text).not.toContain("botyard validate");
   });

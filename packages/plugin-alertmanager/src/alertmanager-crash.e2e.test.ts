@@ -51,7 +51,9 @@ describe("alertmanager across a crash of the host", () => {
     am.slack.clearFaults();
   }
 
-  const postsAccepted = () => am.slack.calls.filter((c) => c.operation === "chat.postMessage" && c.status === 200).length;
+  // Posts Slack answered (the emulator records a call when it answers, so the one held back for the
+  // killed host is not among them): a second attempt at the recovered message would be.
+  const postsAnswered = () => am.slack.callsTo("chat.postMessage").length;
   const errorLines = () => host().lines.filter((l) => (l.level as number) >= 50);
 
   it("posts the top message once when the host died after Slack took it and before it was recorded", async () => {
@@ -81,7 +83,7 @@ describe("alertmanager across a crash of the host", () => {
     expect(replies).toHaveLength(2);
     expect(replies[0]).toContain("instance=web-3");
     expect(replies[1]).toContain("*All resolved*");
-    expect(postsAccepted()).toBe(3);
+    expect(postsAnswered()).toBe(2);
     expect(errorLines()).toEqual([]);
   }, 30_000);
 
@@ -121,7 +123,7 @@ describe("alertmanager across a crash of the host", () => {
     expect(replies).toHaveLength(2);
     expect(replies[0]).toContain("instance=web-3");
     expect(replies[1]).toContain("*All resolved*");
-    expect(postsAccepted()).toBe(3);
+    expect(postsAnswered()).toBe(2);
     expect(am.slack.reactions("C00ALERTS", top()?.ts ?? "").map((r) => r.name)).toEqual(["white_check_mark"]);
     expect(errorLines()).toEqual([]);
   }, 40_000);

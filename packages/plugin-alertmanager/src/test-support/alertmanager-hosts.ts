@@ -71,11 +71,11 @@ bots:
     return !!m && this.slack.reactions(E2E_ALERTS, m.ts).some((r) => r.name === "white_check_mark");
   }
 
-  /** `slack.waitFor`, failing with what the channel holds and the hosts' last output (what a reader of a failure needs). */
-  async waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  /** `slack.waitFor`, failing with what the channel holds, the hosts' last output and `more` (what a reader of a failure needs). */
+  async waitFor(condition: () => boolean, timeoutMs: number, more: () => string = () => ""): Promise<void> {
     await this.slack.waitFor(condition, timeoutMs).catch((error: unknown) => {
       const seen = this.tops().map((m) => ({ text: m.text, checked: this.checked(m), replies: this.replies(m) }));
-      throw new Error(`${(error as Error).message}\nchannel: ${JSON.stringify(seen, null, 1)}\nhost:\n${this.hosts.map((h) => h.output.slice(-4000)).join("\n---\n")}`);
+      throw new Error(`${(error as Error).message}\nchannel: ${JSON.stringify(seen, null, 1)}\n${more()}\nhost:\n${this.hosts.map((h) => h.output.slice(-4000)).join("\n---\n")}`);
     });
   }
 

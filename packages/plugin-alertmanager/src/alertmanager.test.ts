@@ -51,6 +51,27 @@ describe("one thread per alert group", () => {
     expect(h.tops()).toHaveLength(1);
   });
 
+  it("posts a change that arrived while a killed run still held its thread once that run's claim lapses", async () => {
+    h = await AlertmanagerHarness.start();
+    await h.deliver(group(cpu("web-1"), cpu("web-2")));
+    const [top] = h.tops();
+    // What a host SIGKILLed mid-step leaves behind: its run's claim on the thread, not lapsed yet.
+    const [thread] = await h.t.store.list<Record<string, unknown>>("thread/");
+    await h.t.store.set(thread!.key, { ...thread!.value, flushingBy: "run-of-a-dead-host", flushingUntil: Date.now() + 60_000 });
+
+    // The change waits for the claim, marked for the sweep (not left until the group's next delivery).
+    await h.deliver(group(cpu("web-1"), cpu("web-2"), cpu("web-3")));
+    expect(h.replies(top!.ts)).toEqual([]);
+    expect(await h.t.store.list("dirty/")).toHaveLength(1);
+
+    const claimed = await h.t.store.get<Record<string, unknown>>(thread!.key);
+    await h.t.store.set(thread!.key, { ...claimed, flushingUntil: Date.now() - 1 });
+    await h.t.fireSchedule("paced-posts");
+    expect(h.replies(top!.ts)).toEqual([expect.stringContaining("instance=web-3")]);
+    expect(h.tops()[0]!.text).toContain("FIRING: 3");
+    expect(await h.t.store.list("dirty/")).toEqual([]);
+  });
+
   it("does nothing new for Alertmanager's re-sends, retries and late deliveries of an older state", async () => {
     h = await AlertmanagerHarness.start();
     const firing = group(cpu("web-1"));

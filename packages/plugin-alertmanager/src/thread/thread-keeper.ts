@@ -22,8 +22,13 @@ export interface KeeperSettings {
 
 /** The Slack `metadata.event_type` of the bot's posts: the top message and the replies carry their step's id. */
 const POST_EVENT_TYPE = "botyard_alertmanager_post";
-/** How long a run keeps a thread's changes to itself beyond its posting slot: a dead run's thread is taken over after that. */
-const FLUSH_LEASE_MS = 30_000;
+/**
+ * How long a run keeps a thread's changes to itself without news (renewed at each step and after
+ * waiting for its slot): a dead run's thread is taken over after that. Short, because a host killed
+ * mid-step leaves its claim behind and the thread's next changes wait for it to lapse; two runs on a
+ * thread at once (a slow live one) is safe, each Slack effect being done once.
+ */
+const FLUSH_LEASE_MS = 10_000;
 /** Steps one run does for a thread before leaving the rest to the next delivery's run (a storm never pins one run forever). */
 const MAX_STEPS_PER_RUN = 100;
 /** Threads waiting for their channel's slot: `dirty/<thread hash>` holds the channel. */
@@ -103,6 +108,7 @@ export class ThreadKeeper {
         const record = await ctx.store.get<ThreadRecord>(key);
         if (!record) return;
         if (record.step) {
+          if (record.flushingBy === ctx.runId && (record.flushingUntil ?? 0) - Date.now() < FLUSH_LEASE_MS / 2) await this.extendClaim(ctx, key);
           await this.doStep(ctx, key, record, record.step);
           continue;
         }
@@ -115,8 +121,13 @@ export class ThreadKeeper {
         }
         // Take the thread's changes on; a run already on them picks this delivery's change up
         // when it plans its step (it re-reads the state after waiting for its slot).
-        if (!(await this.claim(ctx, key))) return;
         const channel = record.message?.channel ?? record.channel;
+        if (!(await this.claim(ctx, key))) {
+          // The holder posts this change too if it lives; marked for the sweep in case it died
+          // (a killed host's claim would otherwise strand the change until the group's next delivery).
+          await ctx.store.set(dirtyKey(key), { channel }, { ttlMs: this.settings.threadTtlMs });
+          return;
+        }
         const pace = new ChannelPace(ctx.store, this.settings.postIntervalMs);
         if (!wait) {
           if (!(await pace.reserveNow(channel))) {

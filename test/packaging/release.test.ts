@@ -51,7 +51,7 @@ describe("pnpm release", () => {
     }
   });
 
-  it("ships only what users need: code, types, README, LICENSE (and the emulators' API descriptions)", () => {
+  it("ships only what users need: code, types, README, LICENSE (and the emulators' API descriptions and Slack's recorded payloads)", () => {
     for (const u of unpacked) {
       const allowed = (f: string) =>
         ["package.json", "README.md", "LICENSE"].includes(f) ||
@@ -59,11 +59,14 @@ describe("pnpm release", () => {
         // The licenses of the third-party code bundled into dist (scripts/bundle.mjs).
         /^dist\/(vendor\/)?[\w-]+\.LICENSES\.txt$/.test(f) ||
         (u.name === "@botyard/testing" && /^specs\/[\w.-]+\.(json|md)$/.test(f)) ||
+        // Slack's recorded payloads the structural check compares with, with their source and licence.
+        (u.name === "@botyard/testing" && /^specs\/slack-samples\/(((api|events|app-backend)\/)?[\w.-]+\.json|SOURCE\.md|LICENSE)$/.test(f)) ||
         // The Redis store's Lua scripts, read at run time (scripts/copy-assets.mjs puts them in dist).
         (u.name === "@botyard/store-redis" && /^dist\/scripts\/[\w-]+\.lua$/.test(f));
       expect(u.files.filter((f) => !allowed(f)), u.name).toEqual([]);
       // Nothing a user does not run: tests, their helpers and fixtures, build state, source maps.
-      expect(u.files.filter((f) => /\.test\.|(^|\/)(test-support|fixtures|e2e|fidelity)\/|\.tsbuildinfo$|\.map$/.test(f)), u.name).toEqual([]);
+      // (`specs/slack-samples/api/auth.test.json` is Slack's `auth.test` method, not a test.)
+      expect(u.files.filter((f) => !f.startsWith("specs/slack-samples/api/") && /\.test\.|(^|\/)(test-support|fixtures|e2e|fidelity)\/|\.tsbuildinfo$|\.map$/.test(f)), u.name).toEqual([]);
       expect(u.files, u.name).toEqual(expect.arrayContaining(["README.md", "LICENSE", "dist/index.js", "dist/index.d.ts"]));
       // Only the host's private vendor modules are bundles of third-party code, each with those
       // packages' licenses, and each package inside is a host dependency at the bundled version, so

@@ -25,6 +25,9 @@ export default definePlugin({
   core: "^1.0.0",
   description: "One Slack message per Alertmanager or Grafana alert group, updated in place, changes replied in its thread, a check when resolved.",
   config: AlertmanagerConfig,
+  // Posts, edits and checks its messages; reads a channel's recent history to find a message a
+  // crash kept it from recording (the post-once probe).
+  slack: { scopes: ["chat:write", "reactions:write", "channels:history", "groups:history"] },
   setup(bot, config) {
     const verify = createWebhookVerifier({
       bearer: config.bearerToken,

@@ -90,7 +90,7 @@ describe("two replicas sharing Redis", () => {
   });
 
   it("answers the same Slack event delivered to both sockets once", async () => {
-    const event = { type: "message", channel: "C0OPSTEAM", user: "U0ALICE", text: "ping twice", ts: `${Date.now() / 1000}` };
+    const event = { type: "message", channel: "C0OPSTEAM", user: "U0ALICE", team: slack.teamId, text: "ping twice", ts: `${Date.now() / 1000}` };
     // Slack sends each envelope to one connection, round robin: twice with one event_id reaches both.
     const first = await slack.deliverEvent(event, { eventId: "Ev0REPLICA" });
     const second = await slack.deliverEvent(event, { eventId: "Ev0REPLICA", retryAttempt: 1, retryReason: "timeout" });

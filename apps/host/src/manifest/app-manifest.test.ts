@@ -42,7 +42,7 @@ describe("botyard manifest", () => {
       token_rotation_enabled: false,
     });
     // hello: chat:write + its message trigger and command; dogdata: reactions and history; release
-    // and oncall: users, user groups, mentions. No usergroups:read for release (no allow.usergroups),
+    // and oncall: users, user groups, mentions; alertmanager: what dogdata needs. No usergroups:read for release (no allow.usergroups),
     // no topic scopes for oncall (no topicChannel): each bot asks for what its config uses.
     expect(manifest.oauth_config.scopes.bot).toEqual([
       "app_mentions:read",
@@ -64,7 +64,7 @@ describe("botyard manifest", () => {
       should_escape: false,
     });
     expect(manifest.features.bot_user).toEqual({ display_name: "botyard", always_online: true });
-    expect(manifest.display_information.description).toBe("Botyard: 4 bots (hello, dogdata, release, oncall)");
+    expect(manifest.display_information.description).toBe("Botyard: 5 bots (hello, dogdata, release, oncall, alertmanager)");
   });
 
   it("leaves disabled bots out, turns interactivity on for a block action, and prints JSON on request", async () => {

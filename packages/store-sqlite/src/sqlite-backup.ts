@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { BotyardError, ErrorCodes, isBotyardError, type BackupResult } from "@botyard/core";
+import type Database from "better-sqlite3";
+
+/**
+ * Copies the open database `db` (the file `file`) to `toFile` while the store keeps serving.
+ *
+ * SQLite's online backup API (better-sqlite3's `db.backup`) copies the pages a step at a time
+ * (100 pages, then the event loop runs again), through the store's own connection: its exclusive
+ * lock is no obstacle, and nothing else ever opens the database file (which would drop that lock,
+ * see SqliteStore). A write the store commits meanwhile goes through that same connection, and
+ * SQLite then updates the copy itself, so the copy is consistent: exactly the database as of the
+ * last commit before the final step, never half a transaction.
+ *
+ * The copy is written beside `toFile` under a temporary name, flushed to disk, then renamed over
+ * `toFile`: the destination holds a complete copy or nothing (a failure removes the partial one),
+ * and a cron job's previous backup stays whole until the new one replaces it.
+ */
+export async function backupDatabase(db: Database.Database, file: string, toFile: string): Promise<BackupResult> {
+  if (!isAbsolute(toFile)) {
+    throw new BotyardError(ErrorCodes.BACKUP_PATH, `The backup destination "${toFile}" is not an absolute path.`, {
+      hint: "Give the backup an absolute path on the host's machine.",
+    });
+  }
+  const target = resolve(toFile);
+  if ([file, `${file}-wal`, `${file}-shm`, `${file}-journal`, `${file}-owner`].includes(target)) {
+    throw new BotyardError(ErrorCodes.BACKUP_PATH, `The backup destination ${target} is the store's own file: writing there would destroy the database.`, {
+      details: { file },
+      hint: "Back up to another file, such as /var/backups/botyard/state-$(date +%F).db.",
+    });
+  }
+  const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}-${randomBytes(4).toString("hex")}`);
+  try {
+    const { totalPages } = await db.backup(partial);
+    flush(partial);
+    renameSync(partial, target);
+    flushDirectory(dirname(target));
+    return { bytes: statSync(target).size, pages: totalPages };
+  } catch (cause) {
+    rmSync(partial, { force: true });
+    if (isBotyardError(cause)) throw cause;
+    const reason = (cause as Error).message;
+    if (/directory does not exist/.test(reason)) {
+      throw new BotyardError(ErrorCodes.BACKUP_PATH, `Cannot back up to ${target}: the directory ${dirname(target)} does not exist.`, {
+        cause,
+        hint: "Create the directory first, or choose one that exists.",
+      });
+    }
+    throw new BotyardError(ErrorCodes.BACKUP_FAILED, `The backup of ${file} to ${target} failed: ${reason}. Nothing was left at ${target}; the store is untouched.`, {
+      cause,
+      details: { file },
+      hint: "Check the free space and permissions at the destination (the copy is about as large as the database file), then try again.",
+    });
+  }
+}
+
+/** The copy's bytes on disk before it takes the destination's name: a crash then leaves a whole copy or the old one. */
+function flush(path: string): void {
+  const fd = openSync(path, "r+");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The rename itself on disk. Some filesystems refuse to fsync a directory: the copy is complete either way. */
+function flushDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // The rename happened; only its durability across a power loss is then up to the filesystem.
+  }
+}

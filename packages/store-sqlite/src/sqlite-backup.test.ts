@@ -58,6 +58,8 @@ describe("SqliteStore.backup: an online copy while the store serves", () => {
     expect(result.bytes).toBe(result.pages * 4096);
     console.log(`backup: ${result.pages} pages, ${result.bytes} bytes in ${ms.toFixed(0)} ms with ${during} writes meanwhile`);
 
+    // One self-contained file, and only it: no partial file, no -wal beside it.
+    expect(readdirSync(dir).filter((f) => f.includes("copy"))).toEqual(["copy.db"]);
     const copy = new Database(join(dir, "copy.db"), { readonly: true });
     try {
       expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
@@ -72,8 +74,6 @@ describe("SqliteStore.backup: an online copy while the store serves", () => {
     } finally {
       copy.close();
     }
-    // Only the copy is left: no partial file beside it.
-    expect(readdirSync(dir).filter((f) => f.includes("copy"))).toEqual(["copy.db"]);
 
     // The copy is a Botyard store: a host opening it reads the data.
     const restored = await open(join(dir, "copy.db"));

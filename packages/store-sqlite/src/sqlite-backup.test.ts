@@ -84,12 +84,14 @@ describe("SqliteStore.backup: an online copy while the store serves", () => {
     expect(await store.get("after")).toBe(1);
   }, 30_000);
 
-  it("replaces an existing file atomically: the destination holds the new copy", async () => {
+  it("replaces an existing file atomically: the destination holds the new copy, and the old file's -wal goes with it", async () => {
     const dir = tempDir();
     const store = await open(join(dir, "state.db"));
     writeFileSync(join(dir, "copy.db"), "yesterday's backup");
+    writeFileSync(join(dir, "copy.db-wal"), "the old copy's WAL, which must not be replayed onto the new one");
     await store.set("k", "today");
     await store.backup(join(dir, "copy.db"));
+    expect(existsSync(join(dir, "copy.db-wal"))).toBe(false);
     const copy = new Database(join(dir, "copy.db"), { readonly: true });
     expect((copy.prepare("SELECT value FROM kv WHERE key = 'k'").get() as { value: string }).value).toBe('"today"');
     copy.close();

@@ -16,7 +16,7 @@ import type Database from "better-sqlite3";
  *
  * The copy is written beside `toFile` under a temporary name, flushed to disk, then renamed over
  * `toFile`: the destination holds a complete copy or nothing (a failure removes the partial one),
- * and a cron job's previous backup stays whole until the new one replaces it.
+ * and a cron job's previous backup stays whole until the new one replaces it (its stale `-wal`, if any, removed).
  */
 export async function backupDatabase(db: Database.Database, file: string, toFile: string): Promise<BackupResult> {
   if (!isAbsolute(toFile)) {
@@ -35,6 +35,9 @@ export async function backupDatabase(db: Database.Database, file: string, toFile
   try {
     const { totalPages } = await db.backup(partial);
     flush(partial);
+    // A -wal left beside a file being replaced (a host once ran on an older copy and was killed)
+    // would be replayed onto the new copy when it is opened: it belongs to the old file, so it goes.
+    for (const stale of [`${target}-wal`, `${target}-shm`, `${target}-journal`]) rmSync(stale, { force: true });
     renameSync(partial, target);
     flushDirectory(dirname(target));
     return { bytes: statSync(target).size, pages: totalPages };

@@ -13,7 +13,7 @@ export default definePlugin({
   name: "ledger", core: "^1.0.0", config: Type.Object({}),
   setup(bot) {
     bot.webhook("/keep", async (ctx) => {
-      const n = (ctx.body as { n: number }).n;
+      const n = ctx.event.body.n;
       await ctx.store.set("entry:" + String(n).padStart(6, "0"), { n, note: "x".repeat(200) });
       return { status: 200, body: { n } };
     });

@@ -123,4 +123,16 @@ describe("SqliteStore.backup: an online copy while the store serves", () => {
     expect(error).toMatchObject({ code: "BOTYARD_ERR_BACKUP_FAILED" });
     expect(await store.get("k")).toBe(1);
   });
+
+  it("a store closed mid-backup (the host stopping) fails the backup with BOTYARD_ERR_BACKUP_FAILED, leaving no file behind", async () => {
+    const dir = tempDir();
+    const store = await SqliteStore.open(join(dir, "state.db"));
+    await Promise.all(Array.from({ length: 4000 }, (_, i) => store.set(`k:${i}`, { i, filler })));
+    const backup = store.backup(join(dir, "copy.db"));
+    await new Promise((r) => setImmediate(r));
+    await store.close();
+    const error = await failure(backup);
+    expect(error).toMatchObject({ code: "BOTYARD_ERR_BACKUP_FAILED" });
+    expect(readdirSync(dir).filter((f) => f.includes("copy"))).toEqual([]);
+  });
 });

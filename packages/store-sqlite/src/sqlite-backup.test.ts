@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -97,7 +97,7 @@ describe("SqliteStore.backup: an online copy while the store serves", () => {
     copy.close();
   });
 
-  it("refuses the store's own files, relative paths and missing directories with BOTYARD_ERR_BACKUP_PATH, leaving nothing behind", async () => {
+  it("refuses the store's own files (also through a symlinked directory), relative paths and missing directories with BOTYARD_ERR_BACKUP_PATH, leaving nothing behind", async () => {
     const dir = tempDir();
     const store = await open(join(dir, "state.db"));
     await store.set("k", 1);
@@ -106,6 +106,10 @@ describe("SqliteStore.backup: an online copy while the store serves", () => {
       expect(error).toMatchObject({ code: "BOTYARD_ERR_BACKUP_PATH" });
       expect((error as Error).message).toContain("the store's own file");
     }
+    const links = tempDir();
+    symlinkSync(dir, join(links, "link"));
+    const linked = await failure(store.backup(join(links, "link", "state.db")));
+    expect(linked).toMatchObject({ code: "BOTYARD_ERR_BACKUP_PATH", message: expect.stringContaining("the store's own file") });
     expect(await failure(store.backup("copy.db"))).toMatchObject({ code: "BOTYARD_ERR_BACKUP_PATH", message: expect.stringContaining("not an absolute path") });
     const missing = await failure(store.backup(join(dir, "no-such-dir", "copy.db")));
     expect(missing).toMatchObject({ code: "BOTYARD_ERR_BACKUP_PATH", message: expect.stringContaining("does not exist") });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { BotyardError, ErrorCodes, isBotyardError, type BackupResult } from "@botyard/core";
@@ -17,7 +17,8 @@ import type Database from "better-sqlite3";
  *
  * The copy is written beside `toFile` under a temporary name, flushed to disk, then renamed over
  * `toFile`: the destination holds a complete copy or nothing (a failure removes the partial one),
- * and a cron job's previous backup stays whole until the new one replaces it (its stale `-wal`, if any, removed).
+ * and a cron job's previous backup stays whole until the new one replaces it (its stale `-wal`,
+ * if any, removed).
  */
 export async function backupDatabase(db: Database.Database, file: string, toFile: string): Promise<BackupResult> {
   if (!isAbsolute(toFile)) {
@@ -26,7 +27,9 @@ export async function backupDatabase(db: Database.Database, file: string, toFile
     });
   }
   const target = resolve(toFile);
-  if ([file, `${file}-wal`, `${file}-shm`, `${file}-journal`, `${file}-owner`].includes(target)) {
+  // Compared through symlinked directories too: renaming over the live file would destroy it.
+  const own = [file, `${file}-wal`, `${file}-shm`, `${file}-journal`, `${file}-owner`];
+  if (own.includes(target) || own.map(throughLinks).includes(throughLinks(target))) {
     throw new BotyardError(ErrorCodes.BACKUP_PATH, `The backup destination ${target} is the store's own file: writing there would destroy the database.`, {
       details: { file },
       hint: "Back up to another file, such as /var/backups/botyard/state-$(date +%F).db.",
@@ -57,6 +60,15 @@ export async function backupDatabase(db: Database.Database, file: string, toFile
       details: { file },
       hint: "Check the free space and permissions at the destination (the copy is about as large as the database file), then try again.",
     });
+  }
+}
+
+/** `path` with its directory's symbolic links resolved (the file itself is never opened); itself when the directory does not exist. */
+function throughLinks(path: string): string {
+  try {
+    return join(realpathSync(dirname(path)), basename(path));
+  } catch {
+    return path;
   }
 }
 

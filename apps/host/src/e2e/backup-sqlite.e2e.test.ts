@@ -108,6 +108,8 @@ describe("botyard backup: an online copy of a running host's SQLite store (end t
     const original = (await (await fetch(`${url}/hooks/ledger/entries`, { method: "POST" })).json()) as { keys: string[] };
     expect(original.keys.length).toBe(next);
 
+    // The host's log says what it wrote, for the operator reading it later.
+    expect(host.output).toMatch(/"msg":"store backed up through the admin endpoint"/);
     expect((await host.stop()).code).toBe(0);
     expect(host.output).not.toContain(TOKEN);
   }, 90_000);

@@ -51,7 +51,7 @@ export { defineAction } from "./actions/action.js";
 export type { ActionRecord } from "./actions/action.js";
 
 
-export type { Store, StoreBackend, Entry, Job, JobRef, EnqueueOptions, EnqueueResult, SetOptions, ListOptions, ClaimOptions } from "./store/store.js";
+export type { Store, StoreBackend, BackupResult, Entry, Job, JobRef, EnqueueOptions, EnqueueResult, SetOptions, ListOptions, ClaimOptions } from "./store/store.js";
 export { encodeValue, DEFAULT_DEDUPE_TTL_MS } from "./store/store.js";
 export { MemoryStore, memoryStore } from "./store/memory-store.js";
 export { defineStore, isStoreFactory, validateStoreConfig, STORE_MARK } from "./store/define-store.js";

@@ -11,11 +11,13 @@ import {
   type Entry,
   type Job,
   type JobRef,
+  type BackupResult,
   type ListOptions,
   type SetOptions,
   type StoreBackend,
 } from "@botyard/core";
 import Database from "better-sqlite3";
+import { backupDatabase } from "./sqlite-backup.js";
 import { GroupCommit, QUEUE_OP } from "./group-commit.js";
 import { claimOwnerRecord, lockedError, releaseOwnerRecord, type OwnerRecord } from "./owner-lock.js";
 import { configure, migrate } from "./schema.js";
@@ -295,6 +297,17 @@ export class SqliteStore implements StoreBackend {
       // (a claim that finds no job writes nothing), which says nothing about the next delivery.
       if (this.commits.failing === failing) this.commits.failing = undefined;
     });
+  }
+
+  /**
+   * An online backup: a consistent copy of the database at `toFile` (absolute), written while the
+   * store serves, appearing there whole or not at all. See `backupDatabase`.
+   */
+  backup(toFile: string): Promise<BackupResult> {
+    if (this.closed || this.path === ":memory:") {
+      return Promise.reject(new BotyardError(ErrorCodes.BACKUP_FAILED, this.closed ? `The store database ${this.path} is closed: nothing to back up.` : "An in-memory store has no file to back up."));
+    }
+    return backupDatabase(this.db, this.path, toFile);
   }
 
   async close(): Promise<void> {

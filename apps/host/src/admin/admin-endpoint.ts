@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ErrorCodes, type DeadLetters, type DeadLetterView, type Logger } from "@botyard/core";
+import { ErrorCodes, type DeadLetters, type DeadLetterView, type Logger, type StoreBackend } from "@botyard/core";
 import type { ReloadReport } from "../reload/reload-config.js";
 import { checkAdminRequest } from "./admin-auth.js";
+import { backupRoute } from "./backup-route.js";
 
 export interface AdminEndpointOptions {
   host: string;
@@ -11,6 +12,8 @@ export interface AdminEndpointOptions {
   log: Logger;
   deadLetters: DeadLetters;
   reload: () => Promise<ReloadReport>;
+  /** The host's store, for `POST /admin/backup` (its optional `backup`). */
+  store: Pick<StoreBackend, "kind" | "backup">;
   /** Takes secrets out of every answer, as from log lines. */
   scrub: (text: string) => string;
 }
@@ -27,13 +30,15 @@ const PREFIX = "/admin/deadletters";
 
 /**
  * The admin endpoint: its own listener (loopback by default), every request authenticated (see
- * `checkAdminRequest`). What `botyard deadletters` and `botyard reload` call:
+ * `checkAdminRequest`). What `botyard deadletters`, `botyard reload` and `botyard backup` call:
  *
  * - `GET /admin/deadletters[?bot=ID]`: the letters (without payloads), oldest failure first
  * - `GET /admin/deadletters/<id>`: one letter, payload included
  * - `POST /admin/deadletters/<id>/replay`, `DELETE /admin/deadletters/<id>`
  * - `POST /admin/deadletters/replay` and `/drop` with `{"bot": "ID"}` or `{"all": true}`
  * - `POST /admin/reload`: re-reads bots.yaml (200 applied, 422 refused, 500 failed)
+ * - `POST /admin/backup` with `{"to": "/abs/file.db", "overwrite"?: true}`: an online copy of the
+ *   store (see `backupRoute`)
  *
  * Ids are `<queue>/<job id>` and hold slashes: in a path they are one percent-encoded segment.
  */
@@ -92,6 +97,10 @@ export class AdminEndpoint {
       const report = await this.options.reload();
       this.options.log.info({ outcome: report.outcome }, "reload requested through the admin endpoint");
       return { status: report.outcome === "applied" ? 200 : report.outcome === "refused" ? 422 : 500, body: { ok: report.outcome === "applied", ...report, ...(report.outcome === "refused" ? { code: ErrorCodes.RELOAD_REFUSED } : {}) } };
+    }
+    if (url.pathname === "/admin/backup") {
+      if (method !== "POST") return notAllowed("POST");
+      return backupRoute(await readJson(req), this.options.store, this.options.log);
     }
     if (url.pathname === PREFIX || url.pathname === `${PREFIX}/`) {
       if (method !== "GET") return notAllowed("GET");

@@ -28,7 +28,7 @@ export function adminTarget(configPath: string, url: string | undefined, env: No
 }
 
 /** Calls the admin endpoint; a refusal (401/403) or an unreachable host is a coded error. */
-export async function callAdmin(target: AdminTarget, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function callAdmin(target: AdminTarget, method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<{ status: number; body: Record<string, unknown> }> {
   let res: Response;
   try {
     res = await fetch(`${target.url}${path}`, {
@@ -36,7 +36,7 @@ export async function callAdmin(target: AdminTarget, method: string, path: strin
       headers: { authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       // A reload waits for removed bots' runs (up to shutdownTimeoutMs): give it time.
-      signal: AbortSignal.timeout(120_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
     throw new BotyardError(ErrorCodes.ADMIN_UNAVAILABLE, `No host answered at ${target.url} (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}).`, {

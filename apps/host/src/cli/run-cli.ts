@@ -13,6 +13,9 @@ Commands:
   deadletters  Durable jobs that failed for good, through the running host's admin endpoint:
              list [--bot ID] | show <id> | replay <id|--bot ID|--all> | drop <id|--bot ID|--all>
   reload     Ask the running host to re-read bots.yaml (as SIGHUP does) and print what changed
+  backup     Online backup of the running host's SQLite store: --out <file> [--overwrite].
+             The host writes a consistent copy while it serves (Redis: use Redis's own
+             persistence). Restore: stop the host, put the copy at store.path, start it
   schema     Print the JSON Schema of bots.yaml, plugin configs included (--out <file> to write it)
   manifest   Print the Slack app manifest for the bots in bots.yaml: scopes, events, slash
              commands, Socket Mode (--format yaml|json, --name <app name>)
@@ -25,9 +28,11 @@ Commands:
 
 Options:
   -c, --config <file>   The config file (default: ./bots.yaml)
-  -o, --out <file>      (schema) write to a file instead of stdout
-      --json            (list, deadletters, reload) machine-readable output
-      --url <url>       (deadletters, reload) the admin endpoint (default: admin.host:admin.port
+  -o, --out <file>      (schema) write to a file instead of stdout; (backup) the backup file,
+                        made absolute from here, written on the host's machine
+      --overwrite       (backup) replace the file at --out (refused otherwise)
+      --json            (list, deadletters, reload, backup) machine-readable output
+      --url <url>       (deadletters, reload, backup) the admin endpoint (default: admin.host:admin.port
                         from bots.yaml, 127.0.0.1:3001); the token is admin.token as bots.yaml
                         interpolates it here, else BOTYARD_ADMIN_TOKEN
       --bot <id>        (deadletters) one bot's letters
@@ -64,6 +69,7 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
         url: { type: "string" },
         bot: { type: "string" },
         all: { type: "boolean", default: false },
+        overwrite: { type: "boolean", default: false },
       },
     });
   } catch (error) {
@@ -101,6 +107,14 @@ export async function run(argv: string[], io: CliIO = { stdout: process.stdout, 
       }
       case "reload":
         return await (await import("./reload-command.js")).reloadCommand({ config: parsed.values.config, json: parsed.values.json, ...(parsed.values.url ? { url: parsed.values.url } : {}) }, io);
+      case "backup": {
+        const v = parsed.values;
+        if (rest.length > 0) {
+          io.stderr.write(`botyard backup: unexpected ${rest.join(" ")} (the file goes after --out)\n`);
+          return 2;
+        }
+        return await (await import("./backup-command.js")).backupCommand({ config: v.config, json: v.json, overwrite: v.overwrite, ...(v.out ? { out: v.out } : {}), ...(v.url ? { url: v.url } : {}) }, io);
+      }
       case "schema":
         return await (await import("./schema-command.js")).schemaCommand(argv.some((a) => a === "-c" || a.startsWith("--config")) ? parsed.values.config : existsSync(parsed.values.config) ? parsed.values.config : undefined, parsed.values.out, io);
       default:

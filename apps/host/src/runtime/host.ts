@@ -127,6 +127,7 @@ export async function startHost(loaded: LoadedConfig, options: HostOptions = {})
         log: log.child({ component: "admin" }),
         deadLetters,
         reload: () => reloader.reload(),
+        store,
         scrub: (text) => scrubber.scrub(text),
       })
     : undefined;

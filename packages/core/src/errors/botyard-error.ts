@@ -74,6 +74,12 @@ export const ErrorCodes = {
   DEAD_LETTER_NOT_FOUND: "BOTYARD_ERR_DEAD_LETTER_NOT_FOUND",
   /** A reload of bots.yaml was refused: the new file does not validate; the running bots carry on. */
   RELOAD_REFUSED: "BOTYARD_ERR_RELOAD_REFUSED",
+  /** `botyard backup` against a store that has no online backup (Redis: use its own persistence). */
+  STORE_BACKUP_UNSUPPORTED: "BOTYARD_ERR_STORE_BACKUP_UNSUPPORTED",
+  /** A backup's destination is not usable: relative, existing (without overwrite), a directory, the store's own file. */
+  BACKUP_PATH: "BOTYARD_ERR_BACKUP_PATH",
+  /** A backup started but could not be written (full disk, I/O error): no file was left at the destination. */
+  BACKUP_FAILED: "BOTYARD_ERR_BACKUP_FAILED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -126,7 +126,7 @@ export const errorReference: { readonly [C in ErrorCode]: ErrorReferenceEntry } 
     fix: "Install it where you try the demo: `npm install --save-dev @botyard/demo` (from a clone, its tarball is in `dist-tarballs/`). `botyard start` never needs it.",
   },
   BOTYARD_ERR_ADMIN_UNAUTHORIZED: {
-    when: "A request to the admin endpoint (what `botyard deadletters` and `botyard reload` use) carried no `Authorization: Bearer` token, or not the one `admin.token` holds. Answered 401.",
+    when: "A request to the admin endpoint (what `botyard deadletters`, `botyard reload` and `botyard backup` use) carried no `Authorization: Bearer` token, or not the one `admin.token` holds. Answered 401.",
     fix: "Run the command with the same `BOTYARD_ADMIN_TOKEN` (or whichever variable `admin.token` names) as the host; after changing the token, restart the host (a reload does not change it).",
   },
   BOTYARD_ERR_ADMIN_FORBIDDEN: {
@@ -134,7 +134,7 @@ export const errorReference: { readonly [C in ErrorCode]: ErrorReferenceEntry } 
     fix: "Use `botyard deadletters` / `botyard reload`, or curl, which send no `Origin`.",
   },
   BOTYARD_ERR_ADMIN_UNAVAILABLE: {
-    when: "`botyard deadletters` or `botyard reload` could not use a host's admin endpoint: `admin.token` is not set in `bots.yaml` (the endpoint is off) or its variable is not set in this shell, or no host answered at the address.",
+    when: "`botyard deadletters`, `botyard reload` or `botyard backup` could not use a host's admin endpoint: `admin.token` is not set in `bots.yaml` (the endpoint is off) or its variable is not set in this shell, or no host answered at the address.",
     fix: "Set `admin: { token: \"${BOTYARD_ADMIN_TOKEN}\" }` in `bots.yaml` and export the variable for the host and the command; check that the host runs, and pass `--url http://host:port` when the endpoint is not at `admin.host`:`admin.port` (127.0.0.1:3001 by default).",
   },
   BOTYARD_ERR_DEAD_LETTER_NOT_FOUND: {
@@ -144,5 +144,17 @@ export const errorReference: { readonly [C in ErrorCode]: ErrorReferenceEntry } 
   BOTYARD_ERR_RELOAD_REFUSED: {
     when: "A reload (SIGHUP or `botyard reload`) read a `bots.yaml` that does not validate. Nothing changed: the running bots carry on with the config they had. The problems are listed with file, line and column, as `botyard validate` lists them.",
     fix: "Fix the problems (`botyard validate` checks the file without touching the host), then reload again.",
+  },
+  BOTYARD_ERR_STORE_BACKUP_UNSUPPORTED: {
+    when: "`botyard backup` (or `POST /admin/backup`) asked a host whose store has no online backup. The Redis store has none on purpose: the data lives in the Redis server, which has its own persistence (RDB snapshots, the append-only file). Answered 501.",
+    fix: "Back up the Redis server with its own tools: `redis-cli --rdb <file>` for a snapshot, or copy the RDB/AOF files its `dir` holds after `BGSAVE` (see docs/operations.md). `botyard backup` serves the SQLite store, whose file the host holds exclusively.",
+  },
+  BOTYARD_ERR_BACKUP_PATH: {
+    when: "A backup's destination cannot be used: not an absolute path (`POST /admin/backup` resolves nothing; `botyard backup` makes `--out` absolute from where it runs), a file already there without `overwrite` (409), a directory, a directory that does not exist, or the store's own database file (or its `-wal`/`-shm`). Nothing was written.",
+    fix: "Give `--out` a new file in an existing directory on the host's machine (a dated name such as `/var/backups/botyard/state-$(date +%F).db` never collides), or pass `--overwrite` to replace the file there. Never the path in `store.path`.",
+  },
+  BOTYARD_ERR_BACKUP_FAILED: {
+    when: "A backup started but the copy could not be written: a full disk or an I/O error at the destination, the store closing meanwhile. The partial copy was removed: no file appeared at the destination, and the store itself is untouched and serving.",
+    fix: "Read the message for the cause (free space at the destination: the copy is about as large as the database file), fix it and run `botyard backup` again.",
   },
 };

@@ -58,6 +58,24 @@ export interface StoreBackend extends Store {
   /** Throws when the backend cannot serve requests (used by `/readyz`). */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: copies the whole store, consistently, to the file `toFile` (an absolute path on the
+   * host's machine) while the store keeps serving, so that an operator can back up a store that
+   * nothing else may open (an embedded file held by the host). The copy appears at `toFile`
+   * complete or not at all (written beside it, then renamed), replacing a file there. Rejects with
+   * BOTYARD_ERR_BACKUP_PATH when `toFile` is the store's own file or cannot be written there, and
+   * BOTYARD_ERR_BACKUP_FAILED when the copy fails. A backend whose data lives in a server with its
+   * own persistence (Redis) leaves it out: `botyard backup` then says to use that server's tools.
+   */
+  backup?(toFile: string): Promise<BackupResult>;
+}
+
+/** What `StoreBackend.backup` wrote. */
+export interface BackupResult {
+  /** Size of the copy, in bytes. */
+  bytes: number;
+  /** Database pages copied (for SQLite; a backend without pages gives 0). */
+  pages: number;
 }
 
 export interface SetOptions {
